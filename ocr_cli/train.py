@@ -1,0 +1,141 @@
+"""Training: mini-batches, the epoch loop, per-epoch history, and evaluation."""
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ocr_cli.data import sha256
+from ocr_cli.model import Model, new_metadata
+from ocr_cli.nn import MLP, accuracy, cross_entropy, softmax_cross_entropy
+from ocr_cli.optim import make_optimizer
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; stored in the model's metadata.
+
+    The defaults are the course network: one hidden layer of 64 sigmoid units,
+    plain mini-batch SGD on the summed cross-entropy.
+    """
+
+    hidden: list = field(default_factory=lambda: [64])
+    activation: str = "sigmoid"
+    epochs: int = 50
+    batch_size: int = 32
+    lr: float = 3e-3
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    seed: int = 0
+
+    def command(self, train_paths, valid_path):
+        """The ``ocr train`` command line that reproduces this run."""
+        files = " ".join(f"--train {p}" for p in train_paths)
+        return (
+            f"ocr train {files} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
+            f" --activation {self.activation} --epochs {self.epochs} --batch-size {self.batch_size}"
+            f" --lr {self.lr:g} --optimizer {self.optimizer} --momentum {self.momentum:g} --seed {self.seed}"
+        )
+
+
+@dataclass
+class Run:
+    """One training run: the model (with metadata), its per-epoch history and the
+    first-layer weights at initialisation ``(1024, H)`` (for the weights figure)."""
+
+    config: TrainConfig
+    model: Model
+    history: list
+    initial_weights: np.ndarray
+
+    @property
+    def final(self):
+        return self.history[-1]
+
+
+def get_batches(n, batch_size, rng):
+    """Random mini-batches of row indices covering ``range(n)`` exactly once."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def train_epoch(net, optimizer, X, Y, batch_size, rng):
+    """One pass over ``X: (N, D)``, ``Y: (N, C)``; returns (mean loss, accuracy) of the
+    batches as they were seen during the epoch."""
+    total_loss, correct = 0.0, 0
+    for idx in get_batches(len(X), batch_size, rng):
+        loss, probs, dlogits = softmax_cross_entropy(net.forward(X[idx]), Y[idx])
+        net.backward(dlogits)
+        optimizer.step(net.params, net.grads)
+        total_loss += loss
+        correct += int((probs.argmax(1) == Y[idx].argmax(1)).sum())
+    return total_loss / len(X), correct / len(X)
+
+
+def fit(net, train_set, valid_set, config, on_epoch=None):
+    """Trains ``net`` in place for ``config.epochs``; returns the history: one dict per
+    epoch with train/valid loss (averaged over rows) and accuracy, and seconds so far.
+    ``on_epoch(record)`` is called after each epoch."""
+    rng = np.random.default_rng(config.seed)
+    optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
+    history, start = [], time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        train_loss, train_acc = train_epoch(net, optimizer, train_set.X, train_set.Y, config.batch_size, rng)
+        valid = evaluate(net, valid_set.X, valid_set.Y)
+        record = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
+                  "valid_loss": valid.loss, "valid_acc": valid.accuracy,
+                  "seconds": time.perf_counter() - start}
+        history.append(record)
+        if on_epoch:
+            on_epoch(record)
+    return history
+
+
+def train(train_set, valid_set, config=None, on_epoch=None):
+    """Trains a fresh network on ``train_set`` (:class:`ocr_cli.data.Dataset`),
+    watching ``valid_set``; returns a :class:`Run` whose model carries its metadata."""
+    config = config or TrainConfig()
+    sizes = [train_set.X.shape[1], *config.hidden, train_set.Y.shape[1]]
+    net = MLP.create(sizes, config.activation, seed=config.seed)
+    initial_weights = net.layers[0].W.copy()
+    history = fit(net, train_set, valid_set, config, on_epoch)
+    final = history[-1]
+    metadata = new_metadata(
+        net,
+        training={"command": config.command(train_set.paths, valid_set.paths[0]), "config": asdict(config),
+                  "seconds": round(final["seconds"], 2)},
+        metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
+                 "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
+        data={split: [{"file": str(p), "sha256": sha256(p)} for p in dataset.paths]
+              for split, dataset in (("train", train_set), ("valid", valid_set))},
+    )
+    return Run(config, Model(net, metadata), history, initial_weights)
+
+
+@dataclass
+class Evaluation:
+    """Accuracy, mean cross-entropy, per-class accuracy ``(C,)`` and confusion ``(C, C)``
+    (rows: true class, columns: predicted)."""
+
+    accuracy: float
+    loss: float
+    per_class: np.ndarray
+    confusion: np.ndarray
+
+    def most_confused(self, classes, top):
+        """The ``top`` off-diagonal (true, predicted, count) triples, largest first."""
+        off = self.confusion.copy()
+        np.fill_diagonal(off, 0)
+        order = np.argsort(off, axis=None, kind="stable")[::-1][:top]
+        pairs = [(classes[i], classes[j], int(off[i, j])) for i, j in zip(*np.unravel_index(order, off.shape))]
+        return [pair for pair in pairs if pair[2] > 0]
+
+
+def evaluate(net, X, Y):
+    """Scores a network (anything with ``predict_proba``) on ``X: (N, D)``, ``Y: (N, C)``."""
+    probs = net.predict_proba(X)
+    n_classes = Y.shape[1]
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (Y.argmax(1), probs.argmax(1)), 1)
+    per_class = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
+    return Evaluation(accuracy(probs, Y), cross_entropy(probs, Y) / len(X), per_class, confusion)

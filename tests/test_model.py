@@ -1,0 +1,126 @@
+"""Model files: exact round trip, validation on load, atomic writes, no unpickling."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from ocr_cli.errors import InputError
+from ocr_cli.model import FORMAT_VERSION, Model, load_model, new_metadata, read_npz, save_model
+from ocr_cli.nn import MLP
+
+
+@pytest.fixture
+def model():
+    net = MLP.create([1024, 20, 10, 36], "relu", seed=3)
+    return Model(net, new_metadata(net, training={"command": "test"}))
+
+
+def arrays_of(path):
+    with np.load(path) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def test_round_trip_is_exact(tmp_path, model):
+    save_model(tmp_path / "m.npz", model)
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.metadata == model.metadata
+    for a, b in zip(model.net.params, loaded.net.params):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    X = np.random.default_rng(0).random((5, 1024))
+    assert np.array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    assert [l.activation for l in loaded.net.layers] == ["relu", "relu", "linear"]
+
+
+def test_refuses_to_overwrite_without_force(tmp_path, model):
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"precious")
+    with pytest.raises(InputError, match="already exists; pass --force"):
+        save_model(path, model)
+    assert path.read_bytes() == b"precious"
+    save_model(path, model, force=True)
+    assert load_model(path).metadata == model.metadata
+
+
+def test_failed_write_leaves_existing_file_and_no_temp(tmp_path, model, monkeypatch):
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"precious")
+
+    def broken_savez(f, **arrays):
+        f.write(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(path, model, force=True)
+    assert path.read_bytes() == b"precious"
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def tampered(tmp_path, model, change):
+    """Saves ``model``, lets ``change(arrays)`` edit the arrays, writes them back."""
+    save_model(tmp_path / "good.npz", model)
+    arrays = arrays_of(tmp_path / "good.npz")
+    change(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    return tmp_path / "bad.npz"
+
+
+def with_metadata(**changes):
+    def change(arrays):
+        meta = json.loads(str(arrays["metadata"]))
+        meta.update(changes)
+        arrays["metadata"] = np.array(json.dumps(meta))
+    return change
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda a: a.pop("b1"), "missing array 'b1'"),
+    (lambda a: a.update(W0=a["W0"][:1023]), r"'W0' has shape \(1023, 20\); expected \(1024, 20\)"),
+    (lambda a: a.update(W2=a["W2"][:, :35]), r"'W2' has shape \(10, 35\)"),
+    (lambda a: a.update(b0=a["b0"].astype(np.int64)), "dtype int64; expected floats"),
+    (lambda a: a.update(W1=np.full_like(a["W1"], np.inf)), "NaN or infinite"),
+    (lambda a: a.update(extra=np.zeros(3)), "unexpected arrays: extra"),
+    (lambda a: a.pop("metadata"), "no 'metadata'"),
+    (lambda a: a.update(metadata=np.array("{not json")), "not valid JSON"),
+    (with_metadata(version=FORMAT_VERSION + 1), "newer than this ocr reads"),
+    (with_metadata(format="something-else"), "not an ocr-mlp model"),
+    (with_metadata(layers=[{"in": 1024, "out": 20, "activation": "swish"}]), "layer 0 is malformed"),
+    (with_metadata(classes="ABC"), "36 outputs but 3 classes"),
+])
+def test_tampered_models_are_refused(tmp_path, model, change, message):
+    path = tampered(tmp_path, model, change)
+    with pytest.raises(InputError, match=message) as info:
+        load_model(path)
+    assert str(info.value).startswith(str(path))
+
+
+class Trap:
+    """Unpickling this would create a file: proof that loading never unpickles."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_object_arrays_are_refused_never_unpickled(tmp_path, model):
+    target = tmp_path / "pwned"
+    path = tampered(tmp_path, model, lambda a: a.update(W0=np.array([Trap(str(target))], dtype=object)))
+    with pytest.raises(InputError, match="object arrays; refusing to unpickle"):
+        load_model(path)
+    assert not target.exists()
+
+
+def test_truncated_and_foreign_files(tmp_path, model):
+    save_model(tmp_path / "good.npz", model)
+    data = (tmp_path / "good.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    (tmp_path / "text.npz").write_text("hello")
+    for name in ("cut.npz", "text.npz"):
+        with pytest.raises(InputError, match="not a readable model file"):
+            read_npz(tmp_path / name)
+    with pytest.raises(InputError, match="no such model file"):
+        load_model(tmp_path / "missing.npz")

@@ -1,0 +1,83 @@
+"""Batches, optimisers, the training loop and evaluation."""
+
+import numpy as np
+import pytest
+
+from ocr_cli.data import Dataset
+from ocr_cli.nn import MLP
+from ocr_cli.optim import SGD, Adam
+from ocr_cli.train import TrainConfig, evaluate, fit, get_batches
+
+
+def test_batches_cover_every_row_exactly_once():
+    batches = get_batches(103, 10, np.random.default_rng(0))
+    assert [len(b) for b in batches] == [10] * 10 + [3]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(103))
+    again = get_batches(103, 10, np.random.default_rng(1))
+    assert not np.array_equal(np.concatenate(batches), np.concatenate(again))
+
+
+def test_sgd_step_and_momentum_rule():
+    w, g = np.array([1.0, -2.0]), np.array([0.5, 1.0])
+    SGD(lr=0.1).step([w], [g])
+    np.testing.assert_allclose(w, [0.95, -2.1])
+    # Momentum on f(w) = w^2 / 2 (gradient w): M = 0.9 M - lr g; w += M, from M = 0.
+    w, opt, m, expected = np.array([4.0]), SGD(lr=0.1, momentum=0.9), 0.0, 4.0
+    for _ in range(5):
+        m = 0.9 * m - 0.1 * expected
+        expected += m
+        opt.step([w], [w.copy()])
+        assert w[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_adam_first_step_moves_by_lr_against_the_gradient_sign():
+    w = np.array([1.0, 1.0, 1.0])
+    Adam(lr=0.01).step([w], [np.array([3.0, -0.2, 50.0])])
+    np.testing.assert_allclose(w, [0.99, 1.01, 0.99], rtol=1e-6)
+
+
+def four_blobs(n, seed):
+    """A synthetic 4-class problem: Gaussian blobs around the corners of a square."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, n)
+    centres = np.array([[2, 2], [-2, 2], [-2, -2], [2, -2]], dtype=float)
+    return Dataset(centres[labels] + rng.normal(0, 0.6, (n, 2)), np.eye(4)[labels], ())
+
+
+@pytest.mark.parametrize("optimizer,lr,momentum", [("sgd", 0.05, 0.0), ("sgd", 0.01, 0.9), ("adam", 0.01, 0.0)])
+def test_tiny_net_learns_four_classes(optimizer, lr, momentum):
+    train_set, valid_set = four_blobs(400, 0), four_blobs(200, 1)
+    net = MLP.create([2, 8, 4], "tanh", seed=0)
+    config = TrainConfig(hidden=[8], epochs=30, batch_size=16, lr=lr, optimizer=optimizer, momentum=momentum)
+    history = fit(net, train_set, valid_set, config)
+    assert len(history) == 30
+    assert history[-1]["valid_acc"] >= 0.95
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_same_seed_gives_identical_weights_other_seed_does_not():
+    train_set, valid_set = four_blobs(200, 0), four_blobs(50, 1)
+
+    def weights(seed):
+        net = MLP.create([2, 8, 4], "sigmoid", seed=seed)
+        fit(net, train_set, valid_set, TrainConfig(hidden=[8], epochs=3, lr=0.05, seed=seed))
+        return np.concatenate([p.ravel() for p in net.params])
+
+    assert np.array_equal(weights(7), weights(7))
+    assert not np.array_equal(weights(7), weights(8))
+
+
+def test_evaluate_matches_a_direct_count():
+    rng = np.random.default_rng(9)
+    X, labels = rng.normal(size=(60, 5)), rng.integers(0, 3, 60)
+    net = MLP.create([5, 4, 3], "relu", seed=2)
+    result = evaluate(net, X, np.eye(3)[labels])
+    predicted = net.predict_proba(X).argmax(1)
+    assert result.accuracy == pytest.approx(np.mean(predicted == labels))
+    for t in range(3):
+        for p in range(3):
+            assert result.confusion[t, p] == np.sum((labels == t) & (predicted == p))
+    assert result.per_class[1] == pytest.approx(np.mean(predicted[labels == 1] == 1))
+    pairs = result.most_confused("abc", top=2)
+    off = result.confusion * (1 - np.eye(3, dtype=int))
+    assert [c for _, _, c in pairs] == sorted(off.ravel(), reverse=True)[:len(pairs)]
