@@ -1,0 +1,204 @@
+"""The ``ocr`` command line: thin commands over the ``ocr_cli`` library.
+
+Results go to stdout, progress and errors to stderr. Exit codes: 0 ok, 2 bad usage or
+invalid input, 1 failure while processing. Heavy modules are imported inside commands
+so that ``ocr --help`` starts fast.
+"""
+
+import functools
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    help="Read hand-printed capital letters and digits; train, evaluate and inspect the network.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+settings = {"debug": False}
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks for errors.")] = False):
+    settings["debug"] = debug
+
+
+def reports_errors(command):
+    """Turns the project's errors into one line on stderr and their exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ocr_cli.errors import OcrError
+
+        try:
+            return command(*args, **kwargs)
+        except OcrError as exc:
+            if settings["debug"]:
+                raise
+            typer.echo(f"ocr: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def stdout():
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def print_json(value):
+    typer.echo(json.dumps(value, indent=2))
+
+
+class Activation(str, Enum):
+    sigmoid = "sigmoid"
+    relu = "relu"
+    tanh = "tanh"
+
+
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    adam = "adam"
+
+
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).")]
+DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).")]
+TestOpt = Annotated[Optional[Path], typer.Option("--test", help="Test .mat file; default: nist36_test.mat in --data.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+
+
+def resolve_files(data, given, split):
+    """``given`` files if any, else ``DIR/nist36_<split>.mat`` from ``--data``."""
+    from ocr_cli.data import split_file
+    from ocr_cli.errors import InputError
+
+    if given:
+        return list(given)
+    if data is None:
+        raise InputError("ocr", f"no {split} data: pass --data DIR or --{split} FILE")
+    return [split_file(data, split)]
+
+
+def parse_hidden(values):
+    """``["128,64", "32"]`` -> ``[128, 64, 32]``."""
+    from ocr_cli.errors import InputError
+
+    try:
+        sizes = [int(v) for value in values for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise InputError("--hidden", f"expected whole numbers, got {values!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise InputError("--hidden", f"expected sizes >= 1, got {values!r}")
+    return sizes
+
+
+@app.command()
+@reports_errors
+def train(
+    data: DataOpt = None,
+    train_files: Annotated[Optional[list[Path]], typer.Option("--train", help="Training .mat file (repeatable); default: nist36_train.mat in --data.")] = None,
+    valid_file: Annotated[Optional[Path], typer.Option("--valid", help="Validation .mat file; default: nist36_valid.mat in --data.")] = None,
+    hidden: Annotated[list[str], typer.Option("--hidden", help="Hidden layer sizes: repeat or comma-separate for several layers.")] = ["64"],
+    activation: Annotated[Activation, typer.Option(help="Hidden-layer activation.")] = Activation.sigmoid,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 50,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per mini-batch.")] = 32,
+    lr: Annotated[list[float], typer.Option("--lr", help="Learning rate; repeat to train one network per rate (the learning-rate study).")] = [3e-3],
+    optimizer: Annotated[Optimizer, typer.Option(help="sgd (with --momentum) or adam.")] = Optimizer.sgd,
+    momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the trained model (.npz).")] = Path("model.npz"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Folder for accuracy, loss and weight figures.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Train the network on nist36 .mat files and save it."""
+    from ocr_cli import report
+    from ocr_cli.data import concatenate, load_dataset
+    from ocr_cli.model import check_writable, save_model
+    from ocr_cli.train import TrainConfig
+
+    check_writable(out, force)
+    train_paths = resolve_files(data, train_files, "train")
+    valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
+    train_set = concatenate([load_dataset(p) for p in train_paths])
+    valid_set = load_dataset(valid_path)
+    sizes = parse_hidden(hidden)
+    runs = [
+        report.train_with_progress(
+            TrainConfig(sizes, activation.value, epochs, batch_size, rate, optimizer.value, momentum, seed),
+            train_set, valid_set)
+        for rate in lr
+    ]
+    best = max(runs, key=lambda run: run.final["valid_acc"])
+    save_model(out, best.model, force)
+    if plot is not None:
+        from ocr_cli.plots import plot_training
+
+        plot.mkdir(parents=True, exist_ok=True)
+        plot_training(runs, best, plot)
+    if as_json:
+        print_json(report.runs_json(runs, best, out))
+    else:
+        report.print_runs(stdout(), runs, best, out)
+
+
+def score_on_test(model, data, test):
+    """Loads the model and the test file and evaluates one on the other."""
+    from ocr_cli.data import load_dataset
+    from ocr_cli.model import load_model
+    from ocr_cli.train import evaluate as score
+
+    loaded = load_model(model)
+    test_set = load_dataset(resolve_files(data, [test] if test else None, "test")[0])
+    return loaded.classes, test_set.paths[0], score(loaded, test_set.X, test_set.Y)
+
+
+@app.command()
+@reports_errors
+def evaluate(model: ModelOpt = None, data: DataOpt = None, test: TestOpt = None, as_json: JsonOpt = False):
+    """Accuracy, mean loss and per-class accuracy of a model on a test file."""
+    from ocr_cli import report
+
+    classes, path, result = score_on_test(model, data, test)
+    if as_json:
+        print_json(report.evaluation_json(result, classes, path))
+    else:
+        report.print_evaluation(stdout(), result, classes, path)
+
+
+@app.command()
+@reports_errors
+def confusion(
+    model: ModelOpt = None,
+    data: DataOpt = None,
+    test: TestOpt = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the 36x36 confusion matrix figure here (.png).")] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many of the most confused pairs to list.")] = 10,
+    as_json: JsonOpt = False,
+):
+    """The confusion matrix of a model and its most confused pairs."""
+    from ocr_cli import report
+
+    classes, path, result = score_on_test(model, data, test)
+    pairs = result.most_confused(classes, top)
+    if plot is not None:
+        from ocr_cli.plots import plot_confusion
+
+        plot_confusion(result.confusion, classes, plot)
+        typer.echo(f"wrote {plot}", err=True)
+    if as_json:
+        print_json({"file": str(path), "accuracy": result.accuracy, "classes": classes,
+                    "pairs": [{"true": t, "predicted": p, "count": c} for t, p, c in pairs],
+                    "confusion": result.confusion.tolist()})
+    else:
+        report.print_pairs(stdout(), pairs, result, path)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

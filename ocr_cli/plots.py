@@ -1,0 +1,101 @@
+"""Every figure the tool draws. matplotlib is imported here only, on first use."""
+
+import numpy as np
+
+
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (imported lazily: it is slow)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def epoch_axis(ax):
+    """Whole-number ticks on an x axis of epochs."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def save(fig, path):
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    pyplot().close(fig)
+
+
+def plot_curves(history, key, ylabel, path):
+    """Train and valid ``key`` (``"acc"`` or ``"loss"``) per epoch of one run."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = [r["epoch"] for r in history]
+    for split in ("train", "valid"):
+        ax.plot(epochs, [r[f"{split}_{key}"] for r in history], label=split)
+    ax.set(xlabel="epoch", ylabel=ylabel, title=f"{ylabel} per epoch")
+    epoch_axis(ax)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    save(fig, path)
+
+
+def plot_weights(W, path, title, limit):
+    """First-layer weights ``W: (1024, H)`` as a grid of 32x32 images (at most 8x8),
+    on the colour scale ``-limit..limit`` (shared between figures to compare them)."""
+    plt = pyplot()
+    n = min(W.shape[1], 64)
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1 + 1, rows * 1.1 + 0.4), squeeze=False, layout="constrained")
+    for j, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if j < n:
+            image = ax.imshow(W[:, j].reshape(32, 32).T, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
+    fig.suptitle(title)
+    save(fig, path)
+
+
+def plot_lr_study(runs, path):
+    """``runs``: ``{lr: history}``; valid (solid) and train (dashed) loss and accuracy
+    per epoch, one colour per learning rate."""
+    plt = pyplot()
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    for (lr, history), colour in zip(runs.items(), plt.cm.viridis(np.linspace(0, 0.9, len(runs)))):
+        epochs = [r["epoch"] for r in history]
+        for ax, key in ((ax_loss, "loss"), (ax_acc, "acc")):
+            ax.plot(epochs, [r[f"valid_{key}"] for r in history], color=colour, label=f"lr {lr:g} valid")
+            ax.plot(epochs, [r[f"train_{key}"] for r in history], color=colour, ls="--", label=f"lr {lr:g} train")
+    ax_loss.set(xlabel="epoch", ylabel="mean cross-entropy", title="loss per epoch")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy per epoch")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        epoch_axis(ax)
+    ax_acc.legend(fontsize=8)
+    save(fig, path)
+
+
+def plot_confusion(confusion, classes, path):
+    """``confusion: (C, C)`` counts (rows true, columns predicted) with labelled axes."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(10, 9))
+    image = ax.imshow(confusion, cmap="viridis", norm="log" if confusion.max() > 0 else None)
+    ticks = np.arange(len(classes))
+    ax.set_xticks(ticks, list(classes), fontsize=8)
+    ax.set_yticks(ticks, list(classes), fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true", title=f"confusion matrix ({int(confusion.sum())} samples)")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="count (log scale)")
+    save(fig, path)
+
+
+def plot_training(runs, best, folder):
+    """The training figures in ``folder``: accuracy and loss curves and first-layer
+    weights at init and after training of the saved run, and with several runs the
+    learning-rate study."""
+    plot_curves(best.history, "acc", "accuracy", folder / "accuracy.png")
+    plot_curves(best.history, "loss", "mean cross-entropy", folder / "loss.png")
+    limit = float(max(np.abs(best.initial_weights).max(), np.abs(best.model.net.layers[0].W).max()))
+    plot_weights(best.initial_weights, folder / "weights_init.png", "first-layer weights at initialisation", limit)
+    plot_weights(best.model.net.layers[0].W, folder / "weights_trained.png", "first-layer weights after training", limit)
+    if len(runs) > 1:
+        plot_lr_study({run.config.lr: run.history for run in runs}, folder / "lr_study.png")

@@ -1,0 +1,79 @@
+"""What the commands show: rich progress bars on stderr, tables and JSON for stdout."""
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ocr_cli.train import train
+
+
+def train_with_progress(config, train_set, valid_set):
+    """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
+    progress = Progress(
+        TextColumn(f"lr {config.lr:g}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.3f}  train {task.fields[train]:.1%}  valid {task.fields[valid]:.1%}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    with progress:
+        task = progress.add_task("epochs", total=config.epochs, loss=float("nan"), train=0.0, valid=0.0)
+
+        def on_epoch(record):
+            progress.update(task, advance=1, loss=record["train_loss"], train=record["train_acc"], valid=record["valid_acc"])
+
+        return train(train_set, valid_set, config, on_epoch)
+
+
+def print_runs(console, runs, best, out):
+    """Summary table: one row per run (several when the learning rate is studied)."""
+    table = Table(title="training summary")
+    for column in ("lr", "epochs", "seconds", "train loss", "train acc", "valid loss", "valid acc", "best valid (epoch)"):
+        table.add_column(column, justify="right")
+    for run in runs:
+        f = run.final
+        peak = max(run.history, key=lambda r: r["valid_acc"])
+        table.add_row(f"{run.config.lr:g}", str(f["epoch"]), f"{f['seconds']:.1f}", f"{f['train_loss']:.4f}",
+                      f"{f['train_acc']:.2%}", f"{f['valid_loss']:.4f}", f"{f['valid_acc']:.2%}",
+                      f"{peak['valid_acc']:.2%} ({peak['epoch']})", style="bold" if run is best and len(runs) > 1 else None)
+    console.print(table)
+    console.print(f"saved {out} (lr {best.config.lr:g}, valid accuracy {best.final['valid_acc']:.2%})")
+
+
+def runs_json(runs, best, out):
+    return {"model": str(out), "saved_lr": best.config.lr,
+            "runs": [{"config": run.model.metadata["training"]["config"], "history": run.history} for run in runs]}
+
+
+def evaluation_json(result, classes, path):
+    return {"file": str(path), "samples": int(result.confusion.sum()), "accuracy": result.accuracy,
+            "loss": result.loss, "per_class": dict(zip(classes, result.per_class.tolist()))}
+
+
+def print_evaluation(console, result, classes, path):
+    """Accuracy and mean loss, then per-class accuracy, worst first."""
+    console.print(f"{path}: {int(result.confusion.sum())} samples")
+    console.print(f"accuracy  {result.accuracy:.2%}")
+    console.print(f"mean loss {result.loss:.4f}")
+    table = Table(title="per-class accuracy (worst first)")
+    for column in ("class", "accuracy", "correct", "samples", "most often read as"):
+        table.add_column(column, justify="right")
+    for i in sorted(range(len(classes)), key=lambda i: (result.per_class[i], classes[i])):
+        row = result.confusion[i].copy()
+        row[i] = 0
+        table.add_row(classes[i], f"{result.per_class[i]:.1%}", str(result.confusion[i, i]),
+                      str(result.confusion[i].sum()), f"{classes[row.argmax()]} ({row.max()})" if row.max() else "-")
+    console.print(table)
+
+
+def print_pairs(console, pairs, result, path):
+    console.print(f"{path}: accuracy {result.accuracy:.2%}")
+    table = Table(title="most confused pairs")
+    for column in ("true", "predicted", "count"):
+        table.add_column(column, justify="right")
+    for true, predicted, count in pairs:
+        table.add_row(true, predicted, str(count))
+    console.print(table)

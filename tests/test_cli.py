@@ -1,0 +1,147 @@
+"""Each command through Typer's CliRunner: results on stdout, errors as one line."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import synthetic_split, write_split
+from typer.testing import CliRunner
+
+from ocr_cli.cli import app
+from ocr_cli.data import load_dataset
+from ocr_cli.model import load_model
+
+runner = CliRunner()
+FAST = ["--hidden", "16", "--epochs", "4", "--batch-size", "16"]
+
+
+def run(*args, env=None):
+    return runner.invoke(app, [str(a) for a in args], env={"OCR_DATA": None, **(env or {})})
+
+
+def assert_one_line_error(result, code, *fragments):
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ocr: error: "), result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("train", "evaluate", "confusion"):
+        assert command in result.stdout
+
+
+def test_train_saves_a_model_and_writes_the_figures(nist_dir, tmp_path):
+    out, figures = tmp_path / "m.npz", tmp_path / "figs"
+    result = run("train", "--data", nist_dir, *FAST, "--lr", "0.05", "--out", out, "--plot", figures)
+    assert result.exit_code == 0, result.output
+    assert "training summary" in result.stdout and "valid acc" in result.stdout
+    assert sorted(p.name for p in figures.iterdir()) == ["accuracy.png", "loss.png", "weights_init.png", "weights_trained.png"]
+    model = load_model(out)
+    assert model.metadata["training"]["config"]["hidden"] == [16]
+    assert "--epochs 4" in model.metadata["training"]["command"]
+    assert model.metadata["data"]["train"][0]["file"].endswith("nist36_train.mat")
+    assert model.metadata["metrics"]["valid"]["accuracy"] > 0.5  # 36 classes: chance is 2.8%
+
+
+def test_learning_rate_study_trains_one_network_per_rate(nist_dir, tmp_path):
+    out = tmp_path / "m.npz"
+    result = run("train", "--data", nist_dir, *FAST, "--lr", "0.1", "--lr", "0.01", "--lr", "0.001",
+                 "--out", out, "--plot", tmp_path / "figs", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [r["config"]["lr"] for r in report["runs"]] == [0.1, 0.01, 0.001]
+    assert all(len(r["history"]) == 4 for r in report["runs"])
+    best = max(report["runs"], key=lambda r: r["history"][-1]["valid_acc"])
+    assert report["saved_lr"] == best["config"]["lr"] == load_model(out).metadata["training"]["config"]["lr"]
+    assert (tmp_path / "figs" / "lr_study.png").stat().st_size > 10_000
+
+
+def test_same_seed_same_weights(nist_dir, tmp_path):
+    for name in ("a", "b"):
+        assert run("train", "--data", nist_dir, *FAST, "--seed", "5", "--out", tmp_path / f"{name}.npz").exit_code == 0
+    a, b = load_model(tmp_path / "a.npz"), load_model(tmp_path / "b.npz")
+    assert all(np.array_equal(x, y) for x, y in zip(a.net.params, b.net.params))
+
+
+def test_train_takes_files_and_several_layers(nist_dir, tmp_path):
+    out = tmp_path / "m.npz"
+    result = run("train", "--train", nist_dir / "nist36_train.mat", "--train", nist_dir / "nist36_test.mat",
+                 "--valid", nist_dir / "nist36_valid.mat", "--hidden", "24,12", "--activation", "relu",
+                 "--optimizer", "adam", "--lr", "0.003", "--epochs", "2", "--out", out)
+    assert result.exit_code == 0, result.output
+    meta = load_model(out).metadata
+    assert [l["out"] for l in meta["layers"]] == [24, 12, 36]
+    assert len(meta["data"]["train"]) == 2
+
+
+def test_train_refuses_to_overwrite_before_training(nist_dir, tmp_path):
+    out = tmp_path / "m.npz"
+    out.write_bytes(b"keep me")
+    result = run("train", "--data", nist_dir, *FAST, "--out", out)
+    assert_one_line_error(result, 2, str(out), "already exists; pass --force")
+    assert out.read_bytes() == b"keep me"
+    assert run("train", "--data", nist_dir, *FAST, "--out", out, "--force").exit_code == 0
+    load_model(out)
+
+
+@pytest.mark.parametrize("args,fragments", [
+    (["--train", "missing.mat", "--valid", "missing.mat"], ["missing.mat: no such file"]),
+    (["--data", "no_such_dir"], ["no_such_dir: no such data directory"]),
+    ([], ["no train data: pass --data DIR or --train FILE"]),
+    (["--hidden", "64,x"], ["--hidden", "whole numbers"]),
+])
+def test_train_input_errors(nist_dir, tmp_path, args, fragments):
+    if args[:1] == ["--hidden"]:
+        args = ["--data", str(nist_dir), *args]
+    result = run("train", *args, "--out", tmp_path / "m.npz")
+    assert_one_line_error(result, 2, *fragments)
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_train_reports_a_bad_data_file(tmp_path, nist_dir):
+    X, Y = synthetic_split(1, 0)
+    bad = write_split(tmp_path / "bad.mat", "train", X[:, :1023], Y)
+    result = run("train", "--train", bad, "--valid", nist_dir / "nist36_valid.mat", "--out", tmp_path / "m.npz")
+    assert_one_line_error(result, 2, str(bad), "expected (N, 1024)")
+
+
+def test_evaluate_prints_accuracy_loss_and_per_class(tiny_model, nist_dir):
+    result = run("evaluate", "--model", tiny_model, "--data", nist_dir)
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.stdout and "mean loss" in result.stdout and "worst first" in result.stdout
+    as_json = json.loads(run("evaluate", "--model", tiny_model, "--test", nist_dir / "nist36_test.mat", "--json").stdout)
+    test = load_dataset(nist_dir / "nist36_test.mat")
+    probs = load_model(tiny_model).predict_proba(test.X)
+    assert as_json["accuracy"] == pytest.approx(np.mean(probs.argmax(1) == test.Y.argmax(1)))
+    assert as_json["loss"] == pytest.approx(-np.mean(np.log(probs[test.Y > 0])))
+    assert len(as_json["per_class"]) == 36 and as_json["samples"] == len(test.X)
+    assert f"{as_json['accuracy']:.2%}" in result.stdout
+
+
+def test_confusion_writes_the_matrix_and_lists_pairs(tiny_model, nist_dir, tmp_path):
+    png = tmp_path / "confusion.png"
+    result = run("confusion", "--model", tiny_model, "--data", nist_dir, "--plot", png, "--top", "3", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    matrix = np.array(report["confusion"])
+    assert matrix.shape == (36, 36) and matrix.sum() == 36 * 3
+    assert len(report["pairs"]) <= 3
+    for pair in report["pairs"]:
+        i, j = report["classes"].index(pair["true"]), report["classes"].index(pair["predicted"])
+        assert i != j and matrix[i, j] == pair["count"]
+    assert png.stat().st_size > 10_000
+    table = run("confusion", "--model", tiny_model, "--data", nist_dir)
+    assert table.exit_code == 0 and "most confused pairs" in table.stdout
+
+
+def test_evaluate_errors(tiny_model, nist_dir, tmp_path):
+    assert_one_line_error(run("evaluate", "--model", tiny_model, "--test", tmp_path / "none.mat"), 2, "none.mat: no such file")
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(tiny_model.read_bytes()[:500])
+    assert_one_line_error(run("evaluate", "--model", broken, "--data", nist_dir), 2, str(broken), "not a readable model file")
+    assert_one_line_error(run("confusion", "--model", tiny_model), 2, "no test data")
