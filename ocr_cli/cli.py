@@ -67,9 +67,9 @@ class Optimizer(str, Enum):
     adam = "adam"
 
 
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).")]
-DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).")]
-TestOpt = Annotated[Optional[Path], typer.Option("--test", help="Test .mat file; default: nist36_test.mat in --data.")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", metavar="PATH", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).")]
+DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", metavar="DIR", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).")]
+TestOpt = Annotated[Optional[Path], typer.Option("--test", metavar="FILE", help="Test .mat file; default: nist36_test.mat in --data.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 
 
@@ -102,19 +102,19 @@ def parse_hidden(values):
 @reports_errors
 def train(
     data: DataOpt = None,
-    train_files: Annotated[Optional[list[Path]], typer.Option("--train", help="Training .mat file (repeatable); default: nist36_train.mat in --data.")] = None,
-    valid_file: Annotated[Optional[Path], typer.Option("--valid", help="Validation .mat file; default: nist36_valid.mat in --data.")] = None,
-    hidden: Annotated[list[str], typer.Option("--hidden", help="Hidden layer sizes: repeat or comma-separate for several layers.")] = ["64"],
+    train_files: Annotated[Optional[list[Path]], typer.Option("--train", metavar="FILE", help="Training .mat file (repeatable); default: nist36_train.mat in --data.")] = None,
+    valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.")] = None,
+    hidden: Annotated[list[str], typer.Option("--hidden", metavar="SIZES", help="Hidden layer sizes: repeat or comma-separate for several layers.")] = ["64"],
     activation: Annotated[Activation, typer.Option(help="Hidden-layer activation.")] = Activation.sigmoid,
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 50,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per mini-batch.")] = 32,
-    lr: Annotated[list[float], typer.Option("--lr", help="Learning rate; repeat to train one network per rate (the learning-rate study).")] = [3e-3],
+    lr: Annotated[list[float], typer.Option("--lr", metavar="RATE", help="Learning rate; repeat to train one network per rate (the learning-rate study).")] = [3e-3],
     optimizer: Annotated[Optimizer, typer.Option(help="sgd (with --momentum) or adam.")] = Optimizer.sgd,
     momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the trained model (.npz).")] = Path("model.npz"),
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Folder for accuracy, loss and weight figures.")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,
     as_json: JsonOpt = False,
 ):
     """Train the network on nist36 .mat files and save it."""
@@ -178,7 +178,7 @@ def confusion(
     model: ModelOpt = None,
     data: DataOpt = None,
     test: TestOpt = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the 36x36 confusion matrix figure here (.png).")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG", help="Write the 36x36 confusion matrix figure here (.png).")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many of the most confused pairs to list.")] = 10,
     as_json: JsonOpt = False,
 ):

@@ -79,6 +79,16 @@ def check_writable(path, force=False):
         raise InputError(path, f"folder '{path.parent}' is not writable")
 
 
+def file_mode(path):
+    """The permissions a new file at ``path`` gets: the replaced file's, else 0666 less
+    the umask (mkstemp's own 0600 would hide the model from other users)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def save_model(path, model, force=False):
     """Writes ``model`` atomically: a temporary file in the same folder, then a rename,
     so an interrupted write never leaves a truncated file or damages an existing one."""
@@ -90,6 +100,7 @@ def save_model(path, model, force=False):
     arrays["metadata"] = np.array(json.dumps(model.metadata))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, file_mode(path))
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()

@@ -33,6 +33,18 @@ def test_round_trip_is_exact(tmp_path, model):
     assert [l.activation for l in loaded.net.layers] == ["relu", "relu", "linear"]
 
 
+def test_saved_file_gets_normal_permissions(tmp_path, model):
+    old = os.umask(0o022)
+    try:
+        save_model(tmp_path / "m.npz", model)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o644
+    (tmp_path / "m.npz").chmod(0o640)
+    save_model(tmp_path / "m.npz", model, force=True)
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o640
+
+
 def test_refuses_to_overwrite_without_force(tmp_path, model):
     path = tmp_path / "m.npz"
     path.write_bytes(b"precious")

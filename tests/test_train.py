@@ -81,3 +81,16 @@ def test_evaluate_matches_a_direct_count():
     pairs = result.most_confused("abc", top=2)
     off = result.confusion * (1 - np.eye(3, dtype=int))
     assert [c for _, _, c in pairs] == sorted(off.ravel(), reverse=True)[:len(pairs)]
+
+
+def test_course_network_learns_a_slice_of_the_real_data(real_nist):
+    from ocr_cli.data import load_dataset
+    from ocr_cli.train import train
+
+    full_train = load_dataset(real_nist / "nist36_train.mat")
+    full_valid = load_dataset(real_nist / "nist36_valid.mat")
+    every_fourth = [Dataset(d.X[::4], d.Y[::4], d.paths) for d in (full_train, full_valid)]
+    run = train(*every_fourth, TrainConfig(epochs=8, lr=0.01))
+    # 36 classes (chance 2.8%); 8 epochs on a quarter of the rows measured 52-54% over seeds.
+    assert run.final["valid_acc"] > 0.45
+    assert run.history[-1]["train_loss"] < run.history[0]["train_loss"]
