@@ -81,7 +81,7 @@ def resolve_files(data, given, split):
     if given:
         return list(given)
     if data is None:
-        raise InputError("ocr", f"no {split} data: pass --data DIR or --{split} FILE")
+        raise InputError(f"--{split}", f"no {split} data given; pass --data DIR or --{split} FILE")
     return [split_file(data, split)]
 
 

@@ -44,9 +44,6 @@ class Adam:
             p -= self.lr * (m / correct1) / (np.sqrt(v / correct2) + self.eps)
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
-
-
 def make_optimizer(name, lr, momentum=0.0):
     """``name`` is ``"sgd"`` (uses ``momentum``) or ``"adam"``."""
     return SGD(lr, momentum) if name == "sgd" else Adam(lr)

@@ -92,7 +92,7 @@ def test_train_refuses_to_overwrite_before_training(nist_dir, tmp_path):
 @pytest.mark.parametrize("args,fragments", [
     (["--train", "missing.mat", "--valid", "missing.mat"], ["missing.mat: no such file"]),
     (["--data", "no_such_dir"], ["no_such_dir: no such data directory"]),
-    ([], ["no train data: pass --data DIR or --train FILE"]),
+    ([], ["--train: no train data given; pass --data DIR or --train FILE"]),
     (["--hidden", "64,x"], ["--hidden", "whole numbers"]),
 ])
 def test_train_input_errors(nist_dir, tmp_path, args, fragments):
@@ -144,4 +144,4 @@ def test_evaluate_errors(tiny_model, nist_dir, tmp_path):
     broken = tmp_path / "broken.npz"
     broken.write_bytes(tiny_model.read_bytes()[:500])
     assert_one_line_error(run("evaluate", "--model", broken, "--data", nist_dir), 2, str(broken), "not a readable model file")
-    assert_one_line_error(run("confusion", "--model", tiny_model), 2, "no test data")
+    assert_one_line_error(run("confusion", "--model", tiny_model), 2, "--test: no test data given")
