@@ -200,5 +200,126 @@ def confusion(
         report.print_pairs(stdout(), pairs, result, path)
 
 
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    tsv = "tsv"
+
+
+ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).")]
+
+
+def figure_path(option, image, suffix, several):
+    """Where a figure for ``image`` goes: ``option`` itself for one image named *.png,
+    else ``option/<image stem>_<suffix>.png`` (the folder is created)."""
+    if not several and option.suffix.lower() == ".png":
+        return option
+    option.mkdir(parents=True, exist_ok=True)
+    return option / f"{image.stem}_{suffix}.png"
+
+
+def each_image(images, work):
+    """Runs ``work(path)`` on every image; a failing file is reported on stderr and the
+    rest still run. Returns ``[(path, result or None, error or None)]`` and the exit
+    code: 0, the error's own code for a single image, 1 if any of several failed."""
+    from ocr_cli.errors import OcrError
+
+    results, code = [], 0
+    for path in images:
+        try:
+            results.append((path, work(path), None))
+        except OcrError as exc:
+            if settings["debug"]:
+                raise
+            typer.echo(f"ocr: error: {exc}", err=True)
+            results.append((path, None, exc))
+            code = exc.exit_code if len(images) == 1 else 1
+    return results, code
+
+
+@app.command("find-letters")
+@reports_errors
+def find_letters_command(
+    images: ImagesArg,
+    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes over the photo (numbered, coloured by line).")] = None,
+    crops: Annotated[Optional[Path], typer.Option("--crops", metavar="PNG|DIR", help="Show the 32x32 crops as the network sees them, with predicted labels.")] = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Find the characters: boxes [y1, x1, y2, x2] in reading order with line and word."""
+    from ocr_cli.images import load_image
+    from ocr_cli.segment import find_letters
+
+    several = len(images) > 1
+    loaded = None
+
+    def work(path):
+        nonlocal loaded
+        gray = load_image(path)
+        letters = find_letters(gray)
+        if plot is not None:
+            from ocr_cli.plots import plot_boxes
+
+            plot_boxes(gray, letters, figure_path(plot, path, "boxes", several))
+        if crops is not None:
+            from ocr_cli.crop import crop_letters
+            from ocr_cli.model import load_model
+            from ocr_cli.plots import plot_crops
+
+            loaded = loaded or load_model(model)
+            inputs = crop_letters(letters)
+            labels = [loaded.classes[i] for i in loaded.predict_proba(inputs).argmax(1)] if len(inputs) else []
+            plot_crops(inputs, labels, figure_path(crops, path, "crops", several))
+        return letters
+
+    results, code = each_image(images, work)
+    found = [(path, letters) for path, letters, error in results if error is None]
+    if as_json:
+        print_json([{"file": str(path), "char_height": round(letters.char_height, 1),
+                     "boxes": [{"box": [int(v) for v in box], "line": int(line), "word": int(word)}
+                               for box, line, word in zip(letters.boxes, letters.line, letters.word)]}
+                    if error is None else {"file": str(path), "error": str(error)}
+                    for path, letters, error in results])
+    else:
+        for path, letters in found:
+            typer.echo(f"{path}: {len(letters)} characters, "
+                       f"{int(letters.line.max()) + 1 if len(letters) else 0} lines (y1 x1 y2 x2 line word)")
+            for box, line, word in zip(letters.boxes, letters.line, letters.word):
+                typer.echo(f"{box[0]} {box[1]} {box[2]} {box[3]} {line} {word}")
+    raise typer.Exit(code)
+
+
+@app.command()
+@reports_errors
+def read(
+    images: ImagesArg,
+    model: ModelOpt = None,
+    output: Annotated[Format, typer.Option("--format", help="text: the text; json: boxes, confidences and top-3 per character; tsv: one row per character.")] = Format.text,
+    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
+):
+    """Read the text of photos: one output line per written line."""
+    from ocr_cli.model import load_model
+    from ocr_cli.reader import read_image
+
+    loaded = load_model(model)
+    several = len(images) > 1
+
+    def work(path):
+        reading = read_image(path, loaded)
+        if plot is not None:
+            from ocr_cli.images import load_image
+            from ocr_cli.plots import plot_boxes
+
+            plot_boxes(load_image(path), reading.letters, figure_path(plot, path, "read", several), reading.labels)
+        return reading
+
+    results, code = each_image(images, work)
+    from ocr_cli import report
+
+    report.print_readings(results, output.value, min_confidence, several)
+    raise typer.Exit(code)
+
+
 if __name__ == "__main__":
     sys.exit(app())

@@ -99,3 +99,35 @@ def plot_training(runs, best, folder):
     plot_weights(best.model.net.layers[0].W, folder / "weights_trained.png", "first-layer weights after training", limit)
     if len(runs) > 1:
         plot_lr_study({run.config.lr: run.history for run in runs}, folder / "lr_study.png")
+
+
+def plot_boxes(gray, letters, path, labels=None):
+    """The photo ``gray: (H, W)`` with each character's box, coloured by line, and its
+    reading-order number (or ``labels[k]``) above it."""
+    plt = pyplot()
+    height, width = gray.shape
+    fig, ax = plt.subplots(figsize=(12, 12 * height / width))
+    ax.imshow(gray, cmap="gray", vmin=0, vmax=1)
+    colours = plt.cm.tab10(np.arange(10))
+    for k, (y1, x1, y2, x2) in enumerate(letters.boxes):
+        colour = colours[int(letters.line[k]) % 10]
+        ax.add_patch(plt.Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, lw=1.2, ec=colour))
+        ax.text(x1, y1 - 2, str(k + 1) if labels is None else labels[k], color=colour, fontsize=7, va="bottom")
+    ax.set_title(f"{len(letters)} characters, {int(letters.line.max()) + 1 if len(letters) else 0} lines")
+    ax.axis("off")
+    save(fig, path)
+
+
+def plot_crops(crops, labels, path):
+    """``crops: (K, 1024)`` network inputs (transposed rows) as a grid of 32x32 images,
+    each with its predicted label under it."""
+    plt = pyplot()
+    cols = min(max(len(crops), 1), 12)
+    rows = max(1, -(-len(crops) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(crops):
+            ax.imshow(crops[k].reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
+            ax.set_title(labels[k], fontsize=9, y=-0.32)
+    save(fig, path)

@@ -1,0 +1,83 @@
+"""Cutting each found character into the network's input layout.
+
+The layout of the training data (measured on nist36_train): a 32x32 image, the
+character's longer side 25 px (median) and centred, strokes 3.5 px wide (median of
+ink area / skeleton length), ink 0 on paper 1, flattened transposed.
+"""
+
+import numpy as np
+from scipy import ndimage as ndi
+
+SIDE = 32
+LONG_SIDE = 25  # median long side of the training characters
+STROKE = 3.5  # median stroke width of the training characters (pixels at 32x32)
+
+
+def stroke_width(mask):
+    """Mean stroke width of a boolean ``mask``: ink area / skeleton length (pixels)."""
+    from skimage.morphology import skeletonize
+
+    length = skeletonize(mask).sum()
+    return mask.sum() / length if length else 0.0
+
+
+def disk(radius):
+    r = np.arange(-radius, radius + 1)
+    return (r[:, None] ** 2 + r[None] ** 2) <= radius ** 2 + 0.5
+
+
+def normalise_stroke(image):
+    """Thickens or thins the strokes of ``image: (32, 32)`` (ink 1) towards
+    :data:`STROKE` by a grey dilation or erosion with a disk: each pixel of radius
+    changes the width by two pixels."""
+    width = stroke_width(image > 0.5)
+    if width == 0:
+        return image
+    radius = int(round((STROKE - width) / 2))
+    if radius > 0:
+        return ndi.grey_dilation(image, footprint=disk(radius))
+    if radius < 0:
+        thinner = ndi.grey_erosion(image, footprint=disk(-radius))
+        return thinner if (thinner > 0.5).any() else image
+    return image
+
+
+def to_layout(ink):
+    """``ink: (h, w)`` darkness 0..1 of one character, tightly cropped -> ``(32, 32)``
+    upright image in the training layout (paper 1, ink 0)."""
+    from PIL import Image
+
+    h, w = ink.shape
+    side = max(h, w)
+    square = np.zeros((side, side), np.float32)
+    square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = ink
+    small = np.asarray(Image.fromarray(square).resize((LONG_SIDE, LONG_SIDE), Image.BOX if side > LONG_SIDE else Image.BILINEAR))
+    canvas = np.zeros((SIDE, SIDE), np.float32)
+    start = (SIDE - LONG_SIDE) // 2
+    canvas[start:start + LONG_SIDE, start:start + LONG_SIDE] = small
+    return 1.0 - np.clip(normalise_stroke(canvas), 0.0, 1.0)
+
+
+def character_ink(letters, k):
+    """Ink darkness of character ``k`` at the working scale, cut to its box, keeping
+    only its own components (grown by one pixel for their anti-aliased edges) so that
+    a neighbour reaching into the box does not leak in; scaled so strokes reach 1."""
+    y1, x1, y2, x2 = letters.work_boxes[k]
+    region = (slice(max(y1 - 1, 0), y2 + 1), slice(max(x1 - 1, 0), x2 + 1))
+    own = np.isin(letters.labels[region], letters.members[k])
+    ink = letters.ink[region] * ndi.binary_dilation(own, structure=np.ones((3, 3)))
+    core = ink[own]
+    # Pen pressure varies: the 90th percentile of the stroke pixels counts as full ink.
+    full = np.percentile(core, 90) if core.size else 1.0
+    ink = np.clip(ink / max(full, 1e-6), 0.0, 1.0)
+    rows, cols = np.nonzero(ink > 0.5) if (ink > 0.5).any() else np.nonzero(own)
+    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+
+def crop_letters(letters):
+    """Every character of ``letters`` (:class:`ocr_cli.segment.Letters`) as network
+    input ``(K, 1024)``: upright 32x32 crops, transposed, flattened."""
+    crops = np.ones((len(letters), SIDE * SIDE), np.float32)
+    for k in range(len(letters)):
+        crops[k] = to_layout(character_ink(letters, k)).T.reshape(-1)
+    return crops

@@ -1,0 +1,75 @@
+"""Reading any image file into one greyscale float array (paper light, ink dark).
+
+Handles RGB, RGBA/LA and palettes with transparency (composited over white), grey,
+16-bit, and EXIF orientation. The header is checked before decoding so that an image
+too large for memory is refused rather than half-decoded.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from ocr_cli.errors import InputError
+
+# About 2 GB of float32 working copies; a 48-megapixel photo is well inside this.
+MAX_PIXELS = 200_000_000
+
+
+def load_image(path):
+    """``path`` -> ``(H, W)`` float32 in 0..1, upright per EXIF, white where transparent."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "is a directory, not an image")
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise InputError(path, f"image is {width}x{height} pixels; the most ocr reads is {MAX_PIXELS // 1_000_000} megapixels")
+            image = ImageOps.exif_transpose(image)
+            return to_gray(pil_to_array(image))
+    except UnidentifiedImageError:
+        raise InputError(path, "not an image file (unknown or damaged format)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(path, f"cannot decode image ({exc})") from None
+
+
+def pil_to_array(image):
+    """A PIL image as a numpy array: grey, RGB or RGBA, keeping 16-bit depth."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return np.asarray(image.convert("I") if image.mode.startswith("I;16") else image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    return np.asarray(image.convert("RGBA" if has_alpha else "RGB" if image.mode not in ("L", "1") else "L"))
+
+
+def to_gray(array):
+    """Any image array -> ``(H, W)`` float32 in 0..1.
+
+    ``array``: ``(H, W)`` grey, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA (alpha composited
+    over white); integers are scaled by their type's range (or 65535 for 16-bit data
+    held in wider integers), floats are taken as 0..1.
+    """
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise InputError("image", f"array of shape {array.shape} is not a grey, RGB or RGBA image")
+    if array.size == 0:
+        raise InputError("image", "image has no pixels")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise InputError("image", f"pixels of dtype {array.dtype} are not numbers")
+    values = array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.integer):
+        top = np.iinfo(array.dtype).max if array.dtype.itemsize <= 2 else 65535
+        values /= top
+    values = np.nan_to_num(np.clip(values, 0.0, 1.0), nan=1.0)
+    if values.ndim == 2:
+        return values
+    grey = values[:, :, :3] @ np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)  # ITU-R BT.709 luma
+    if values.shape[2] == 4:
+        alpha = values[:, :, 3]
+        grey = grey * alpha + (1.0 - alpha)
+    return grey.astype(np.float32)

@@ -1,0 +1,261 @@
+"""Finding the characters of a photo: boxes in reading order, grouped into lines and words.
+
+The pipeline, one step per function::
+
+    grey -> choose working scale -> flatten lighting -> blur -> threshold -> label
+         -> typical character height -> join pieces -> drop specks and giants
+         -> group lines -> order -> word gaps -> boxes in original pixels
+
+Every size is relative to the measured character height or to the page's own
+statistics, never an absolute number of pixels tuned to one photo.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ocr_cli.images import to_gray
+
+# Pass 1 looks at the page at about this many pixels: enough to measure characters
+# down to ~1/60 of the page height, and cheap.
+SURVEY_PIXELS = 1_000_000
+# Characters are segmented and cropped at this height (pixels): well above the 25 px
+# the network sees, so that resampling, not the photo, limits the crop.
+WORKING_HEIGHT = 48
+
+
+@dataclass
+class Letters:
+    """What :func:`find_letters` found.
+
+    ``boxes: (K, 4)`` int ``[y1, x1, y2, x2]`` in original pixels (top-left inclusive,
+    bottom-right exclusive) in reading order; ``line, word: (K,)`` the line index and
+    the word index within the line; ``char_height`` in original pixels. At the working
+    scale ``scale`` (working / original): ``ink: (h, w)`` float 0..1 ink darkness,
+    ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)`` component labels and
+    ``members``: per character, the labels of its own components.
+    """
+
+    boxes: np.ndarray
+    line: np.ndarray
+    word: np.ndarray
+    char_height: float
+    scale: float
+    ink: np.ndarray
+    binary: np.ndarray
+    labels: np.ndarray
+    members: list
+    work_boxes: np.ndarray
+
+    def __len__(self):
+        return len(self.boxes)
+
+
+def resize(gray, scale):
+    """Area-averaged (downscaling) or bilinear (upscaling) resize of ``(H, W)`` float32."""
+    from PIL import Image
+
+    if scale == 1:
+        return gray
+    h, w = gray.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(Image.fromarray(gray).resize(size, Image.BOX if scale < 1 else Image.BILINEAR))
+
+
+def background(gray, block):
+    """Paper brightness under uneven lighting: the 90th percentile of each ``block``
+    square (ink covers far less than 10% of a block larger than a character), a 3x3
+    median over blocks to overrule blocks crowded with ink, then a smooth bilinear
+    upsampling back to ``gray``'s shape."""
+    from PIL import Image
+
+    h, w = gray.shape
+    rows, cols = -(-h // block), -(-w // block)
+    padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
+    tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
+    grid = ndi.median_filter(np.percentile(tiles, 90, axis=2).astype(np.float32), 3, mode="nearest")
+    return np.asarray(Image.fromarray(grid).resize((w, h), Image.BILINEAR))
+
+
+def ink_darkness(gray, block):
+    """``(H, W)`` ink darkness 0..1 (0 paper): 1 - grey / background."""
+    return np.clip(1.0 - gray / np.maximum(background(gray, block), 1e-3), 0.0, 1.0)
+
+
+def threshold(ink):
+    """Ink mask by Otsu's threshold on the flattened darkness (a narrow paper peak near 0
+    and a broad ink mode). A page with no ink, where the darker class Otsu finds does
+    not stand out of the paper noise, gives an empty mask."""
+    from skimage.filters import threshold_otsu
+
+    if ink.max() <= ink.min():
+        return np.zeros(ink.shape, bool)
+    mask = ink > threshold_otsu(ink)
+    paper = np.median(ink)
+    noise = 1.4826 * np.median(np.abs(ink - paper))  # robust std of the paper
+    # Real ink is on average far outside the noise (6 sigma) and 10% darker than paper.
+    if ink[mask].mean() < paper + max(6 * noise, 0.1):
+        return np.zeros(ink.shape, bool)
+    return mask
+
+
+def components(binary):
+    """Labels ``(H, W)`` and boxes ``(n, 4)`` ``[y1, x1, y2, x2]`` and pixel counts ``(n,)``
+    of the 8-connected components; label ``i + 1`` is row ``i``."""
+    labels, n = ndi.label(binary, structure=np.ones((3, 3)))
+    slices = ndi.find_objects(labels)
+    boxes = np.array([[s[0].start, s[1].start, s[0].stop, s[1].stop] for s in slices], dtype=np.int64).reshape(-1, 4)
+    areas = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    return labels, boxes, areas
+
+
+def typical_height(boxes, areas, shape):
+    """The ink-weighted median component height: specks carry little ink, so they barely
+    move it; components touching the image edge (shadows, page borders) are left out."""
+    heights = boxes[:, 2] - boxes[:, 0]
+    inside = (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < shape[0]) & (boxes[:, 3] < shape[1])
+    if not inside.any():
+        return 0.0
+    h, a = heights[inside], areas[inside]
+    order = np.argsort(h)
+    cumulative = np.cumsum(a[order])
+    return float(h[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def survey(gray):
+    """Pass 1 at about :data:`SURVEY_PIXELS`: the character height in original pixels."""
+    scale = min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
+    small = resize(gray, scale)
+    # Lighting varies over the page, not over a character: blocks of 1/24 of the short side.
+    ink = ink_darkness(small, max(4, min(small.shape) // 24))
+    _, boxes, areas = components(threshold(ink))
+    return typical_height(boxes, areas, small.shape) / scale
+
+
+def join_pieces(boxes, height):
+    """Groups of component rows that make one character: pieces stacked in one column
+    (horizontal overlap >= half the narrower piece) and close vertically (gap < 1/2
+    character height) whose union stays within 1.5 character heights."""
+    n = len(boxes)
+    parent = np.arange(n)
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    y1, x1, y2, x2 = boxes.T
+    widths = x2 - x1
+    overlap = np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None])
+    vgap = np.maximum(y1[:, None], y1[None]) - np.minimum(y2[:, None], y2[None])
+    span = np.maximum(y2[:, None], y2[None]) - np.minimum(y1[:, None], y1[None])
+    close = (overlap >= 0.5 * np.minimum(widths[:, None], widths[None])) & (vgap < 0.5 * height) & (span <= 1.5 * height)
+    for i, j in zip(*np.nonzero(np.triu(close, 1))):
+        parent[root(i)] = root(j)
+    roots = np.array([root(i) for i in range(n)], dtype=np.int64)
+    return [np.nonzero(roots == r)[0] for r in np.unique(roots)]
+
+
+def merge_boxes(boxes, groups):
+    return np.array([[boxes[g, 0].min(), boxes[g, 1].min(), boxes[g, 2].max(), boxes[g, 3].max()] for g in groups],
+                    dtype=np.int64).reshape(-1, 4)
+
+
+def is_character(boxes, height):
+    """Keeps boxes of character size: drops specks and punctuation (both sides under
+    0.4 character heights: a period, a stray dot) and giants (taller than 3 character
+    heights or wider than 5: rules, borders, shadows)."""
+    h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    small = (h < 0.4 * height) & (w < 0.4 * height)
+    giant = (h > 3 * height) | (w > 5 * height)
+    return ~small & ~giant
+
+
+def group_lines(boxes, height):
+    """Line index per box. Boxes are taken left to right; each joins the line whose most
+    recent box has its vertical centre within 0.6 character heights (following a
+    slanted line letter by letter), else starts a new line. Lines are numbered top to
+    bottom by their mean centre."""
+    cy = (boxes[:, 0] + boxes[:, 2]) / 2
+    line = np.full(len(boxes), -1)
+    last_cy = []
+    for i in np.argsort(boxes[:, 1], kind="stable"):
+        distances = np.abs(np.array(last_cy) - cy[i]) if last_cy else np.array([])
+        if len(distances) and distances.min() < 0.6 * height:
+            line[i] = int(distances.argmin())
+            last_cy[line[i]] = cy[i]
+        else:
+            line[i] = len(last_cy)
+            last_cy.append(cy[i])
+    means = np.array([cy[line == k].mean() for k in range(len(last_cy))])
+    rank = np.argsort(np.argsort(means))
+    return rank[line] if len(line) else line
+
+
+def word_threshold(gaps):
+    """The gap above which a gap separates words, from this page's own letter gaps
+    ``(n,)`` in character heights. Otsu's split divides them into two groups; it is kept
+    only if two normal groups explain the gaps better than one by the Bayesian
+    information criterion, otherwise ``inf``: no word breaks on the page (a page of
+    evenly spaced letters has one broad group, not two)."""
+    values = np.sort(gaps)
+    n = len(values)
+    if n < 3 or values[0] == values[-1]:
+        return np.inf
+    k = np.arange(1, n)
+    low_mean = np.cumsum(values)[:-1] / k
+    high_mean = (values.sum() - np.cumsum(values)[:-1]) / (n - k)
+    split = int(np.argmax(k * (n - k) * (high_mean - low_mean) ** 2)) + 1
+    low, high = values[:split], values[split:]
+
+    def log_variance(v):
+        # Gaps are measured between ink boxes to about half a stroke: 5% of a height.
+        return np.log(max(v.var(), 0.05 ** 2))
+
+    one = n * log_variance(values) + 2 * np.log(n)
+    two = (len(low) * log_variance(low) + len(high) * log_variance(high)
+           - 2 * (len(low) * np.log(len(low) / n) + len(high) * np.log(len(high) / n)) + 5 * np.log(n))
+    return float((low.max() + high.min()) / 2) if two < one else np.inf
+
+
+def order_and_words(boxes, line, height):
+    """Reading order (line by line, left to right) and the word index within each line."""
+    order = np.lexsort((boxes[:, 1], line))
+    boxes, line = boxes[order], line[order]
+    same_line = line[1:] == line[:-1]
+    gaps = (boxes[1:, 1] - boxes[:-1, 3]) / height
+    limit = word_threshold(gaps[same_line])
+    new_word = np.concatenate([[False], same_line & (gaps > limit)])
+    starts_line = np.concatenate([[True], ~same_line])
+    word = np.zeros(len(boxes), dtype=np.int64)
+    for i in range(1, len(boxes)):
+        word[i] = 0 if starts_line[i] else word[i - 1] + int(new_word[i])
+    return order, word
+
+
+def find_letters(image):
+    """Finds the characters of ``image`` (any array :func:`ocr_cli.images.to_gray`
+    takes: grey, RGB, RGBA, integer or float). Returns :class:`Letters`."""
+    gray = to_gray(image)
+    height = survey(gray)
+    scale = min(1.0, WORKING_HEIGHT / height) if height > 0 else min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
+    small = resize(gray, scale)
+    work_height = max(height * scale, 1.0)
+    # A block of two character heights always holds paper around the strokes.
+    ink = ink_darkness(small, max(4, int(2 * work_height)))
+    # Blur by 1/32 of a character: smooths paper grain and JPEG blocks, keeps strokes.
+    binary = threshold(ndi.gaussian_filter(ink, work_height / 32))
+    labels, boxes, areas = components(binary)
+    groups = join_pieces(boxes, work_height) if len(boxes) else []
+    merged = merge_boxes(boxes, groups)
+    keep = is_character(merged, work_height) if len(merged) else np.zeros(0, bool)
+    merged, groups = merged[keep], [g + 1 for g, k in zip(groups, keep) if k]
+    line = group_lines(merged, work_height)
+    order, word = order_and_words(merged, line, work_height) if len(merged) else (np.zeros(0, int), np.zeros(0, int))
+    merged, line, groups = merged[order], line[order], [groups[i] for i in order]
+    original = np.column_stack([np.floor(merged[:, :2] / scale), np.ceil(merged[:, 2:] / scale)]).astype(np.int64)
+    original = np.minimum(original, np.array([*gray.shape, *gray.shape]))
+    return Letters(original.reshape(-1, 4), line, word, height, scale, ink, binary.astype(np.float32),
+                   labels, groups, merged)
