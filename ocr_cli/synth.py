@@ -1,0 +1,336 @@
+"""Synthetic photos of hand-printed notes, composed from NIST glyphs, with exact boxes.
+
+:func:`compose_page` lays real handwritten characters out as lines and words on a clean
+page (paper 1, ink 0) and records each character's ink box, line and word;
+:func:`photograph` turns such a page into what a phone camera would see: tinted paper,
+uneven light, a slight tilt, softness and noise. :func:`random_text` writes note-like
+lines to compose. Sizes and spacings are fractions of the character height.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from ocr_cli import CLASSES
+from ocr_cli.data import IMAGE_SIDE, load_dataset
+
+INK_LEVEL = 0.5  # darker than mid-grey counts as ink, as in the box definition
+MIN_CHAR_HEIGHT = 8  # pixels: smaller, and thin strokes blur away below the ink level
+MIN_INK_HEIGHT = 0.375  # of the 32 px frame: flatter samples (mostly squashed Ms) would be
+# blown up into thick-stroked blobs when scaled to the line's height
+
+# Page layout, in units of the character height.
+HEIGHT_JITTER = 0.10  # writers vary letter height by about a tenth
+BASELINE_JITTER = 0.04  # letters wander a few percent above and below the line
+LETTER_GAP = (0.15, 0.45)  # ink-to-ink space between letters of a word
+WORD_GAP = (0.9, 1.6)  # ink-to-ink space between words: clearly wider than any letter gap
+LINE_PITCH = (1.6, 2.0)  # baseline to baseline, per line
+MARGIN = (1.0, 2.0)  # blank paper around the text, per side
+INDENT = 0.3  # lines start up to this far right of the margin: hand-written, not typeset
+
+# Photo effects.
+PAPER_GREY = (0.80, 0.93)  # paper brightness: never pure white under room light
+PAPER_WARMTH = (0.0, 0.06)  # red above blue by up to this much: a warm or neutral cast
+INK_DARKNESS = (0.55, 0.9)  # share of the light the ink absorbs: pencil to pen
+PRESSURE_VARIATION = 0.15  # the ink lightens by up to this share where the hand pressed less
+PRESSURE_CELLS = 6  # pressure changes over about a sixth of the page
+SHADOW_DEPTH = (0.20, 0.35)  # the darkest part of the page loses this share of the light
+VIGNETTE_SHARE = 0.5  # weight of the lamp's fall-off next to the straight gradient
+BLUR_SIGMA = (0.5, 1.1)  # camera softness, about a pixel
+NOISE_SIGMA = (0.006, 0.015)  # sensor noise: a couple of grey levels, kept low so JPEGs stay small
+NOISE_GRAIN = 0.7  # noise is smoothed over about a pixel, as a phone's demosaicing does
+
+
+class GlyphBank:
+    """Upright handwritten character images grouped by class.
+
+    Parameters
+    ----------
+    X : (N, 1024) rows of 32x32 images stored transposed, paper 1, ink 0.
+    Y : (N, 36) one-hot labels in :data:`ocr_cli.CLASSES` order.
+
+    Samples whose ink is flatter than ``MIN_INK_HEIGHT`` of the frame are left out.
+    """
+
+    def __init__(self, X, Y):
+        images = np.asarray(X, dtype=np.float64).reshape(-1, IMAGE_SIDE, IMAGE_SIDE).transpose(0, 2, 1)
+        labels = np.asarray(Y).argmax(1)
+        tall = (images < INK_LEVEL).any(2).sum(1) >= MIN_INK_HEIGHT * IMAGE_SIDE
+        self.images = images[tall]
+        self.by_char = {c: np.flatnonzero(labels[tall] == i) for i, c in enumerate(CLASSES)}
+
+    @classmethod
+    def from_file(cls, path):
+        """A bank of every sample in a nist36-layout ``.mat`` file."""
+        data = load_dataset(path)
+        return cls(data.X, data.Y)
+
+    def glyph(self, char, rng):
+        """A random sample of ``char``: (32, 32) float64, upright, paper 1, ink dark."""
+        choices = self.by_char.get(char)
+        if choices is None or len(choices) == 0:
+            raise ValueError(f"no glyphs for {char!r}")
+        return self.images[rng.choice(choices)]
+
+
+@dataclass
+class Page:
+    """A composed page before photo effects.
+
+    ``image``: (H, W) float32, paper 1, ink dark. ``boxes``: one ``[y1, x1, y2, x2]``
+    per character in reading order (top-left inclusive, bottom-right exclusive), the
+    tight box of its pixels darker than mid-grey. ``line_index`` and ``word_index``
+    (counted within the line) per character. ``text``: lines joined by newlines,
+    words by single spaces.
+    """
+
+    image: np.ndarray
+    boxes: list
+    line_index: list
+    word_index: list
+    text: str
+
+    @property
+    def chars(self):
+        """The characters of ``boxes``, in the same order."""
+        return "".join(self.text.split())
+
+
+@dataclass
+class Placed:
+    """A glyph patch ``patch: (h, w)`` at ``top``, ``left`` relative to its line (x from
+    the line's start, y from its baseline), with the ink box inside the patch."""
+
+    patch: np.ndarray
+    top: int
+    left: int
+    ink: tuple
+    word: int
+
+
+def ink_box(image):
+    """``(y1, x1, y2, x2)`` of the pixels of ``image: (h, w)`` darker than mid-grey."""
+    rows = np.flatnonzero((image < INK_LEVEL).any(1))
+    cols = np.flatnonzero((image < INK_LEVEL).any(0))
+    return rows[0], cols[0], rows[-1] + 1, cols[-1] + 1
+
+
+def crop_to_ink(glyph):
+    """``glyph: (h, w)`` cut to its ink plus one pixel of paper, which keeps the
+    anti-aliased edge."""
+    padded = np.pad(glyph, 1, constant_values=1.0)
+    y1, x1, y2, x2 = ink_box(padded)
+    return padded[y1 - 1:y2 + 1, x1 - 1:x2 + 1]
+
+
+def scale_glyph(glyph, ink_height):
+    """``glyph: (h, w)`` cropped by :func:`crop_to_ink`, resized (aspect kept) so its ink
+    is ``ink_height`` pixels tall; float32 in 0..1, the page's type, so the ink box
+    measured on it is the one on the page."""
+    from PIL import Image
+
+    factor = ink_height / (glyph.shape[0] - 2)
+    size = (max(1, round(glyph.shape[1] * factor)), max(1, round(glyph.shape[0] * factor)))
+    resized = Image.fromarray(glyph.astype(np.float32)).resize(size, Image.BICUBIC)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+def parse_lines(lines):
+    """Each line as a list of words; rejects empty lines, spaces that are not single
+    spaces between words, and characters outside the 36 classes."""
+    parsed = []
+    for line in lines:
+        words = line.split(" ")
+        if not all(words):
+            raise ValueError(f"{line!r}: empty, or spaces other than one between words")
+        bad = set("".join(words)) - set(CLASSES)
+        if bad:
+            raise ValueError(f"characters outside A-Z0-9: {''.join(sorted(bad))!r}")
+        parsed.append(words)
+    return parsed
+
+
+def lay_out_line(words, bank, rng, char_height):
+    """The glyphs of one line, left to right: a list of :class:`Placed`, with ink gaps
+    drawn from ``LETTER_GAP`` inside words and ``WORD_GAP`` between them."""
+    placed, x = [], 0.0
+    for w, word in enumerate(words):
+        for c, char in enumerate(word):
+            if c or w:
+                x += rng.uniform(*(LETTER_GAP if c else WORD_GAP)) * char_height
+            height = char_height * rng.uniform(1 - HEIGHT_JITTER, 1 + HEIGHT_JITTER)
+            patch = scale_glyph(crop_to_ink(bank.glyph(char, rng)), height)
+            ink = ink_box(patch)
+            drop = rng.uniform(-BASELINE_JITTER, BASELINE_JITTER) * char_height
+            left = round(x) - ink[1]
+            placed.append(Placed(patch, round(drop) - ink[2], left, ink, w))
+            x = left + ink[3]
+    return placed
+
+
+def compose_page(lines, bank, rng, char_height=60, width=None, height=None):
+    """Writes ``lines`` with glyphs from ``bank`` onto a clean page.
+
+    Parameters
+    ----------
+    lines : strings of A-Z, 0-9 and spaces, one per written line.
+    bank : :class:`GlyphBank`.
+    rng : ``numpy.random.Generator``.
+    char_height : typical ink height of a character, pixels.
+    width, height : page size in pixels; the page grows where the text needs more
+        room. The text starts at the top left, as on a note.
+
+    Returns
+    -------
+    :class:`Page`, the image (H, W) float32.
+    """
+    if char_height < MIN_CHAR_HEIGHT:
+        raise ValueError(f"char_height {char_height} is below {MIN_CHAR_HEIGHT} pixels")
+    words = parse_lines(lines)
+    margins = rng.uniform(*MARGIN, size=4) * char_height  # top, left, bottom, right
+    rows, baseline = [], None
+    for line in words:
+        placed = lay_out_line(line, bank, rng, char_height)
+        top = -min(p.top for p in placed)
+        baseline = margins[0] + top if baseline is None else baseline + rng.uniform(*LINE_PITCH) * char_height
+        indent = margins[1] + rng.uniform(0, INDENT) * char_height
+        rows.append([(p, round(baseline) + p.top, round(indent) + p.left) for p in placed])
+    bottom = max(t + p.patch.shape[0] for p, t, _ in rows[-1]) + round(margins[2])
+    right = max(l + p.patch.shape[1] for row in rows for p, _, l in row) + round(margins[3])
+    image = np.ones((max(bottom, height or 0), max(right, width or 0)), dtype=np.float32)
+    boxes, line_index, word_index = [], [], []
+    for i, row in enumerate(rows):
+        for p, t, l in row:
+            window = image[t:t + p.patch.shape[0], l:l + p.patch.shape[1]]
+            np.minimum(window, p.patch, out=window)
+            y1, x1, y2, x2 = p.ink
+            boxes.append([int(t + y1), int(l + x1), int(t + y2), int(l + x2)])
+            line_index.append(i)
+            word_index.append(p.word)
+    text = "\n".join(" ".join(line) for line in words)
+    return Page(image, boxes, line_index, word_index, text)
+
+
+def smooth_field(shape, rng, cells):
+    """(H, W) smooth random values in 0..1, varying over about ``1 / cells`` of the
+    image."""
+    from PIL import Image
+
+    coarse = rng.random((cells + 1, cells + 1)).astype(np.float32)
+    field = np.asarray(Image.fromarray(coarse).resize(shape[::-1], Image.BICUBIC))
+    return (field - field.min()) / max(np.ptp(field), 1e-6)
+
+
+def lighting(shape, rng):
+    """(H, W) brightness factor: 1 where the page is best lit, falling smoothly (a
+    straight gradient plus a lamp's fall-off) to ``1 - depth`` at the darkest point."""
+    y, x = np.mgrid[0:1:shape[0] * 1j, 0:1:shape[1] * 1j]
+    angle = rng.uniform(0, 2 * np.pi)
+    gradient = x * np.cos(angle) + y * np.sin(angle)
+    lamp_y, lamp_x = rng.uniform(0.2, 0.8, size=2)  # the brightest spot, away from the edges
+    falloff = (x - lamp_x) ** 2 + (y - lamp_y) ** 2
+    shade = (gradient - gradient.min()) / np.ptp(gradient) + VIGNETTE_SHARE * falloff / falloff.max()
+    shade = (shade - shade.min()) / np.ptp(shade)
+    return 1.0 - rng.uniform(*SHADOW_DEPTH) * shade
+
+
+def paper_colour(rng):
+    """(3,) RGB of the paper in 0..1: light grey with a slight warm cast."""
+    grey = rng.uniform(*PAPER_GREY)
+    warmth = rng.uniform(*PAPER_WARMTH)
+    return grey + np.array([warmth / 2, 0.0, -warmth / 2])
+
+
+def rotate(image, degrees):
+    """``image: (H, W)`` turned counter-clockwise by ``degrees``; the canvas grows to
+    hold it and the new corners are paper (1)."""
+    if degrees == 0:
+        return image
+    return np.clip(ndimage.rotate(image, degrees, reshape=True, order=1, cval=1.0), 0.0, 1.0)
+
+
+def ink_reflectance(image, rng):
+    """``image: (H, W)`` paper 1 / ink 0 turned into the share of light each pixel
+    reflects: ink keeps part of the light, unevenly, like pencil or pen."""
+    darkness = rng.uniform(*INK_DARKNESS)
+    pressure = 1.0 - PRESSURE_VARIATION * smooth_field(image.shape, rng, PRESSURE_CELLS)
+    return 1.0 - darkness * pressure * (1.0 - image)
+
+
+def camera_noise(shape, rng):
+    """(H, W, 1) grain, shared by the three channels as after a phone's processing."""
+    sigma = rng.uniform(*NOISE_SIGMA)
+    grain = ndimage.gaussian_filter(rng.normal(0.0, 1.0, shape), NOISE_GRAIN)
+    return (sigma / grain.std() * grain)[..., None]
+
+
+def photograph(image, rng, rotation_deg=0.0):
+    """A phone-photo look for a composed page.
+
+    Parameters
+    ----------
+    image : (H, W) floats, paper 1, ink 0 (e.g. :attr:`Page.image`).
+    rng : ``numpy.random.Generator``.
+    rotation_deg : counter-clockwise tilt; the canvas grows to hold the turned page.
+
+    Returns
+    -------
+    (H', W', 3) uint8 RGB; ``(H', W') == (H, W)`` when ``rotation_deg`` is 0.
+    """
+    grey = ink_reflectance(rotate(np.asarray(image, dtype=np.float64), rotation_deg), rng)
+    rgb = grey[..., None] * paper_colour(rng) * lighting(grey.shape, rng)[..., None]
+    sigma = rng.uniform(*BLUR_SIGMA)
+    rgb = ndimage.gaussian_filter(rgb, (sigma, sigma, 0)) + camera_noise(grey.shape, rng)
+    return np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
+
+
+def save_jpeg(rgb, path, quality=85):
+    """Writes ``rgb: (H, W, 3)`` uint8 as a JPEG."""
+    from PIL import Image
+
+    Image.fromarray(rgb).save(path, quality=quality)
+
+
+WORDS = (
+    "MEET CALL PARK BUY SHOP BANK ROOM DESK NOTE LIST MILK EGGS BREAD RICE SOUP TEA "
+    "CAKE FISH BEEF CORN JAM JUICE PIZZA APPLE LUNCH DINNER PAY RENT BILL TAX FIX "
+    "BIKE CAR VAN TAXI TRAIN BUS GATE DOOR KEYS BOX MAIL SEND POST WRITE READ BOOK "
+    "QUIZ TEST EXAM CLASS HOME WORK TEAM PLAN IDEA ASK JOHN MARY ZOE MAX VICKY KIM "
+    "JUNE JULY MAY MONDAY FRIDAY WEEK TODAY NOON AT TO ON IN BY THE AND FOR WITH "
+    "FROM NEW OLD BIG RED BLUE GREEN BLACK WHITE QUICK LAZY JUMP WALK DOG ZOO GYM "
+    "VISIT DOCTOR CHECK OFF DONE WAIT SOON BACK ORDER PRINT COPY SIGN FORM PHONE"
+).split()
+NUMBER_RANGES = ((1, 10), (10, 100), (100, 1000), (1990, 2031))  # counts, prices, rooms, years
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: codes avoid letters that read as digits
+WORD_SHARE, NUMBER_SHARE = 0.7, 0.2  # of tokens; the rest are codes: notes are mostly words
+
+
+def random_token(rng):
+    """A word (mostly), a number, or a short code such as ``B7``."""
+    kind = rng.random()
+    if kind < WORD_SHARE:
+        return str(rng.choice(WORDS))
+    if kind < WORD_SHARE + NUMBER_SHARE:
+        low, high = NUMBER_RANGES[rng.integers(len(NUMBER_RANGES))]
+        return str(rng.integers(low, high))
+    return str(rng.choice(list(CODE_LETTERS))) + str(rng.integers(1, 100))
+
+
+def random_line(rng, max_chars=20):
+    """One note line: a word and up to 3 more tokens in random order, at most
+    ``max_chars`` characters with spaces."""
+    tokens = [str(rng.choice(WORDS))]
+    for _ in range(rng.integers(0, 4)):
+        token = random_token(rng)
+        if len(" ".join(tokens + [token])) <= max_chars:
+            tokens.append(token)
+    return " ".join(rng.permutation(tokens))
+
+
+def random_text(rng, n_lines=None):
+    """``n_lines`` (default: 3 to 6, at random) note-like lines of capitals and
+    digits."""
+    if n_lines is None:
+        n_lines = rng.integers(3, 7)
+    return [random_line(rng) for _ in range(n_lines)]
