@@ -1,8 +1,9 @@
 """Cutting each found character into the network's input layout.
 
 The layout of the training data (measured on nist36_train): a 32x32 image, the
-character's longer side 25 px (median) and centred, strokes 3.5 px wide (median of
-ink area / skeleton length), ink 0 on paper 1, flattened transposed.
+character's longer side 25 px (median) and centred, strokes 3.5 px wide (median of ink
+area / skeleton length; 2.3 to 5.5 px from the 10th to 90th percentile), ink 0 on
+paper 1, flattened transposed.
 """
 
 import numpy as np
@@ -11,6 +12,7 @@ from scipy import ndimage as ndi
 SIDE = 32
 LONG_SIDE = 25  # median long side of the training characters
 STROKE = 3.5  # median stroke width of the training characters (pixels at 32x32)
+STROKE_RANGE = (2.3, 5.5)  # its 10th and 90th percentile
 
 
 def stroke_width(mask):
@@ -27,11 +29,13 @@ def disk(radius):
 
 
 def normalise_stroke(image):
-    """Thickens or thins the strokes of ``image: (32, 32)`` (ink 1) towards
-    :data:`STROKE` by a grey dilation or erosion with a disk: each pixel of radius
-    changes the width by two pixels."""
+    """Strokes of ``image: (32, 32)`` (ink 1) thinner or thicker than most training
+    strokes (outside :data:`STROKE_RANGE`: a pencil, a marker) are brought to the
+    training median :data:`STROKE` by a grey dilation or erosion with a disk (each
+    pixel of radius changes the width by two); strokes inside the range are left as
+    written, as the training data has them."""
     width = stroke_width(image > 0.5)
-    if width == 0:
+    if width == 0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
         return image
     radius = int(round((STROKE - width) / 2))
     if radius > 0:

@@ -56,3 +56,51 @@ def real_nist():
     if not (folder / "nist36_train.mat").is_file():
         pytest.skip(f"real nist36 data not found at {folder} (set OCR_DATA)")
     return folder
+
+
+def pattern_glyph(index):
+    """Class ``index`` as an upright ``(32, 32)`` glyph (paper 1, ink 0): a square
+    outline with inner bars picked by the index's bits (3 horizontal, 3 vertical),
+    3 px strokes, so all 36 classes differ and survive cropping and rescaling."""
+    image = np.ones((32, 32))
+    image[4:28, 4:7] = image[4:28, 25:28] = image[4:7, 4:28] = image[25:28, 4:28] = 0
+    for bit, position in enumerate((10, 15, 20)):
+        if (index + 1) >> bit & 1:
+            image[position:position + 3, 4:28] = 0
+        if (index + 1) >> (bit + 3) & 1:
+            image[4:28, position:position + 3] = 0
+    return image
+
+
+@pytest.fixture(scope="session")
+def pattern_bank():
+    """A :class:`ocr_cli.synth.GlyphBank` with one pattern glyph per class."""
+    from ocr_cli.synth import GlyphBank
+
+    images = np.array([pattern_glyph(i).T.reshape(-1) for i in range(len(CLASSES))])
+    return GlyphBank(images, np.eye(len(CLASSES)))
+
+
+@pytest.fixture(scope="session")
+def pattern_model(tmp_path_factory):
+    """A small network that reads the pattern glyphs as the crop function renders them
+    (with shifts of up to 2 px and pixel noise), saved to a file."""
+    from ocr_cli.crop import to_layout
+    from ocr_cli.data import Dataset
+    from ocr_cli.model import Model, new_metadata
+    from ocr_cli.nn import MLP
+    from ocr_cli.train import fit
+
+    rng = np.random.default_rng(0)
+    rendered = np.array([to_layout(1.0 - pattern_glyph(i)[4:28, 4:28]) for i in range(len(CLASSES))])
+    copies = 40
+    shifts = rng.integers(-2, 3, (len(CLASSES) * copies, 2))
+    X = np.array([np.roll(rendered[i // copies], tuple(shift), axis=(0, 1)).T.reshape(-1) for i, shift in enumerate(shifts)])
+    X = np.clip(X + rng.normal(0, 0.1, X.shape), 0, 1)
+    Y = np.repeat(np.eye(len(CLASSES)), copies, axis=0)
+    clean = Dataset(rendered.transpose(0, 2, 1).reshape(len(CLASSES), -1), np.eye(len(CLASSES)), ())
+    net = MLP.create([1024, 64, 36], "relu", seed=0)
+    fit(net, Dataset(X, Y, ()), clean, TrainConfig(hidden=[64], epochs=15, lr=0.002, optimizer="adam"))
+    path = tmp_path_factory.mktemp("models") / "patterns.npz"
+    save_model(path, Model(net, new_metadata(net)))
+    return path

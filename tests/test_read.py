@@ -1,0 +1,131 @@
+"""`ocr read` and `ocr find-letters` on synthetic photos with known text."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from ocr_cli.cli import app
+from ocr_cli.model import load_model
+from ocr_cli.reader import read_image
+from ocr_cli.synth import compose_page, photograph
+
+runner = CliRunner()
+LINES = ["CALL 42 NOW", "B7 IS OK", "ZQ9"]
+
+
+@pytest.fixture(scope="module")
+def page(pattern_bank):
+    return compose_page(LINES, pattern_bank, np.random.default_rng(11), char_height=44)
+
+
+@pytest.fixture(scope="module")
+def photo_file(page, tmp_path_factory):
+    path = tmp_path_factory.mktemp("photos") / "note.jpg"
+    Image.fromarray(photograph(page.image, np.random.default_rng(12))).save(path, quality=90)
+    return path
+
+
+@pytest.fixture(scope="module")
+def blank_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("photos") / "blank.png"
+    Image.fromarray(np.full((300, 400), 230, np.uint8)).save(path)
+    return path
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_read_image_gives_the_text_and_boxes(photo_file, page, pattern_model):
+    reading = read_image(photo_file, load_model(pattern_model))
+    assert reading.text() == page.text
+    assert len(reading.characters()) == len(page.boxes)
+    assert (reading.confidence > 0.5).all()
+    assert reading.text(min_confidence=1.01) == "???? ?? ???\n?? ?? ??\n???"
+
+
+def test_read_text_output(photo_file, page, pattern_model):
+    result = run("read", photo_file, "--model", pattern_model)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == page.text + "\n"
+    assert result.stderr == ""
+
+
+def test_read_json_output(photo_file, page, pattern_model):
+    result = run("read", photo_file, "--model", pattern_model, "--format", "json")
+    assert result.exit_code == 0
+    [entry] = json.loads(result.stdout)
+    assert entry["file"] == str(photo_file) and entry["text"] == page.text
+    assert [line["text"] for line in entry["lines"]] == LINES
+    chars = [c for line in entry["lines"] for word in line["words"] for c in word["characters"]]
+    assert "".join(c["label"] for c in chars) == page.chars
+    for char, box in zip(chars, page.boxes):
+        assert np.abs(np.array(char["box"]) - box).max() <= 44 / 10 + 1
+        probabilities = [alt["p"] for alt in char["top3"]]
+        assert len(probabilities) == 3 and probabilities == sorted(probabilities, reverse=True)
+        assert char["top3"][0]["label"] == char["label"] and char["confidence"] == probabilities[0] <= 1
+
+
+def test_read_tsv_output(photo_file, page, pattern_model):
+    result = run("read", photo_file, "--model", pattern_model, "--format", "tsv")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows[0] == ["file", "line", "word", "left", "top", "width", "height", "confidence", "text"]
+    assert len(rows) == 1 + len(page.boxes)
+    assert "".join(row[-1] for row in rows[1:]) == page.chars
+    y1, x1, y2, x2 = page.boxes[0]
+    left, top, width, height = map(int, rows[1][3:7])
+    assert abs(left - x1) <= 5 and abs(top - y1) <= 5 and abs(width - (x2 - x1)) <= 9 and abs(height - (y2 - y1)) <= 9
+
+
+def test_several_images_with_a_bad_one(photo_file, blank_file, page, pattern_model, tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not a picture")
+    result = run("read", photo_file, bad, blank_file, "--model", pattern_model)
+    assert result.exit_code == 1
+    assert result.stdout == f"==> {photo_file} <==\n{page.text}\n==> {blank_file} <==\n"
+    assert result.stderr.strip() == f"ocr: error: {bad}: not an image file (unknown or damaged format)"
+    as_json = json.loads(run("read", photo_file, bad, "--model", pattern_model, "--format", "json").stdout)
+    assert as_json[0]["text"] == page.text and as_json[1] == {"file": str(bad), "error": f"{bad}: not an image file (unknown or damaged format)"}
+
+
+def test_blank_page_reads_as_empty_text(blank_file, pattern_model):
+    result = run("read", blank_file, "--model", pattern_model)
+    assert result.exit_code == 0 and result.stdout == ""
+    found = run("find-letters", blank_file, "--json")
+    assert found.exit_code == 0 and json.loads(found.stdout)[0]["boxes"] == []
+
+
+def test_single_missing_image_is_a_usage_error(pattern_model, tmp_path):
+    result = run("read", tmp_path / "nope.jpg", "--model", pattern_model)
+    assert result.exit_code == 2 and result.stderr.strip() == f"ocr: error: {tmp_path / 'nope.jpg'}: no such file"
+
+
+def test_find_letters_outputs_and_figures(photo_file, page, pattern_model, tmp_path):
+    result = run("find-letters", photo_file, "--json", "--plot", tmp_path / "boxes.png", "--crops", tmp_path / "crops.png",
+                 "--model", pattern_model)
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)
+    assert [b["line"] for b in entry["boxes"]] == page.line_index
+    assert [b["word"] for b in entry["boxes"]] == page.word_index
+    assert (tmp_path / "boxes.png").stat().st_size > 20_000 and (tmp_path / "crops.png").stat().st_size > 5_000
+    text = run("find-letters", photo_file, photo_file, "--plot", tmp_path / "many")
+    assert text.exit_code == 0 and text.stdout.count("characters") == 2
+    assert [p.name for p in (tmp_path / "many").iterdir()] == ["note_boxes.png"]
+    assert len(text.stdout.splitlines()) == 2 * (1 + len(page.boxes))
+
+
+def test_read_plot(photo_file, pattern_model, tmp_path):
+    result = run("read", photo_file, "--model", pattern_model, "--plot", tmp_path / "read.png")
+    assert result.exit_code == 0 and (tmp_path / "read.png").stat().st_size > 20_000
+
+
+def test_matplotlib_is_imported_only_for_plots(photo_file, pattern_model):
+    code = (f"import sys; from ocr_cli.reader import read_image; from ocr_cli.model import load_model; "
+            f"read_image({str(photo_file)!r}, load_model({str(pattern_model)!r})); "
+            f"from ocr_cli.cli import app; print('matplotlib' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

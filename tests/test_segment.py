@@ -1,0 +1,96 @@
+"""Finding characters on synthetic pages with known boxes, lines and words."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr_cli.segment import find_letters, word_threshold
+from ocr_cli.synth import compose_page, photograph
+
+LINES = ["HELLO WORLD 42", "AB CD", "7 NOTES TO READ"]
+HEIGHT = 40
+
+
+@pytest.fixture(scope="module")
+def page(pattern_bank):
+    return compose_page(LINES, pattern_bank, np.random.default_rng(1), char_height=HEIGHT)
+
+
+@pytest.fixture(scope="module")
+def photo(page):
+    return photograph(page.image, np.random.default_rng(2))
+
+
+def assert_boxes_match(found, truth, tolerance):
+    assert found.shape == truth.shape
+    assert np.abs(found - truth).max() <= tolerance, np.abs(found - truth).max()
+
+
+def test_photo_gives_exact_count_order_lines_and_words(page, photo):
+    letters = find_letters(photo)
+    assert len(letters) == len(page.boxes) == 28
+    assert letters.line.tolist() == page.line_index
+    assert letters.word.tolist() == page.word_index
+    # Edges within a tenth of a character: blur and the ink threshold move them a little.
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 10)
+    assert letters.char_height == pytest.approx(HEIGHT, rel=0.15)
+
+
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_boxes_are_in_original_pixels_when_rescaled(page, photo, factor):
+    h, w = photo.shape[:2]
+    scaled = np.asarray(Image.fromarray(photo).resize((round(w * factor), round(h * factor)), Image.BILINEAR))
+    letters = find_letters(scaled)
+    assert letters.line.tolist() == page.line_index and letters.word.tolist() == page.word_index
+    assert_boxes_match(letters.boxes, np.array(page.boxes) * factor, factor * HEIGHT / 10 + 1)
+
+
+def test_large_page_is_worked_at_a_reduced_scale(pattern_bank):
+    big = compose_page(["AB 12"], pattern_bank, np.random.default_rng(4), char_height=200)
+    letters = find_letters(big.image)
+    assert letters.scale < 0.5  # characters are segmented at about 48 px, not 200
+    assert_boxes_match(letters.boxes, np.array(big.boxes), 200 / 10)
+
+
+def test_blank_pages_give_no_boxes():
+    rng = np.random.default_rng(5)
+    paper = np.full((300, 400), 0.85, np.float32)
+    for blank in (paper, paper * np.linspace(0.7, 1.0, 400)[None] + rng.normal(0, 0.01, paper.shape).astype(np.float32),
+                  np.ones((1, 1)), np.zeros((50, 50))):
+        letters = find_letters(blank)
+        assert len(letters) == 0 and letters.boxes.shape == (0, 4)
+
+
+def test_periods_and_specks_are_dropped_broken_letters_joined(pattern_bank):
+    page = compose_page(["AB CD"], pattern_bank, np.random.default_rng(6), char_height=HEIGHT)
+    image = page.image.copy()
+    y1, x1, y2, x2 = page.boxes[1]
+    image[y2 - 5:y2, x2 + 3:x2 + 8] = 0  # a period after B
+    image[5:8, 5:8] = 0  # a speck in the margin
+    y1, x1, y2, x2 = page.boxes[2]
+    image[(y1 + y2) // 2 - 1:(y1 + y2) // 2 + 2, x1:x2] = 1  # C broken into a top and a bottom half
+    letters = find_letters(image)
+    assert len(letters) == 4 and letters.word.tolist() == [0, 0, 1, 1]
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 10)
+
+
+def test_tilted_lines_stay_whole(pattern_bank):
+    page = compose_page(["ABCDEFGH IJKLMNOP", "QRSTUVWX YZ012345"], pattern_bank, np.random.default_rng(7), char_height=HEIGHT)
+    tilted = photograph(page.image, np.random.default_rng(8), rotation_deg=3.0)
+    letters = find_letters(tilted)
+    assert len(letters) == 32
+    assert letters.line.tolist() == [0] * 16 + [1] * 16
+    assert letters.word.tolist() == ([0] * 8 + [1] * 8) * 2
+
+
+def test_word_threshold_needs_two_groups():
+    rng = np.random.default_rng(9)
+    # Letter gaps alone (one normal group): a false word break on fewer than 2% of pages.
+    false_breaks = [word_threshold(rng.normal(0.5, 0.15, 60)) < np.inf for _ in range(200)]
+    assert np.mean(false_breaks) < 0.02
+    # Letter gaps plus word gaps: the threshold falls between the two groups every time.
+    for _ in range(200):
+        limit = word_threshold(np.concatenate([rng.uniform(0.1, 0.9, 60), rng.uniform(1.3, 2.2, 15)]))
+        assert 0.9 <= limit <= 1.3
+    assert word_threshold(np.array([0.5, 0.5, 0.5])) == np.inf
+    assert word_threshold(np.array([0.4, 1.8])) == np.inf  # too few gaps to tell
