@@ -38,11 +38,18 @@ def load_image(path):
 
 
 def pil_to_array(image):
-    """A PIL image as a numpy array: grey, RGB or RGBA, keeping 16-bit depth."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return np.asarray(image.convert("I") if image.mode.startswith("I;16") else image)
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    return np.asarray(image.convert("RGBA" if has_alpha else "RGB" if image.mode not in ("L", "1") else "L"))
+    """A PIL image as one grey channel, converted by PIL (fast, 8 bits) or kept at
+    16 bits; transparency is composited over white first."""
+    from PIL import Image
+
+    if image.mode.startswith("I;16"):
+        return np.asarray(image.convert("I"))
+    if image.mode in ("I", "F"):
+        return np.asarray(image)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        white = Image.new("RGBA", image.size, "white")
+        image = Image.alpha_composite(white, image.convert("RGBA"))
+    return np.asarray(image.convert("L"))
 
 
 def to_gray(array):
@@ -63,9 +70,9 @@ def to_gray(array):
         raise InputError("image", f"pixels of dtype {array.dtype} are not numbers")
     values = array.astype(np.float32)
     if np.issubdtype(array.dtype, np.integer):
-        top = np.iinfo(array.dtype).max if array.dtype.itemsize <= 2 else 65535
-        values /= top
-    values = np.nan_to_num(np.clip(values, 0.0, 1.0), nan=1.0)
+        values *= np.float32(1 / (np.iinfo(array.dtype).max if array.dtype.itemsize <= 2 else 65535))
+    if array.dtype not in (np.uint8, np.uint16, bool):  # wider integers and floats may stray outside 0..1
+        values = np.nan_to_num(np.clip(values, 0.0, 1.0, out=values), nan=1.0, copy=False)
     if values.ndim == 2:
         return values
     grey = values[:, :, :3] @ np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)  # ITU-R BT.709 luma

@@ -25,6 +25,12 @@ def test_arrays_of_every_dtype_and_layout():
         np.testing.assert_allclose(out, expected, atol=2e-3)
 
 
+def test_out_of_range_values_are_clipped():
+    out = to_gray(np.array([[-0.5, 0.5, 2.0, np.nan]]))
+    np.testing.assert_array_equal(out, [[0.0, 0.5, 1.0, 1.0]])
+    np.testing.assert_array_equal(to_gray(np.array([[70000, 0]], dtype=np.uint32)), [[1.0, 0.0]])
+
+
 def test_transparent_pixels_become_paper():
     rgba = np.zeros((10, 10, 4), np.uint8)  # black but fully transparent ...
     rgba[2:5, 2:5, 3] = 255  # ... except an opaque black square
