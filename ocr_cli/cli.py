@@ -112,6 +112,7 @@ def train(
     optimizer: Annotated[Optimizer, typer.Option(help="sgd (with --momentum) or adam.")] = Optimizer.sgd,
     momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
+    augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, stroke width.")] = False,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,
@@ -131,7 +132,7 @@ def train(
     sizes = parse_hidden(hidden)
     runs = [
         report.train_with_progress(
-            TrainConfig(sizes, activation.value, epochs, batch_size, rate, optimizer.value, momentum, seed),
+            TrainConfig(sizes, activation.value, epochs, batch_size, rate, optimizer.value, momentum, seed, augment),
             train_set, valid_set)
         for rate in lr
     ]

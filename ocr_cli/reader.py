@@ -10,6 +10,34 @@ from ocr_cli.images import load_image
 from ocr_cli.segment import find_letters
 
 
+# How often a written word is all letters, all digits, or a mix (codes such as B7):
+# prior odds for reading a word one way; the network's probabilities must outweigh them.
+WORD_PRIORS = {"letters": 0.6, "digits": 0.3, "mixed": 0.1}
+
+
+def word_kinds(classes):
+    """Boolean class masks ``(C,)`` allowed by each kind of word."""
+    digits = np.array([c.isdigit() for c in classes])
+    return {"letters": ~digits, "digits": digits, "mixed": np.ones(len(classes), bool)}
+
+
+def read_words(probs, classes, line, word):
+    """Class index per character ``(K,)``, choosing for each word whether it is
+    letters, digits or mixed: the kind with the largest prior x product over its
+    characters of the best probability that kind allows. ``probs: (K, C)``."""
+    kinds = word_kinds(classes)
+    choice = probs.argmax(1) if len(probs) else np.zeros(0, int)
+    keys = np.stack([line, word], 1) if len(probs) else np.zeros((0, 2), int)
+    for key in np.unique(keys, axis=0):
+        members = np.nonzero((keys == key).all(1))[0]
+        p = probs[members]
+        scores = {kind: np.log(prior) + np.log(np.maximum((p * mask).max(1), 1e-12)).sum()
+                  for (kind, prior), mask in zip(WORD_PRIORS.items(), kinds.values())}
+        mask = kinds[max(scores, key=scores.get)]
+        choice[members] = np.where(mask, p, -1).argmax(1)
+    return choice
+
+
 @dataclass
 class Reading:
     """The result of :func:`read_image`: the found ``letters`` (boxes, lines, words),
@@ -21,15 +49,22 @@ class Reading:
     classes: str
 
     @property
+    def choice(self):
+        """Class index per character, read word by word (see :func:`read_words`)."""
+        return read_words(self.probs, self.classes, self.letters.line, self.letters.word)
+
+    @property
     def labels(self):
-        return [self.classes[i] for i in self.probs.argmax(1)]
+        return [self.classes[i] for i in self.choice]
 
     @property
     def confidence(self):
-        return self.probs.max(1) if len(self.probs) else np.zeros(0)
+        """The probability of each character's chosen label."""
+        return self.probs[np.arange(len(self.probs)), self.choice]
 
     def top(self, k=3):
-        """Per character, the ``k`` most likely ``(label, probability)`` pairs."""
+        """Per character, the ``k`` most likely ``(label, probability)`` pairs as the
+        network scored them (before word context)."""
         best = np.argsort(-self.probs, axis=1)[:, :k]
         return [[(self.classes[j], float(p[j])) for j in row] for row, p in zip(best, self.probs)]
 

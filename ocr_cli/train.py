@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ocr_cli.augment import augment as augment_batch
 from ocr_cli.data import sha256
 from ocr_cli.model import Model, new_metadata
 from ocr_cli.nn import MLP, accuracy, cross_entropy, softmax_cross_entropy
@@ -27,6 +28,7 @@ class TrainConfig:
     optimizer: str = "sgd"
     momentum: float = 0.0
     seed: int = 0
+    augment: bool = False
 
     def command(self, train_paths, valid_path):
         """The ``ocr train`` command line that reproduces this run."""
@@ -35,6 +37,7 @@ class TrainConfig:
             f"ocr train {files} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
             f" --activation {self.activation} --epochs {self.epochs} --batch-size {self.batch_size}"
             f" --lr {self.lr:g} --optimizer {self.optimizer} --momentum {self.momentum:g} --seed {self.seed}"
+            + (" --augment" if self.augment else "")
         )
 
 
@@ -59,12 +62,13 @@ def get_batches(n, batch_size, rng):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def train_epoch(net, optimizer, X, Y, batch_size, rng):
-    """One pass over ``X: (N, D)``, ``Y: (N, C)``; returns (mean loss, accuracy) of the
-    batches as they were seen during the epoch."""
+def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False):
+    """One pass over ``X: (N, D)``, ``Y: (N, C)`` (each batch randomly varied if
+    ``augment``); returns (mean loss, accuracy) of the batches as they were seen."""
     total_loss, correct = 0.0, 0
     for idx in get_batches(len(X), batch_size, rng):
-        loss, probs, dlogits = softmax_cross_entropy(net.forward(X[idx]), Y[idx])
+        inputs = augment_batch(X[idx], rng) if augment else X[idx]
+        loss, probs, dlogits = softmax_cross_entropy(net.forward(inputs), Y[idx])
         net.backward(dlogits)
         optimizer.step(net.params, net.grads)
         total_loss += loss
@@ -80,7 +84,8 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
     history, start = [], time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        train_loss, train_acc = train_epoch(net, optimizer, train_set.X, train_set.Y, config.batch_size, rng)
+        train_loss, train_acc = train_epoch(net, optimizer, train_set.X, train_set.Y, config.batch_size, rng,
+                                            config.augment)
         valid = evaluate(net, valid_set.X, valid_set.Y)
         record = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
                   "valid_loss": valid.loss, "valid_acc": valid.accuracy,

@@ -129,3 +129,35 @@ def test_matplotlib_is_imported_only_for_plots(photo_file, pattern_model):
             f"read_image({str(photo_file)!r}, load_model({str(pattern_model)!r})); "
             f"from ocr_cli.cli import app; print('matplotlib' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def word_probs(*rows):
+    """``(K, 36)`` probabilities: each row a dict of label -> probability, the rest of
+    the mass spread evenly over the other classes."""
+    from ocr_cli import CLASSES
+
+    out = np.zeros((len(rows), len(CLASSES)))
+    for i, row in enumerate(rows):
+        out[i] = (1 - sum(row.values())) / (len(CLASSES) - len(row))
+        for label, p in row.items():
+            out[i, CLASSES.index(label)] = p
+    return out
+
+
+def test_word_context_reads_a_word_as_letters_or_digits():
+    from ocr_cli import CLASSES
+    from ocr_cli.reader import read_words
+
+    def read(*rows):
+        return "".join(CLASSES[i] for i in read_words(word_probs(*rows), CLASSES, np.zeros(len(rows), int), np.zeros(len(rows), int)))
+
+    # D, 0 (just above O): a word of letters -> DO
+    assert read({"D": 0.9}, {"0": 0.5, "O": 0.4}) == "DO"
+    # 1, S (just above 5), 0: a number -> 150
+    assert read({"1": 0.9}, {"S": 0.5, "5": 0.4}, {"0": 0.9}) == "150"
+    # B and 7 both certain: the evidence says mixed, the code stays B7
+    assert read({"B": 0.97}, {"7": 0.97}) == "B7"
+    # each word is judged on its own
+    probs = word_probs({"T": 0.9}, {"0": 0.6, "O": 0.3}, {"2": 0.9}, {"0": 0.9})
+    labels = read_words(probs, CLASSES, np.zeros(4, int), np.array([0, 0, 1, 1]))
+    assert "".join(CLASSES[i] for i in labels) == "TO20"

@@ -1,0 +1,44 @@
+"""Training-time augmentation keeps images valid and changes them as intended."""
+
+import numpy as np
+
+from ocr_cli.augment import augment, random_affines, vary_strokes, warp
+
+
+def letter_rows(n=8):
+    images = np.ones((n, 32, 32))
+    images[:, 6:26, 10:14] = 0.0  # a vertical bar ...
+    images[:, 6:10, 10:24] = 0.0  # ... with a top stroke: a rough 'F'-like shape
+    return images
+
+
+def test_identity_affine_changes_nothing():
+    images = letter_rows()
+    same = warp(images, np.tile(np.eye(2), (8, 1, 1)), np.zeros((8, 2)))
+    np.testing.assert_allclose(same, images, atol=1e-12)
+
+
+def test_shift_moves_the_ink():
+    images = letter_rows(1)
+    moved = warp(images, np.eye(2)[None], np.array([[0.0, -3.0]]))  # output x reads input x - 3
+    np.testing.assert_allclose(moved[0, :, 13:17], images[0, :, 10:14])
+
+
+def test_augmented_batches_stay_images_of_the_same_size_and_ink():
+    rng = np.random.default_rng(0)
+    rows = letter_rows(64).reshape(64, -1)
+    out = augment(rows, rng)
+    assert out.shape == rows.shape and out.min() >= 0 and out.max() <= 1
+    ink = (out < 0.5).sum(1) / (rows < 0.5).sum(1)
+    assert 0.4 < ink.min() and ink.max() < 2.5  # changed, but the character is still there
+    assert not np.allclose(out, rows)
+    matrices, _ = random_affines(1000, rng)
+    assert 0.7 < np.abs(np.linalg.det(matrices)).min() and np.abs(np.linalg.det(matrices)).max() < 1.4
+
+
+def test_stroke_variation_thickens_and_thins():
+    images = letter_rows(300)
+    varied = vary_strokes(images, np.random.default_rng(1))
+    ink_before = (images < 0.5).sum((1, 2))
+    ink_after = (varied < 0.5).sum((1, 2))
+    assert (ink_after > ink_before).any() and (ink_after < ink_before).any() and (ink_after == ink_before).any()
