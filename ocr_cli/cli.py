@@ -113,6 +113,8 @@ def train(
     momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
     augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, stroke width.")] = False,
+    lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
+    lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,
@@ -132,7 +134,7 @@ def train(
     sizes = parse_hidden(hidden)
     runs = [
         report.train_with_progress(
-            TrainConfig(sizes, activation.value, epochs, batch_size, rate, optimizer.value, momentum, seed, augment),
+            TrainConfig(sizes, activation.value, epochs, batch_size, rate, optimizer.value, momentum, seed, augment, lr_step, lr_factor),
             train_set, valid_set)
         for rate in lr
     ]

@@ -29,6 +29,8 @@ class TrainConfig:
     momentum: float = 0.0
     seed: int = 0
     augment: bool = False
+    lr_step: int = 0  # every lr_step epochs the learning rate is multiplied by lr_factor (0: never)
+    lr_factor: float = 0.5
 
     def command(self, train_paths, valid_path):
         """The ``ocr train`` command line that reproduces this run."""
@@ -38,6 +40,7 @@ class TrainConfig:
             f" --activation {self.activation} --epochs {self.epochs} --batch-size {self.batch_size}"
             f" --lr {self.lr:g} --optimizer {self.optimizer} --momentum {self.momentum:g} --seed {self.seed}"
             + (" --augment" if self.augment else "")
+            + (f" --lr-step {self.lr_step} --lr-factor {self.lr_factor:g}" if self.lr_step else "")
         )
 
 
@@ -84,10 +87,12 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
     history, start = [], time.perf_counter()
     for epoch in range(1, config.epochs + 1):
+        if config.lr_step and epoch > 1 and (epoch - 1) % config.lr_step == 0:
+            optimizer.lr *= config.lr_factor
         train_loss, train_acc = train_epoch(net, optimizer, train_set.X, train_set.Y, config.batch_size, rng,
                                             config.augment)
         valid = evaluate(net, valid_set.X, valid_set.Y)
-        record = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
+        record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": train_loss, "train_acc": train_acc,
                   "valid_loss": valid.loss, "valid_acc": valid.accuracy,
                   "seconds": time.perf_counter() - start}
         history.append(record)

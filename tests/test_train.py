@@ -94,3 +94,12 @@ def test_course_network_learns_a_slice_of_the_real_data(real_nist):
     # 36 classes (chance 2.8%); 8 epochs on a quarter of the rows measured 52-54% over seeds.
     assert run.final["valid_acc"] > 0.45
     assert run.history[-1]["train_loss"] < run.history[0]["train_loss"]
+
+
+def test_learning_rate_steps_down_on_schedule():
+    train_set, valid_set = four_blobs(64, 0), four_blobs(16, 1)
+    net = MLP.create([2, 4, 4], "tanh", seed=0)
+    config = TrainConfig(hidden=[4], epochs=7, lr=0.1, lr_step=3, lr_factor=0.5)
+    history = fit(net, train_set, valid_set, config)
+    assert [r["lr"] for r in history] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]
+    assert "--lr-step 3 --lr-factor 0.5" in config.command(["t.mat"], "v.mat")
