@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ocr_cli import CLASSES
-from ocr_cli.errors import InputError
+from ocr_cli.errors import InputError, existing_file
 
 IMAGE_SIDE = 32
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -42,11 +42,7 @@ def read_mat(path):
     """The variables of a ``.mat`` file as a dict, or an :class:`InputError`."""
     from scipy.io import loadmat
 
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(path, "is a directory, not a .mat file")
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    path = existing_file(path, "a .mat file")
     try:
         return loadmat(path)
     except Exception as exc:  # scipy raises many types for a damaged or foreign file

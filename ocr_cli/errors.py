@@ -1,5 +1,7 @@
 """The project's own exceptions: each carries the exit code the CLI returns for it."""
 
+from pathlib import Path
+
 
 class OcrError(Exception):
     """A failure while processing (exit code 1)."""
@@ -19,3 +21,14 @@ class InputError(OcrError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+def existing_file(path, kind):
+    """``path`` as a :class:`~pathlib.Path` if it is a file, else an :class:`InputError`
+    saying it is missing or a directory (not ``kind``, e.g. ``"an image"``)."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(path, f"is a directory, not {kind}")
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    return path

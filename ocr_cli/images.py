@@ -5,11 +5,9 @@ Handles RGB, RGBA/LA and palettes with transparency (composited over white), gre
 too large for memory is refused rather than half-decoded.
 """
 
-from pathlib import Path
-
 import numpy as np
 
-from ocr_cli.errors import InputError
+from ocr_cli.errors import InputError, existing_file
 
 # About 2 GB of float32 working copies; a 48-megapixel photo is well inside this.
 MAX_PIXELS = 200_000_000
@@ -19,11 +17,7 @@ def load_image(path):
     """``path`` -> ``(H, W)`` float32 in 0..1, upright per EXIF, white where transparent."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(path, "is a directory, not an image")
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    path = existing_file(path, "an image")
     try:
         with Image.open(path) as image:
             width, height = image.size

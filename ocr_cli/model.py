@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli import CLASSES
-from ocr_cli.errors import InputError
+from ocr_cli.errors import InputError, existing_file
 from ocr_cli.nn import ACTIVATIONS, MLP, Dense
 
 FORMAT = "ocr-mlp"
@@ -113,9 +113,7 @@ def save_model(path, model, force=False):
 
 def read_npz(path):
     """All arrays of an ``.npz`` as a dict, refusing object arrays (no unpickling)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such model file" if not path.exists() else "is not a file")
+    path = existing_file(path, "a model file")
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":
             raise InputError(path, "not a readable model file (not an .npz archive)")

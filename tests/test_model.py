@@ -134,5 +134,7 @@ def test_truncated_and_foreign_files(tmp_path, model):
     for name in ("cut.npz", "text.npz"):
         with pytest.raises(InputError, match="not a readable model file"):
             read_npz(tmp_path / name)
-    with pytest.raises(InputError, match="no such model file"):
+    with pytest.raises(InputError, match="missing.npz: no such file"):
         load_model(tmp_path / "missing.npz")
+    with pytest.raises(InputError, match="is a directory, not a model file"):
+        load_model(tmp_path)
