@@ -8,7 +8,9 @@ from ocr_cli.train import train
 
 
 def train_with_progress(config, train_set, valid_set):
-    """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
+    """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA);
+    when stderr is not a terminal (a log file), one plain line per epoch instead."""
+    console = Console(stderr=True)
     progress = Progress(
         TextColumn(f"lr {config.lr:g}"),
         BarColumn(),
@@ -17,13 +19,18 @@ def train_with_progress(config, train_set, valid_set):
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console,
+        disable=not console.is_terminal,
     )
     with progress:
         task = progress.add_task("epochs", total=config.epochs, loss=float("nan"), train=0.0, valid=0.0)
 
         def on_epoch(record):
             progress.update(task, advance=1, loss=record["train_loss"], train=record["train_acc"], valid=record["valid_acc"])
+            if not console.is_terminal:
+                console.print(f"lr {config.lr:g} epoch {record['epoch']}/{config.epochs}: loss {record['train_loss']:.4f}  "
+                              f"train {record['train_acc']:.2%}  valid {record['valid_acc']:.2%}  {record['seconds']:.0f} s",
+                              highlight=False)
 
         return train(train_set, valid_set, config, on_epoch)
 
