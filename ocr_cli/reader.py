@@ -15,26 +15,53 @@ from ocr_cli.segment import find_letters
 WORD_PRIORS = {"letters": 0.6, "digits": 0.3, "mixed": 0.1}
 
 
+# Letters and digits hand-printed with the same strokes (a loop, a bar): the shape alone
+# cannot tell them apart, the word can. (S/5, Z/2, B/8, G/6, Q/9 differ by a stroke the
+# network sees, and are left to the word priors alone.)
+LOOK_ALIKES = ("O0", "I1")
+
+
 def word_kinds(classes):
     """Boolean class masks ``(C,)`` allowed by each kind of word."""
     digits = np.array([c.isdigit() for c in classes])
     return {"letters": ~digits, "digits": digits, "mixed": np.ones(len(classes), bool)}
 
 
+def pool_look_alikes(probs, classes):
+    """``probs: (K, C)`` with each look-alike's probability added to its twin's, so that
+    within letters (or digits) an ``O`` scores what the shape says of ``O`` or ``0``."""
+    pooled = probs.copy()
+    for a, b in LOOK_ALIKES:
+        if a in classes and b in classes:
+            i, j = classes.index(a), classes.index(b)
+            pooled[:, i] = pooled[:, j] = probs[:, i] + probs[:, j]
+    return pooled
+
+
 def read_words(probs, classes, line, word):
     """Class index per character ``(K,)``, choosing for each word whether it is
     letters, digits or mixed: the kind with the largest prior x product over its
-    characters of the best probability that kind allows. ``probs: (K, C)``."""
+    characters of the best probability that kind allows. Within letters or digits,
+    look-alike pairs share their probability (:func:`pool_look_alikes`); a mixed
+    reading takes each character as the network scored it. A word made only of
+    look-alikes (``100``, ``IO``) has nothing to tell its kind and is read as the network
+    scored it. ``probs: (K, C)``."""
     kinds = word_kinds(classes)
+    pooled = pool_look_alikes(probs, classes)
     choice = probs.argmax(1) if len(probs) else np.zeros(0, int)
+    look_alike = np.isin(np.array(list(classes)), list("".join(LOOK_ALIKES)))
     keys = np.stack([line, word], 1) if len(probs) else np.zeros((0, 2), int)
     for key in np.unique(keys, axis=0):
         members = np.nonzero((keys == key).all(1))[0]
-        p = probs[members]
-        scores = {kind: np.log(prior) + np.log(np.maximum((p * mask).max(1), 1e-12)).sum()
-                  for (kind, prior), mask in zip(WORD_PRIORS.items(), kinds.values())}
-        mask = kinds[max(scores, key=scores.get)]
-        choice[members] = np.where(mask, p, -1).argmax(1)
+        if look_alike[choice[members]].all():
+            continue
+        scores = {}
+        for kind, prior in WORD_PRIORS.items():
+            p = probs[members] if kind == "mixed" else pooled[members]
+            scores[kind] = np.log(prior) + np.log(np.maximum((p * kinds[kind]).max(1), 1e-12)).sum()
+        kind = max(scores, key=scores.get)
+        p = probs[members] if kind == "mixed" else pooled[members]
+        choice[members] = np.where(kinds[kind], p, -1).argmax(1)
     return choice
 
 
@@ -59,7 +86,7 @@ class Reading:
 
     @property
     def confidence(self):
-        """The probability of each character's chosen label."""
+        """The network's probability of each character's chosen label."""
         return self.probs[np.arange(len(self.probs)), self.choice]
 
     def top(self, k=3):

@@ -79,6 +79,7 @@ def test_training_samples_keep_their_layout_and_class_through_the_crop(real_nist
         differences.append(np.abs(crop - direct).mean())
         agree += model.predict_proba(crop[None]).argmax() == model.predict_proba(row[None]).argmax()
     assert np.median(differences) < 0.05
-    # Measured 84: the rest are samples whose long side (19-31 px in the data) is
-    # rescaled to 25, which a network trained without scale changes notices.
-    assert agree >= 80, agree
+    # Measured 90 with the shipped model (84 with the course network, trained without
+    # augmentation): the rest are samples whose long side (19-31 px in the data) is
+    # rescaled to 25.
+    assert agree >= 85, agree

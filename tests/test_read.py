@@ -153,10 +153,16 @@ def test_word_context_reads_a_word_as_letters_or_digits():
 
     # D, 0 (just above O): a word of letters -> DO
     assert read({"D": 0.9}, {"0": 0.5, "O": 0.4}) == "DO"
-    # 1, S (just above 5), 0: a number -> 150
-    assert read({"1": 0.9}, {"S": 0.5, "5": 0.4}, {"0": 0.9}) == "150"
+    # 7, S (just above 5), 4: a number -> 754
+    assert read({"7": 0.9}, {"S": 0.5, "5": 0.4}, {"4": 0.9}) == "754"
     # B and 7 both certain: the evidence says mixed, the code stays B7
     assert read({"B": 0.97}, {"7": 0.97}) == "B7"
+    # A loop is O or 0 and a bar I or 1 whatever the network prefers: the word decides
+    assert read({"T": 0.95}, {"0": 0.9, "O": 0.05}) == "TO"
+    assert read({"1": 0.9, "I": 0.05}, {"0": 0.9}, {"0": 0.9}) == "100"
+    assert read({"L": 0.9}, {"1": 0.9, "I": 0.05}, {"S": 0.9}, {"T": 0.9}) == "LIST"
+    # other look-alikes differ by a stroke the network sees: a certain Z stays in a code
+    assert read({"Z": 0.95, "2": 0.02}, {"5": 0.95}, {"4": 0.95}) == "Z54"
     # each word is judged on its own
     probs = word_probs({"T": 0.9}, {"0": 0.6, "O": 0.3}, {"2": 0.9}, {"0": 0.9})
     labels = read_words(probs, CLASSES, np.zeros(4, int), np.array([0, 0, 1, 1]))
