@@ -28,6 +28,13 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show Python traceb
     settings["debug"] = debug
 
 
+def complain(exc):
+    """One line on stderr for a project error (re-raised with its traceback under --debug)."""
+    if settings["debug"]:
+        raise exc
+    typer.echo(f"ocr: error: {exc}", err=True)
+
+
 def reports_errors(command):
     """Turns the project's errors into one line on stderr and their exit code."""
 
@@ -38,9 +45,7 @@ def reports_errors(command):
         try:
             return command(*args, **kwargs)
         except OcrError as exc:
-            if settings["debug"]:
-                raise
-            typer.echo(f"ocr: error: {exc}", err=True)
+            complain(exc)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper
@@ -232,9 +237,7 @@ def each_image(images, work):
         try:
             results.append((path, work(path), None))
         except OcrError as exc:
-            if settings["debug"]:
-                raise
-            typer.echo(f"ocr: error: {exc}", err=True)
+            complain(exc)
             results.append((path, None, exc))
             code = exc.exit_code if len(images) == 1 else 1
     return results, code
@@ -265,14 +268,13 @@ def find_letters_command(
 
             plot_boxes(gray, letters, figure_path(plot, path, "boxes", several))
         if crops is not None:
-            from ocr_cli.crop import crop_letters
             from ocr_cli.model import load_model
             from ocr_cli.plots import plot_crops
+            from ocr_cli.reader import read_letters
 
             loaded = loaded or load_model(model)
-            inputs = crop_letters(letters)
-            labels = [loaded.classes[i] for i in loaded.predict_proba(inputs).argmax(1)] if len(inputs) else []
-            plot_crops(inputs, labels, figure_path(crops, path, "crops", several))
+            reading = read_letters(letters, loaded)
+            plot_crops(reading.crops, reading.labels, figure_path(crops, path, "crops", several))
         return letters
 
     results, code = each_image(images, work)
@@ -302,6 +304,7 @@ def read(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
 ):
     """Read the text of photos: one output line per written line."""
+    from ocr_cli.images import load_image
     from ocr_cli.model import load_model
     from ocr_cli.reader import read_image
 
@@ -309,12 +312,12 @@ def read(
     several = len(images) > 1
 
     def work(path):
-        reading = read_image(path, loaded)
+        gray = load_image(path)
+        reading = read_image(gray, loaded)
         if plot is not None:
-            from ocr_cli.images import load_image
             from ocr_cli.plots import plot_boxes
 
-            plot_boxes(load_image(path), reading.letters, figure_path(plot, path, "read", several), reading.labels)
+            plot_boxes(gray, reading.letters, figure_path(plot, path, "read", several), reading.labels)
         return reading
 
     results, code = each_image(images, work)

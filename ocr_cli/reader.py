@@ -1,6 +1,7 @@
 """Reading a photo: find the characters, crop them, classify them in one batch."""
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -67,15 +68,16 @@ def read_words(probs, classes, line, word):
 
 @dataclass
 class Reading:
-    """The result of :func:`read_image`: the found ``letters`` (boxes, lines, words),
-    ``probs: (K, C)`` class probabilities per character and the model's ``classes``."""
+    """The result of :func:`read_letters`: the found ``letters`` (boxes, lines, words),
+    the network inputs ``crops: (K, 1024)``, their class probabilities ``probs: (K, C)``
+    and the model's ``classes``."""
 
-    source: str
     letters: object
+    crops: np.ndarray
     probs: np.ndarray
     classes: str
 
-    @property
+    @cached_property
     def choice(self):
         """Class index per character, read word by word (see :func:`read_words`)."""
         return read_words(self.probs, self.classes, self.letters.line, self.letters.word)
@@ -120,15 +122,17 @@ class Reading:
         ]
 
 
+def read_letters(letters, model):
+    """Crops the found ``letters`` and classifies them in one batch -> :class:`Reading`."""
+    crops = crop_letters(letters)
+    return Reading(letters, crops, model.predict_proba(crops), model.classes)
+
+
 def read_image(image, model=None):
     """Reads the text of ``image`` (a path or an image array) with ``model`` (default:
     the shipped one). A plain function of its arguments, safe to run in other processes."""
     from ocr_cli.model import load_model
 
     model = model if model is not None else load_model()
-    source = str(image) if isinstance(image, (str, Path)) else "<array>"
     gray = load_image(image) if isinstance(image, (str, Path)) else image
-    letters = find_letters(gray)
-    crops = crop_letters(letters)
-    probs = model.predict_proba(crops.astype(np.float64)) if len(crops) else np.zeros((0, len(model.classes)))
-    return Reading(source, letters, probs, model.classes)
+    return read_letters(find_letters(gray), model)

@@ -33,8 +33,9 @@ class Letters:
     bottom-right exclusive) in reading order; ``line, word: (K,)`` the line index and
     the word index within the line; ``char_height`` in original pixels. At the working
     scale ``scale`` (working / original): ``ink: (h, w)`` float 0..1 ink darkness,
-    ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)`` component labels and
-    ``members``: per character, the labels of its own components.
+    ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)`` component labels,
+    ``members``: per character, the labels of its own components, and ``work_boxes:
+    (K, 4)`` the boxes in working pixels.
     """
 
     boxes: np.ndarray
