@@ -1,6 +1,7 @@
 """On-the-fly augmentation of training batches: small random affine changes (rotation,
-scale, shear, shift) and stroke thickening or thinning, so that the network meets
-characters written a little differently from the training set, as photos are."""
+scale, shear, shift), elastic distortion, stroke thickening or thinning and blur, so
+that the network meets characters written a little differently from the training set,
+as photos are."""
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -10,6 +11,9 @@ ROTATION = np.deg2rad(12)  # handwriting leans by up to about 10 degrees
 SCALE = 0.12  # character size varies by +-12% (the data's long side spans 19-31 px)
 SHEAR = 0.2  # slanted strokes
 SHIFT = 2.0  # centring is off by a pixel or two
+ELASTIC = 1.5  # px: strokes bend by about a stroke width ...
+ELASTIC_KNOTS = 4  # ... smoothly: random shifts at 4x4 knots, interpolated (Simard et al. 2003)
+BLUR = 0.8  # px (Gaussian sigma, at most): photo crops are softer than the scans
 
 
 def random_affines(n, rng):
@@ -28,15 +32,31 @@ def random_affines(n, rng):
     return matrices, offsets
 
 
-def warp(images, matrices, offsets):
-    """``images: (n, 32, 32)`` resampled through the affines (bilinear), paper (1)
-    filling what comes from outside the frame."""
+def elastic_displacements(n, rng):
+    """``(n, 1024, 2)`` smooth random pixel displacements of typical size ``ELASTIC`` px."""
+    knots = rng.normal(0, ELASTIC, size=(n, 2, ELASTIC_KNOTS, ELASTIC_KNOTS))
+    # linear interpolation from the knots (spread over the frame) to every pixel: (32, knots)
+    position = np.linspace(0, ELASTIC_KNOTS - 1, SIDE)
+    weights = np.maximum(0, 1 - np.abs(position[:, None] - np.arange(ELASTIC_KNOTS)))
+    field = np.einsum("yi,ncij,xj->nyxc", weights, knots, weights, optimize=True)
+    return field.reshape(n, -1, 2)
+
+
+def warp(images, matrices, offsets, displacements=0.0):
+    """``images: (n, 32, 32)`` resampled bilinearly through the affines plus per-pixel
+    ``displacements``, paper (1) filling what comes from outside the frame."""
     n = len(images)
     grid = np.stack(np.meshgrid(np.arange(SIDE), np.arange(SIDE), indexing="ij"), -1).reshape(-1, 2)
-    source = np.einsum("nij,pj->npi", matrices, grid) + offsets[:, None, :]
-    batch = np.repeat(np.arange(n), SIDE * SIDE)
-    coordinates = np.stack([batch, source[..., 0].ravel(), source[..., 1].ravel()])
-    return ndi.map_coordinates(images, coordinates, order=1, cval=1.0).reshape(n, SIDE, SIDE)
+    source = np.einsum("nij,pj->npi", matrices, grid) + offsets[:, None, :] + displacements  # (n, 1024, 2)
+    framed = np.pad(images, ((0, 0), (1, 1), (1, 1)), constant_values=1.0).ravel()  # paper around the frame
+    side = SIDE + 2
+    source = np.clip(source + 1, 0, side - 1.001)  # in the padded frame; outside reads paper
+    top_left = source.astype(np.intp)
+    fy, fx = np.moveaxis((source - top_left).astype(images.dtype), -1, 0)
+    corner = np.arange(n)[:, None] * side * side + top_left[..., 0] * side + top_left[..., 1]
+    top = framed[corner] + fx * (framed[corner + 1] - framed[corner])
+    bottom = framed[corner + side] + fx * (framed[corner + side + 1] - framed[corner + side])
+    return (top + fy * (bottom - top)).reshape(n, SIDE, SIDE)
 
 
 def vary_strokes(images, rng):
@@ -51,9 +71,16 @@ def vary_strokes(images, rng):
     return out
 
 
+def blur(images, rng):
+    """Each image blurred by a Gaussian of random sigma in ``0..BLUR`` px."""
+    sigmas = rng.uniform(0, BLUR, len(images))
+    return np.stack([ndi.gaussian_filter(image, sigma, mode="nearest") for image, sigma in zip(images, sigmas)])
+
+
 def augment(X, rng):
     """A randomly varied copy of the batch ``X: (n, 1024)`` (rows of 32x32 images, paper 1)."""
     images = X.reshape(-1, SIDE, SIDE)
     matrices, offsets = random_affines(len(images), rng)
-    varied = vary_strokes(warp(images, matrices, offsets), rng)
+    warped = warp(images, matrices, offsets, elastic_displacements(len(images), rng))
+    varied = blur(vary_strokes(warped, rng), rng)
     return np.clip(varied, 0.0, 1.0, out=varied).reshape(len(X), -1)  # bilinear rounding may step past 1

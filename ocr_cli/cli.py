@@ -90,17 +90,32 @@ def resolve_files(data, given, split):
     return [split_file(data, split)]
 
 
-def parse_hidden(values):
+def parse_sizes(values, option):
     """``["128,64", "32"]`` -> ``[128, 64, 32]``."""
     from ocr_cli.errors import InputError
 
     try:
         sizes = [int(v) for value in values for v in value.split(",") if v.strip()]
     except ValueError:
-        raise InputError("--hidden", f"expected whole numbers, got {values!r}") from None
+        raise InputError(option, f"expected whole numbers, got {values!r}") from None
     if not sizes or min(sizes) < 1:
-        raise InputError("--hidden", f"expected sizes >= 1, got {values!r}")
+        raise InputError(option, f"expected sizes >= 1, got {values!r}")
     return sizes
+
+
+def parse_conv(values, kernel):
+    """Filter counts of the convolution blocks; each block must leave an image."""
+    from ocr_cli.data import IMAGE_SIDE
+    from ocr_cli.errors import InputError
+
+    blocks = parse_sizes(values, "--conv") if values else []
+    side = IMAGE_SIDE
+    for _ in blocks:
+        side = (side - kernel + 1) // 2
+        if side < 1:
+            raise InputError("--conv", f"{len(blocks)} blocks of {kernel}x{kernel} convolution and pooling "
+                                       f"shrink a {IMAGE_SIDE}x{IMAGE_SIDE} image to nothing")
+    return blocks
 
 
 @app.command()
@@ -117,7 +132,13 @@ def train(
     optimizer: Annotated[Optimizer, typer.Option(help="sgd (with --momentum) or adam.")] = Optimizer.sgd,
     momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
-    augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, stroke width.")] = False,
+    conv: Annotated[list[str], typer.Option("--conv", metavar="FILTERS", help="Convolution blocks before the hidden layers: filters per block, repeat or comma-separate (e.g. 32,64).")] = [],
+    kernel: Annotated[int, typer.Option(min=1, max=9, help="Convolution kernel size (valid convolution, then 2x2 max pooling).")] = 5,
+    dropout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Dropout rate after each hidden layer while training.")] = 0.0,
+    weight_decay: Annotated[float, typer.Option(min=0.0, help="Decoupled weight decay: W -= lr * this * W every step.")] = 0.0,
+    label_smoothing: Annotated[float, typer.Option(min=0.0, max=0.5, help="Train on targets (1 - this) * one-hot + this / classes.")] = 0.0,
+    patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better valid accuracy and keep the best epoch (0: never).")] = 0,
+    augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, elastic distortion, stroke width, blur.")] = False,
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
@@ -131,18 +152,17 @@ def train(
     from ocr_cli.model import check_writable, save_model
     from ocr_cli.train import TrainConfig
 
+    options = dict(hidden=parse_sizes(hidden, "--hidden"), activation=activation.value,
+                   conv=parse_conv(conv, kernel), kernel=kernel, epochs=epochs, batch_size=batch_size,
+                   optimizer=optimizer.value, momentum=momentum, seed=seed, augment=augment,
+                   lr_step=lr_step, lr_factor=lr_factor, dropout=dropout, weight_decay=weight_decay,
+                   label_smoothing=label_smoothing, patience=patience)
     check_writable(out, force)
     train_paths = resolve_files(data, train_files, "train")
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
     train_set = concatenate([load_dataset(p) for p in train_paths])
     valid_set = load_dataset(valid_path)
-    sizes = parse_hidden(hidden)
-    runs = [
-        report.train_with_progress(
-            TrainConfig(sizes, activation.value, epochs, batch_size, rate, optimizer.value, momentum, seed, augment, lr_step, lr_factor),
-            train_set, valid_set)
-        for rate in lr
-    ]
+    runs = [report.train_with_progress(TrainConfig(lr=rate, **options), train_set, valid_set) for rate in lr]
     best = max(runs, key=lambda run: run.final["valid_acc"])
     save_model(out, best.model, force)
     if plot is not None:

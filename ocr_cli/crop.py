@@ -28,38 +28,54 @@ def disk(radius):
     return (r[:, None] ** 2 + r[None] ** 2) <= radius ** 2 + 0.5
 
 
-def normalise_stroke(image):
-    """Strokes of ``image: (32, 32)`` (ink 1) thinner or thicker than most training
-    strokes (outside :data:`STROKE_RANGE`: a pencil, a marker) are brought to the
-    training median :data:`STROKE` by a grey dilation or erosion with a disk (each
-    pixel of radius changes the width by two); strokes inside the range are left as
-    written, as the training data has them."""
-    width = stroke_width(image > 0.5)
+def stroke_correction(mask, scale):
+    """Disk radius (in ``mask`` pixels) that brings the strokes of the character
+    ``mask`` to the training median :data:`STROKE` once it is scaled by ``scale`` to the
+    layout, if they would be thinner or thicker than most training strokes (outside
+    :data:`STROKE_RANGE`: a pencil, a marker): positive to thicken, negative to thin
+    (each pixel of radius changes the width by two); 0 for strokes inside the range,
+    which are left as written, as the training data has them."""
+    width = stroke_width(mask) * scale
     if width == 0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
-        return image
-    radius = int(round((STROKE - width) / 2))
-    if radius > 0:
-        return ndi.grey_dilation(image, footprint=disk(radius))
-    if radius < 0:
-        thinner = ndi.grey_erosion(image, footprint=disk(-radius))
-        return thinner if (thinner > 0.5).any() else image
-    return image
+        return 0
+    return int(round((STROKE - width) / (2 * scale)))
 
 
-def to_layout(ink):
-    """``ink: (h, w)`` darkness 0..1 of one character, tightly cropped -> ``(32, 32)``
-    upright image in the training layout (paper 1, ink 0)."""
+def tight(ink):
+    """``ink`` cut to the box of its pixels darker than half (all of it if none are)."""
+    rows, cols = np.nonzero(ink > 0.5)
+    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1] if len(rows) else ink
+
+
+def place(ink):
+    """``ink: (h, w)`` (ink 1) padded square, resized so its long side is
+    :data:`LONG_SIDE` and centred on a (32, 32) canvas."""
     from PIL import Image
 
     h, w = ink.shape
     side = max(h, w)
     square = np.zeros((side, side), np.float32)
     square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = ink
-    small = np.asarray(Image.fromarray(square).resize((LONG_SIDE, LONG_SIDE), Image.BOX if side > LONG_SIDE else Image.BILINEAR))
+    resample = Image.BOX if side > LONG_SIDE else Image.BILINEAR
+    small = np.asarray(Image.fromarray(square).resize((LONG_SIDE, LONG_SIDE), resample))
     canvas = np.zeros((SIDE, SIDE), np.float32)
     start = (SIDE - LONG_SIDE) // 2
     canvas[start:start + LONG_SIDE, start:start + LONG_SIDE] = small
-    return 1.0 - np.clip(normalise_stroke(canvas), 0.0, 1.0)
+    return canvas
+
+
+def to_layout(ink):
+    """``ink: (h, w)`` darkness 0..1 of one character, tightly cropped -> ``(32, 32)``
+    upright image in the training layout (paper 1, ink 0). Stroke width is corrected
+    before resizing, at the resolution the strokes were found in, so that a thin
+    pencil line is thickened before it fades into grey."""
+    radius = stroke_correction(ink > 0.5, LONG_SIDE / max(ink.shape))
+    if radius > 0:
+        ink = ndi.grey_dilation(np.pad(ink, radius), footprint=disk(radius))
+    elif radius < 0:
+        thinner = ndi.grey_erosion(ink, footprint=disk(-radius))
+        ink = tight(thinner) if (thinner > 0.5).any() else ink
+    return 1.0 - np.clip(place(ink), 0.0, 1.0)
 
 
 def character_ink(letters, k):
@@ -73,9 +89,7 @@ def character_ink(letters, k):
     core = ink[own]
     # Pen pressure varies: the 90th percentile of the stroke pixels counts as full ink.
     full = np.percentile(core, 90) if core.size else 1.0
-    ink = np.clip(ink / max(full, 1e-6), 0.0, 1.0)
-    rows, cols = np.nonzero(ink > 0.5) if (ink > 0.5).any() else np.nonzero(own)
-    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    return tight(np.clip(ink / max(full, 1e-6), 0.0, 1.0))
 
 
 def crop_letters(letters):

@@ -1,8 +1,10 @@
 """Model files: ``.npz`` of weight arrays plus one JSON metadata string. Never pickle.
 
-Arrays ``W0, b0, W1, b1, ...`` (``W{i}: (in, out)``, ``b{i}: (out,)``) and ``metadata``,
-a 0-d unicode array holding JSON: format version, class order, layer sizes and
-activations, the input layout, how the model was trained and its metrics.
+Arrays ``W{i}, b{i}`` for each layer ``i`` that has weights (``W: (in, out)``,
+``b: (out,)``; a convolution's ``in`` is ``k*k*channels``) and ``metadata``, a 0-d
+unicode array holding JSON: format version, class order, the layers (type, sizes,
+activation), the input layout, how the model was trained and its metrics. Version 1
+files (dense layers only, no ``type``) still load.
 """
 
 import json
@@ -16,10 +18,12 @@ import numpy as np
 
 from ocr_cli import CLASSES
 from ocr_cli.errors import InputError, existing_file
-from ocr_cli.nn import ACTIVATIONS, MLP, Dense
+from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape
+from ocr_cli.network import Network
+from ocr_cli.nn import ACTIVATIONS
 
 FORMAT = "ocr-mlp"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INPUT_LAYOUT = {
     "side": 32,
     "flatten": "transposed: row.reshape(32, 32).T is the upright image",
@@ -34,7 +38,7 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.npz
 class Model:
     """A network with its metadata; ``predict_proba(X: (N, 1024)) -> (N, 36)``."""
 
-    net: MLP
+    net: Network
     metadata: dict
 
     @property
@@ -49,17 +53,13 @@ def default_model_path():
     return Path(os.environ.get("OCR_MODEL") or DEFAULT_MODEL)
 
 
-def describe_layers(net):
-    return [{"in": l.W.shape[0], "out": l.W.shape[1], "activation": l.activation} for l in net.layers]
-
-
 def new_metadata(net, **extra):
     """Metadata for a freshly trained ``net``; ``extra`` adds training, metrics, data."""
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "classes": CLASSES,
-        "layers": describe_layers(net),
+        "layers": [layer.spec() for layer in net.layers],
         "output": "softmax",
         "input": INPUT_LAYOUT,
         **extra,
@@ -96,7 +96,8 @@ def save_model(path, model, force=False):
     check_writable(path, force)
     arrays = {}
     for i, layer in enumerate(model.net.layers):
-        arrays[f"W{i}"], arrays[f"b{i}"] = layer.W, layer.b
+        if layer.params:
+            arrays[f"W{i}"], arrays[f"b{i}"] = layer.params
     arrays["metadata"] = np.array(json.dumps(model.metadata))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -161,7 +162,35 @@ def check_array(arrays, name, shape, path):
         raise InputError(path, f"array '{name}' has dtype {array.dtype}; expected floats")
     if not np.isfinite(array).all():
         raise InputError(path, f"array '{name}' holds NaN or infinite values")
-    return array.astype(np.float64)
+    return array if array.dtype in (np.float32, np.float64) else array.astype(np.float32)
+
+
+def positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def build_layer(spec, shape, weights):
+    """The layer described by ``spec`` for inputs of per-row ``shape``, and its output
+    shape; ``weights(n_in, n_out)`` returns the layer's checked ``(W, b)``. Returns
+    None for a spec that does not fit."""
+    kind = spec.get("type", "dense")  # version 1 files hold only dense layers, untyped
+    activation = spec.get("activation")
+    if kind == "dense" and len(shape) == 1 and spec.get("in") == shape[0] and positive_int(spec.get("out")) \
+            and activation in ACTIVATIONS:
+        return Dense(*weights(shape[0], spec["out"]), activation), (spec["out"],)
+    if kind == "conv" and len(shape) == 3 and spec.get("channels") == shape[2] and positive_int(spec.get("size")) \
+            and spec["size"] <= min(shape[:2]) and positive_int(spec.get("filters")) and activation in ACTIVATIONS:
+        size, filters = spec["size"], spec["filters"]
+        out = (shape[0] - size + 1, shape[1] - size + 1, filters)
+        return Conv2D(*weights(size * size * shape[2], filters), size, activation), out
+    if kind == "maxpool" and len(shape) == 3 and min(shape[:2]) >= 2:
+        return MaxPool(), (shape[0] // 2, shape[1] // 2, shape[2])
+    if kind == "reshape" and isinstance(spec.get("shape"), list) and all(map(positive_int, spec["shape"])) \
+            and np.prod(spec["shape"]) == np.prod(shape):
+        return Reshape(spec["shape"]), tuple(spec["shape"])
+    if kind == "dropout" and isinstance(spec.get("rate"), (int, float)) and 0 <= spec["rate"] < 1:
+        return Dropout(spec["rate"]), shape
+    return None
 
 
 def load_model(path=None):
@@ -169,20 +198,19 @@ def load_model(path=None):
     path = Path(path) if path is not None else default_model_path()
     arrays = read_npz(path)
     metadata = parse_metadata(arrays, path)
-    layers, n_in = [], INPUT_LAYOUT["side"] ** 2
+    layers, shape, expected = [], (INPUT_LAYOUT["side"] ** 2,), {"metadata"}
     for i, spec in enumerate(metadata["layers"]):
-        if not isinstance(spec, dict) or spec.get("activation") not in ACTIVATIONS or spec.get("in") != n_in:
-            raise InputError(path, f"metadata layer {i} is malformed: {spec!r}")
-        n_out = spec.get("out")
-        if not isinstance(n_out, int) or n_out < 1:
-            raise InputError(path, f"metadata layer {i} has a bad size: {spec!r}")
-        W = check_array(arrays, f"W{i}", (n_in, n_out), path)
-        b = check_array(arrays, f"b{i}", (n_out,), path)
-        layers.append(Dense(W, b, spec["activation"]))
-        n_in = n_out
-    if n_in != len(metadata["classes"]):
-        raise InputError(path, f"the network has {n_in} outputs but {len(metadata['classes'])} classes")
-    expected = {"metadata"} | {f"{p}{i}" for i in range(len(layers)) for p in "Wb"}
+        def weights(n_in, n_out):
+            expected.update({f"W{i}", f"b{i}"})
+            return check_array(arrays, f"W{i}", (n_in, n_out), path), check_array(arrays, f"b{i}", (n_out,), path)
+
+        built = build_layer(spec, shape, weights) if isinstance(spec, dict) else None
+        if built is None:
+            raise InputError(path, f"metadata layer {i} is malformed or does not fit its input {shape}: {spec!r}")
+        layer, shape = built
+        layers.append(layer)
+    if shape != (len(metadata["classes"]),):
+        raise InputError(path, f"the network has {int(np.prod(shape))} outputs but {len(metadata['classes'])} classes")
     if set(arrays) != expected:
         raise InputError(path, f"unexpected arrays: {', '.join(sorted(set(arrays) - expected))}")
-    return Model(MLP(layers), metadata)
+    return Model(Network(layers), metadata)

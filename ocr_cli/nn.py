@@ -1,8 +1,9 @@
-"""The numpy network core: activations, a fully connected layer, softmax, loss, init.
+"""The numpy core's functions: activations, softmax, loss, metrics, init, gradient check.
 
 Shapes follow the course: inputs ``X: (N, D)``, weights ``W: (D, H)``, biases ``b: (H,)``.
-The network outputs logits; :func:`softmax_cross_entropy` turns them into a loss and
-the gradient ``probs - y``.
+Layers live in :mod:`ocr_cli.layers`, the network in :mod:`ocr_cli.network`. A network
+outputs logits; :func:`softmax_cross_entropy` turns them into a loss and the gradient
+``probs - y``.
 """
 
 import numpy as np
@@ -61,16 +62,21 @@ def softmax(z):
 
 
 def cross_entropy(probs, y):
-    """Summed cross-entropy. ``probs, y: (N, C)``, ``y`` one-hot -> float."""
-    picked = probs[np.arange(len(y)), y.argmax(axis=1)]
-    return float(-np.log(np.maximum(picked, np.finfo(probs.dtype).tiny)).sum())
+    """Summed cross-entropy ``-sum(y * log(probs))``. ``probs, y: (N, C)``; ``y`` one-hot
+    or soft (rows summing to 1) -> float."""
+    return float(-(y * np.log(np.maximum(probs, np.finfo(probs.dtype).tiny))).sum())
+
+
+def smooth_labels(y, amount):
+    """Label smoothing: ``(1 - amount) * y + amount / C`` for ``y: (N, C)``."""
+    return y * (1.0 - amount) + amount / y.shape[1] if amount else y
 
 
 def softmax_cross_entropy(logits, y):
     """Loss and gradient of softmax + cross-entropy.
 
     ``logits, y: (N, C)`` -> ``(loss, probs, dlogits)`` where the loss is summed over
-    rows and ``dlogits = probs - y``.
+    rows and ``dlogits = probs - y`` (``y`` one-hot or soft).
     """
     probs = softmax(logits)
     return cross_entropy(probs, y), probs, probs - y
@@ -81,90 +87,13 @@ def accuracy(probs, y):
     return float(np.mean(probs.argmax(axis=1) == y.argmax(axis=1)))
 
 
-# --- layers ---
+# --- initialisation and gradient checking ---
 
-def xavier_uniform(n_in, n_out, rng):
-    """``W: (n_in, n_out)`` uniform on +-sqrt(6 / (n_in + n_out)): Var = 2 / (n_in + n_out)."""
+def xavier_uniform(n_in, n_out, rng, shape=None):
+    """Weights uniform on +-sqrt(6 / (n_in + n_out)), so Var = 2 / (n_in + n_out);
+    ``shape`` defaults to ``(n_in, n_out)``."""
     limit = np.sqrt(6.0 / (n_in + n_out))
-    return rng.uniform(-limit, limit, size=(n_in, n_out))
-
-
-class Dense:
-    """Fully connected layer ``A = f(X @ W + b)``.
-
-    ``forward`` caches the input and output; ``backward`` takes ``dA: (N, H)``, stores
-    ``dW: (D, H)`` and ``db: (H,)`` and returns ``dX: (N, D)``.
-    """
-
-    def __init__(self, W, b, activation="sigmoid"):
-        self.W, self.b, self.activation = W, b, activation
-        self.f, self.f_deriv = ACTIVATIONS[activation]
-
-    @classmethod
-    def xavier(cls, n_in, n_out, activation, rng):
-        return cls(xavier_uniform(n_in, n_out, rng), np.zeros(n_out), activation)
-
-    def forward(self, X):
-        self.X = X
-        self.A = self.f(X @ self.W + self.b)
-        return self.A
-
-    def backward(self, dA):
-        dZ = dA * self.f_deriv(self.A)
-        self.dW = self.X.T @ dZ
-        self.db = dZ.sum(axis=0)
-        return dZ @ self.W.T
-
-    @property
-    def params(self):
-        return [self.W, self.b]
-
-    @property
-    def grads(self):
-        return [self.dW, self.db]
-
-
-class MLP:
-    """A stack of :class:`Dense` layers whose last layer outputs logits (linear)."""
-
-    def __init__(self, layers):
-        self.layers = layers
-
-    @classmethod
-    def create(cls, sizes, activation="sigmoid", seed=0):
-        """Xavier-initialised network, e.g. ``sizes=[1024, 64, 36]``: hidden layers use
-        ``activation``, the output layer is linear (softmax is part of the loss)."""
-        rng = np.random.default_rng(seed)
-        acts = [activation] * (len(sizes) - 2) + ["linear"]
-        return cls([Dense.xavier(i, o, a, rng) for i, o, a in zip(sizes, sizes[1:], acts)])
-
-    @property
-    def sizes(self):
-        return [self.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in self.layers]
-
-    def forward(self, X):
-        """``X: (N, D)`` -> logits ``(N, C)``."""
-        for layer in self.layers:
-            X = layer.forward(X)
-        return X
-
-    def backward(self, dlogits):
-        """Back-propagates ``dlogits: (N, C)``; every layer stores its ``dW``, ``db``."""
-        for layer in reversed(self.layers):
-            dlogits = layer.backward(dlogits)
-
-    def predict_proba(self, X, batch_size=4096):
-        """Class probabilities ``(N, C)`` for ``X: (N, D)``, in batches to bound memory."""
-        out = [softmax(self.forward(X[i:i + batch_size])) for i in range(0, len(X), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, self.sizes[-1]))
-
-    @property
-    def params(self):
-        return [p for layer in self.layers for p in layer.params]
-
-    @property
-    def grads(self):
-        return [g for layer in self.layers for g in layer.grads]
+    return rng.uniform(-limit, limit, size=shape or (n_in, n_out))
 
 
 def numerical_gradient(f, x, eps=1e-6):

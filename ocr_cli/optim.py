@@ -3,14 +3,23 @@
 import numpy as np
 
 
+def decay_weights(params, lr, weight_decay):
+    """Decoupled weight decay (Loshchilov & Hutter): shrinks weight matrices (not
+    biases) by ``lr * weight_decay`` after a step."""
+    if weight_decay:
+        for p in params:
+            if p.ndim > 1:
+                p *= 1.0 - lr * weight_decay
+
+
 class SGD:
     """Mini-batch SGD with optional momentum: ``M = momentum * M - lr * g; W += M``.
 
     With ``momentum=0`` this is plain SGD (``W -= lr * g``). Accumulators start at zero.
     """
 
-    def __init__(self, lr, momentum=0.0):
-        self.lr, self.momentum = lr, momentum
+    def __init__(self, lr, momentum=0.0, weight_decay=0.0):
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.velocity = None
 
     def step(self, params, grads):
@@ -20,13 +29,14 @@ class SGD:
             m *= self.momentum
             m -= self.lr * g
             p += m
+        decay_weights(params, self.lr, self.weight_decay)
 
 
 class Adam:
     """Adam (Kingma & Ba, 2015) with bias-corrected first and second moments."""
 
-    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        self.lr, self.beta1, self.beta2, self.eps, self.weight_decay = lr, beta1, beta2, eps, weight_decay
         self.t, self.m, self.v = 0, None, None
 
     def step(self, params, grads):
@@ -42,8 +52,11 @@ class Adam:
             v *= self.beta2
             v += (1 - self.beta2) * g * g
             p -= self.lr * (m / correct1) / (np.sqrt(v / correct2) + self.eps)
+        decay_weights(params, self.lr, self.weight_decay)
 
 
-def make_optimizer(name, lr, momentum=0.0):
+def make_optimizer(name, lr, momentum=0.0, weight_decay=0.0):
     """``name`` is ``"sgd"`` (uses ``momentum``) or ``"adam"``."""
-    return SGD(lr, momentum) if name == "sgd" else Adam(lr)
+    if name == "sgd":
+        return SGD(lr, momentum, weight_decay)
+    return Adam(lr, weight_decay=weight_decay)

@@ -40,9 +40,11 @@ def plot_curves(history, key, ylabel, path):
 
 
 def plot_weights(W, path, title, limit):
-    """First-layer weights ``W: (1024, H)`` as a grid of 32x32 images (at most 8x8),
-    on the colour scale ``-limit..limit`` (shared between figures to compare them)."""
+    """First-layer weights ``W: (side * side, H)`` (a dense layer's 32x32 inputs or a
+    convolution's k x k filters) as a grid of images (at most 8x8), on the colour scale
+    ``-limit..limit`` (shared between figures to compare them)."""
     plt = pyplot()
+    side = int(round(np.sqrt(W.shape[0])))
     n = min(W.shape[1], 64)
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
@@ -50,7 +52,7 @@ def plot_weights(W, path, title, limit):
     for j, ax in enumerate(axes.flat):
         ax.axis("off")
         if j < n:
-            image = ax.imshow(W[:, j].reshape(32, 32).T, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            image = ax.imshow(W[:, j].reshape(side, side).T, cmap="RdBu_r", vmin=-limit, vmax=limit)
     fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
     fig.suptitle(title)
     save(fig, path)
@@ -94,9 +96,10 @@ def plot_training(runs, best, folder):
     learning-rate study."""
     plot_curves(best.history, "acc", "accuracy", folder / "accuracy.png")
     plot_curves(best.history, "loss", "mean cross-entropy", folder / "loss.png")
-    limit = float(max(np.abs(best.initial_weights).max(), np.abs(best.model.net.layers[0].W).max()))
+    trained = best.model.net.params[0]
+    limit = float(max(np.abs(best.initial_weights).max(), np.abs(trained).max()))
     plot_weights(best.initial_weights, folder / "weights_init.png", "first-layer weights at initialisation", limit)
-    plot_weights(best.model.net.layers[0].W, folder / "weights_trained.png", "first-layer weights after training", limit)
+    plot_weights(trained, folder / "weights_trained.png", "first-layer weights after training", limit)
     if len(runs) > 1:
         plot_lr_study({run.config.lr: run.history for run in runs}, folder / "lr_study.png")
 

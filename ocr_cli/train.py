@@ -8,7 +8,8 @@ import numpy as np
 from ocr_cli.augment import augment as augment_batch
 from ocr_cli.data import sha256
 from ocr_cli.model import Model, new_metadata
-from ocr_cli.nn import MLP, accuracy, cross_entropy, softmax_cross_entropy
+from ocr_cli.network import Network
+from ocr_cli.nn import accuracy, cross_entropy, smooth_labels, softmax_cross_entropy
 from ocr_cli.optim import make_optimizer
 
 
@@ -22,6 +23,8 @@ class TrainConfig:
 
     hidden: list = field(default_factory=lambda: [64])
     activation: str = "sigmoid"
+    conv: list = field(default_factory=list)  # filters of each convolution + pooling block
+    kernel: int = 5
     epochs: int = 50
     batch_size: int = 32
     lr: float = 3e-3
@@ -31,32 +34,44 @@ class TrainConfig:
     augment: bool = False
     lr_step: int = 0  # every lr_step epochs the learning rate is multiplied by lr_factor (0: never)
     lr_factor: float = 0.5
+    dropout: float = 0.0
+    weight_decay: float = 0.0  # decoupled: every step W -= lr * weight_decay * W
+    label_smoothing: float = 0.0
+    patience: int = 0  # stop after this many epochs without a better valid accuracy, keep the best (0: never)
 
     def command(self, train_paths, valid_path):
         """The ``ocr train`` command line that reproduces this run."""
         files = " ".join(f"--train {p}" for p in train_paths)
+        options = {"--conv": ",".join(map(str, self.conv)), "--kernel": self.conv and self.kernel,
+                   "--lr-step": self.lr_step, "--lr-factor": self.lr_step and self.lr_factor,
+                   "--dropout": self.dropout, "--weight-decay": self.weight_decay,
+                   "--label-smoothing": self.label_smoothing, "--patience": self.patience}
         return (
             f"ocr train {files} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
             f" --activation {self.activation} --epochs {self.epochs} --batch-size {self.batch_size}"
             f" --lr {self.lr:g} --optimizer {self.optimizer} --momentum {self.momentum:g} --seed {self.seed}"
             + (" --augment" if self.augment else "")
-            + (f" --lr-step {self.lr_step} --lr-factor {self.lr_factor:g}" if self.lr_step else "")
+            + "".join(f" {name} {value:g}" if isinstance(value, float) else f" {name} {value}"
+                      for name, value in options.items() if value)
         )
 
 
 @dataclass
 class Run:
-    """One training run: the model (with metadata), its per-epoch history and the
-    first-layer weights at initialisation ``(1024, H)`` (for the weights figure)."""
+    """One training run: the model (with metadata), its per-epoch history, the epoch
+    whose weights the model holds (the last, or the best on valid with early stopping)
+    and the first-layer weights at initialisation (for the weights figure)."""
 
     config: TrainConfig
     model: Model
     history: list
+    kept_epoch: int
     initial_weights: np.ndarray
 
     @property
     def final(self):
-        return self.history[-1]
+        """The history record of the epoch whose weights were kept."""
+        return self.history[self.kept_epoch - 1]
 
 
 def get_batches(n, batch_size, rng):
@@ -65,13 +80,14 @@ def get_batches(n, batch_size, rng):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False):
+def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False, label_smoothing=0.0):
     """One pass over ``X: (N, D)``, ``Y: (N, C)`` (each batch randomly varied if
     ``augment``); returns (mean loss, accuracy) of the batches as they were seen."""
     total_loss, correct = 0.0, 0
     for idx in get_batches(len(X), batch_size, rng):
         inputs = augment_batch(X[idx], rng) if augment else X[idx]
-        loss, probs, dlogits = softmax_cross_entropy(net.forward(inputs), Y[idx])
+        loss, probs, dlogits = softmax_cross_entropy(net.forward(inputs, training=True),
+                                                     smooth_labels(Y[idx], label_smoothing))
         net.backward(dlogits)
         optimizer.step(net.params, net.grads)
         total_loss += loss
@@ -80,17 +96,20 @@ def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False):
 
 
 def fit(net, train_set, valid_set, config, on_epoch=None):
-    """Trains ``net`` in place for ``config.epochs``; returns the history: one dict per
-    epoch with train/valid loss (averaged over rows) and accuracy, and seconds so far.
-    ``on_epoch(record)`` is called after each epoch."""
+    """Trains ``net`` in place for ``config.epochs`` (fewer with early stopping, which
+    leaves the best epoch's weights in ``net``). Returns the history, one dict per epoch
+    with train/valid loss (averaged over rows) and accuracy and seconds so far, and the
+    number of the epoch whose weights ``net`` holds. ``on_epoch(record)`` is called
+    after each epoch."""
     rng = np.random.default_rng(config.seed)
-    optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
-    history, start = [], time.perf_counter()
+    optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.weight_decay)
+    X = train_set.X.astype(net.dtype, copy=False)
+    history, best, start = [], None, time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         if config.lr_step and epoch > 1 and (epoch - 1) % config.lr_step == 0:
             optimizer.lr *= config.lr_factor
-        train_loss, train_acc = train_epoch(net, optimizer, train_set.X, train_set.Y, config.batch_size, rng,
-                                            config.augment)
+        train_loss, train_acc = train_epoch(net, optimizer, X, train_set.Y, config.batch_size, rng,
+                                            config.augment, config.label_smoothing)
         valid = evaluate(net, valid_set.X, valid_set.Y)
         record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": train_loss, "train_acc": train_acc,
                   "valid_loss": valid.loss, "valid_acc": valid.accuracy,
@@ -98,28 +117,37 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
         history.append(record)
         if on_epoch:
             on_epoch(record)
-    return history
+        if config.patience:
+            if best is None or valid.accuracy > best[0]:
+                best = (valid.accuracy, epoch, net.copy_params())
+            elif epoch - best[1] >= config.patience:
+                break
+    if best is None:
+        return history, len(history)
+    net.set_params(best[2])
+    return history, best[1]
 
 
 def train(train_set, valid_set, config=None, on_epoch=None):
     """Trains a fresh network on ``train_set`` (:class:`ocr_cli.data.Dataset`),
     watching ``valid_set``; returns a :class:`Run` whose model carries its metadata."""
     config = config or TrainConfig()
-    sizes = [train_set.X.shape[1], *config.hidden, train_set.Y.shape[1]]
-    net = MLP.create(sizes, config.activation, seed=config.seed)
-    initial_weights = net.layers[0].W.copy()
-    history = fit(net, train_set, valid_set, config, on_epoch)
-    final = history[-1]
+    net = Network.create(train_set.X.shape[1], train_set.Y.shape[1], config.hidden, config.activation,
+                         config.conv, config.kernel, config.dropout, config.seed, dtype=np.float32)
+    initial_weights = net.params[0].copy()
+    history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch)
+    final = history[kept_epoch - 1]
     metadata = new_metadata(
         net,
         training={"command": config.command(train_set.paths, valid_set.paths[0]), "config": asdict(config),
-                  "seconds": round(final["seconds"], 2)},
+                  "seconds": round(history[-1]["seconds"], 2), "epochs_run": len(history),
+                  "kept_epoch": kept_epoch},
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
         data={split: [{"file": str(p), "sha256": sha256(p)} for p in dataset.paths]
               for split, dataset in (("train", train_set), ("valid", valid_set))},
     )
-    return Run(config, Model(net, metadata), history, initial_weights)
+    return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)
 
 
 @dataclass

@@ -88,7 +88,7 @@ def pattern_model(tmp_path_factory):
     from ocr_cli.crop import to_layout
     from ocr_cli.data import Dataset
     from ocr_cli.model import Model, new_metadata
-    from ocr_cli.nn import MLP
+    from ocr_cli.network import Network
     from ocr_cli.train import fit
 
     rng = np.random.default_rng(0)
@@ -99,7 +99,7 @@ def pattern_model(tmp_path_factory):
     X = np.clip(X + rng.normal(0, 0.1, X.shape), 0, 1)
     Y = np.repeat(np.eye(len(CLASSES)), copies, axis=0)
     clean = Dataset(rendered.transpose(0, 2, 1).reshape(len(CLASSES), -1), np.eye(len(CLASSES)), ())
-    net = MLP.create([1024, 64, 36], "relu", seed=0)
+    net = Network.mlp([1024, 64, 36], "relu", seed=0)
     fit(net, Dataset(X, Y, ()), clean, TrainConfig(hidden=[64], epochs=15, lr=0.002, optimizer="adam"))
     path = tmp_path_factory.mktemp("models") / "patterns.npz"
     save_model(path, Model(net, new_metadata(net)))

@@ -79,6 +79,21 @@ def test_train_takes_files_and_several_layers(nist_dir, tmp_path):
     assert len(meta["data"]["train"]) == 2
 
 
+def test_train_a_small_convolutional_network_with_regularisation(nist_dir, tmp_path):
+    out = tmp_path / "cnn.npz"
+    result = run("train", "--data", nist_dir, "--conv", "4", "--kernel", "5", "--hidden", "16", "--activation", "relu",
+                 "--dropout", "0.2", "--weight-decay", "0.01", "--label-smoothing", "0.1", "--patience", "2",
+                 "--optimizer", "adam", "--lr", "0.003", "--epochs", "3", "--augment", "--out", out)
+    assert result.exit_code == 0, result.output
+    model = load_model(out)
+    assert [l["type"] for l in model.metadata["layers"]] == ["reshape", "conv", "maxpool", "reshape", "dense", "dropout", "dense"]
+    command = model.metadata["training"]["command"]
+    for option in ("--conv 4", "--kernel 5", "--dropout 0.2", "--weight-decay 0.01", "--label-smoothing 0.1",
+                   "--patience 2", "--augment"):
+        assert option in command
+    assert model.metadata["training"]["kept_epoch"] <= model.metadata["training"]["epochs_run"] <= 3
+
+
 def test_train_refuses_to_overwrite_before_training(nist_dir, tmp_path):
     out = tmp_path / "m.npz"
     out.write_bytes(b"keep me")
@@ -94,9 +109,10 @@ def test_train_refuses_to_overwrite_before_training(nist_dir, tmp_path):
     (["--data", "no_such_dir"], ["no_such_dir: no such data directory"]),
     ([], ["--train: no train data given; pass --data DIR or --train FILE"]),
     (["--hidden", "64,x"], ["--hidden", "whole numbers"]),
+    (["--conv", "8,8,8"], ["--conv: 3 blocks of 5x5 convolution and pooling shrink a 32x32 image to nothing"]),
 ])
 def test_train_input_errors(nist_dir, tmp_path, args, fragments):
-    if args[:1] == ["--hidden"]:
+    if args[:1] in (["--hidden"], ["--conv"]):
         args = ["--data", str(nist_dir), *args]
     result = run("train", *args, "--out", tmp_path / "m.npz")
     assert_one_line_error(result, 2, *fragments)

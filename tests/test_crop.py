@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocr_cli.crop import LONG_SIDE, STROKE, STROKE_RANGE, crop_letters, normalise_stroke, stroke_width, to_layout
+from ocr_cli.crop import (LONG_SIDE, STROKE, STROKE_RANGE, crop_letters, stroke_correction, stroke_width,
+                          to_layout)
 from ocr_cli.segment import find_letters
 
 
@@ -22,11 +23,22 @@ def cross(width):
     return image
 
 
-def test_strokes_outside_the_training_range_are_brought_to_its_median():
+def ink_box(layout):
+    rows, cols = np.nonzero(layout < 0.5)
+    return rows.min(), cols.min(), rows.max() + 1, cols.max() + 1
+
+
+def test_strokes_outside_the_training_range_are_brought_to_its_median_at_the_same_size():
+    assert stroke_correction(cross(1) > 0, 1.0) > 0 and stroke_correction(cross(8) > 0, 1.0) < 0
+    assert stroke_correction(cross(4) > 0, 1.0) == 0 and stroke_correction(cross(4) > 0, 0.5) > 0
     for width in (1, 8):
-        after = stroke_width(normalise_stroke(cross(width)) > 0.5)
+        ink = np.zeros((96, 96), np.float32)
+        ink[:, 44:44 + 3 * width] = ink[44:44 + 3 * width, :] = 1.0  # a cross drawn three times larger
+        out = to_layout(ink)
+        after = stroke_width(out < 0.5)
         assert STROKE_RANGE[0] <= after <= STROKE_RANGE[1] and abs(after - STROKE) < abs(width - STROKE)
-    assert np.array_equal(normalise_stroke(cross(4)), cross(4))  # inside the range: untouched
+        y1, x1, y2, x2 = ink_box(out)
+        assert abs(max(y2 - y1, x2 - x1) - LONG_SIDE) <= 1  # the correction does not change the size
 
 
 def test_layout_is_centred_with_the_training_long_side():

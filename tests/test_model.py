@@ -8,12 +8,12 @@ import pytest
 
 from ocr_cli.errors import InputError
 from ocr_cli.model import FORMAT_VERSION, Model, load_model, new_metadata, read_npz, save_model
-from ocr_cli.nn import MLP
+from ocr_cli.network import Network
 
 
 @pytest.fixture
 def model():
-    net = MLP.create([1024, 20, 10, 36], "relu", seed=3)
+    net = Network.mlp([1024, 20, 10, 36], "relu", seed=3)
     return Model(net, new_metadata(net, training={"command": "test"}))
 
 
@@ -106,6 +106,22 @@ def test_tampered_models_are_refused(tmp_path, model, change, message):
     with pytest.raises(InputError, match=message) as info:
         load_model(path)
     assert str(info.value).startswith(str(path))
+
+
+def test_convolutional_model_round_trip_and_refused_misfit(tmp_path):
+    net = Network.create(1024, 36, hidden=[12], activation="relu", conv=[3, 4], kernel=5, dropout=0.2, seed=1)
+    save_model(tmp_path / "cnn.npz", Model(net, new_metadata(net)))
+    loaded = load_model(tmp_path / "cnn.npz")
+    assert [l["type"] for l in loaded.metadata["layers"]] == [
+        "reshape", "conv", "maxpool", "conv", "maxpool", "reshape", "dense", "dropout", "dense"]
+    X = np.random.default_rng(0).random((4, 1024))
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    layers = loaded.metadata["layers"]
+    layers[3] = {**layers[3], "channels": 5}  # the second convolution no longer fits the first one's output
+    path = tampered(tmp_path, Model(net, new_metadata(net)), lambda a: a.update(
+        metadata=np.array(json.dumps({**loaded.metadata, "layers": layers}))))
+    with pytest.raises(InputError, match=r"metadata layer 3 is malformed or does not fit its input \(14, 14, 3\)"):
+        load_model(path)
 
 
 class Trap:

@@ -5,8 +5,10 @@ import warnings
 import numpy as np
 import pytest
 
-from ocr_cli.nn import (ACTIVATIONS, MLP, Dense, accuracy, cross_entropy, numerical_gradient, relative_error,
-                        sigmoid, softmax, softmax_cross_entropy, xavier_uniform)
+from ocr_cli.layers import Dense
+from ocr_cli.network import Network
+from ocr_cli.nn import (ACTIVATIONS, accuracy, cross_entropy, numerical_gradient, relative_error, sigmoid,
+                        smooth_labels, softmax, softmax_cross_entropy, xavier_uniform)
 
 
 def summed_loss(net, X, Y):
@@ -16,7 +18,7 @@ def summed_loss(net, X, Y):
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_gradient_check_two_hidden_layers(activation):
     rng = np.random.default_rng(0)
-    net = MLP.create([6, 5, 4, 3], activation, seed=1)
+    net = Network.mlp([6, 5, 4, 3], activation, seed=1)
     X = rng.normal(size=(7, 6))
     Y = np.eye(3)[rng.integers(0, 3, 7)]
     _, _, dlogits = softmax_cross_entropy(net.forward(X), Y)
@@ -68,6 +70,10 @@ def test_cross_entropy_and_gradient_match_direct_formula():
     assert loss == pytest.approx(direct, rel=1e-12)
     np.testing.assert_allclose(dlogits, probs - Y)
     assert cross_entropy(np.eye(3), np.eye(3)) == 0.0
+    soft = smooth_labels(Y, 0.2)
+    np.testing.assert_allclose(soft.sum(1), 1.0)
+    assert soft.max() == pytest.approx(0.85) and soft.min() == pytest.approx(0.05)
+    assert softmax_cross_entropy(logits, soft)[0] == pytest.approx(-(soft * np.log(probs)).sum(), rel=1e-12)
     assert accuracy(np.eye(3)[[0, 1, 1]], np.eye(3)) == pytest.approx(2 / 3)
 
 
@@ -82,8 +88,8 @@ def test_xavier_uniform_variance_and_zero_biases():
 
 
 def test_mlp_shapes_and_batched_prediction():
-    net = MLP.create([1024, 64, 36], "sigmoid", seed=0)
-    assert net.sizes == [1024, 64, 36]
+    net = Network.mlp([1024, 64, 36], "sigmoid", seed=0)
+    assert [(l.W.shape, l.b.shape) for l in net.layers] == [((1024, 64), (64,)), ((64, 36), (36,))]
     assert [l.activation for l in net.layers] == ["sigmoid", "linear"]
     X = np.random.default_rng(6).random((10, 1024))
     np.testing.assert_allclose(net.predict_proba(X, batch_size=3), softmax(net.forward(X)))

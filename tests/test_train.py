@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ocr_cli.data import Dataset
-from ocr_cli.nn import MLP
+from ocr_cli.network import Network
 from ocr_cli.optim import SGD, Adam
 from ocr_cli.train import TrainConfig, evaluate, fit, get_batches
 
@@ -36,6 +36,14 @@ def test_adam_first_step_moves_by_lr_against_the_gradient_sign():
     np.testing.assert_allclose(w, [0.99, 1.01, 0.99], rtol=1e-6)
 
 
+def test_weight_decay_shrinks_weight_matrices_not_biases():
+    for optimizer in (SGD(lr=0.1, weight_decay=0.5), Adam(lr=0.1, weight_decay=0.5)):
+        W, b = np.ones((2, 3)), np.ones(3)
+        optimizer.step([W, b], [np.zeros_like(W), np.zeros_like(b)])
+        np.testing.assert_allclose(W, 0.95)
+        np.testing.assert_array_equal(b, 1.0)
+
+
 def four_blobs(n, seed):
     """A synthetic 4-class problem: Gaussian blobs around the corners of a square."""
     rng = np.random.default_rng(seed)
@@ -47,9 +55,9 @@ def four_blobs(n, seed):
 @pytest.mark.parametrize("optimizer,lr,momentum", [("sgd", 0.05, 0.0), ("sgd", 0.01, 0.9), ("adam", 0.01, 0.0)])
 def test_tiny_net_learns_four_classes(optimizer, lr, momentum):
     train_set, valid_set = four_blobs(400, 0), four_blobs(200, 1)
-    net = MLP.create([2, 8, 4], "tanh", seed=0)
+    net = Network.mlp([2, 8, 4], "tanh", seed=0)
     config = TrainConfig(hidden=[8], epochs=30, batch_size=16, lr=lr, optimizer=optimizer, momentum=momentum)
-    history = fit(net, train_set, valid_set, config)
+    history, _ = fit(net, train_set, valid_set, config)
     assert len(history) == 30
     assert history[-1]["valid_acc"] >= 0.95
     assert history[-1]["train_loss"] < history[0]["train_loss"]
@@ -59,7 +67,7 @@ def test_same_seed_gives_identical_weights_other_seed_does_not():
     train_set, valid_set = four_blobs(200, 0), four_blobs(50, 1)
 
     def weights(seed):
-        net = MLP.create([2, 8, 4], "sigmoid", seed=seed)
+        net = Network.mlp([2, 8, 4], "sigmoid", seed=seed)
         fit(net, train_set, valid_set, TrainConfig(hidden=[8], epochs=3, lr=0.05, seed=seed))
         return np.concatenate([p.ravel() for p in net.params])
 
@@ -70,7 +78,7 @@ def test_same_seed_gives_identical_weights_other_seed_does_not():
 def test_evaluate_matches_a_direct_count():
     rng = np.random.default_rng(9)
     X, labels = rng.normal(size=(60, 5)), rng.integers(0, 3, 60)
-    net = MLP.create([5, 4, 3], "relu", seed=2)
+    net = Network.mlp([5, 4, 3], "relu", seed=2)
     result = evaluate(net, X, np.eye(3)[labels])
     predicted = net.predict_proba(X).argmax(1)
     assert result.accuracy == pytest.approx(np.mean(predicted == labels))
@@ -98,8 +106,20 @@ def test_course_network_learns_a_slice_of_the_real_data(real_nist):
 
 def test_learning_rate_steps_down_on_schedule():
     train_set, valid_set = four_blobs(64, 0), four_blobs(16, 1)
-    net = MLP.create([2, 4, 4], "tanh", seed=0)
+    net = Network.mlp([2, 4, 4], "tanh", seed=0)
     config = TrainConfig(hidden=[4], epochs=7, lr=0.1, lr_step=3, lr_factor=0.5)
-    history = fit(net, train_set, valid_set, config)
+    history, _ = fit(net, train_set, valid_set, config)
     assert [r["lr"] for r in history] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]
     assert "--lr-step 3 --lr-factor 0.5" in config.command(["t.mat"], "v.mat")
+
+
+def test_early_stopping_keeps_the_best_valid_epoch():
+    train_set, valid_set = four_blobs(40, 0), four_blobs(300, 1)
+    net = Network.mlp([2, 16, 4], "tanh", seed=0)
+    config = TrainConfig(hidden=[16], epochs=60, batch_size=4, lr=0.3, patience=3)
+    history, kept = fit(net, train_set, valid_set, config)
+    accuracies = [r["valid_acc"] for r in history]
+    assert kept == int(np.argmax(accuracies)) + 1  # the first epoch with the best valid accuracy
+    assert len(history) == min(kept + 3, 60)
+    assert evaluate(net, valid_set.X, valid_set.Y).accuracy == accuracies[kept - 1]
+    assert "--patience 3" in config.command(["t.mat"], "v.mat")

@@ -1,0 +1,92 @@
+"""A network: a stack of layers (:mod:`ocr_cli.layers`) whose last layer outputs logits."""
+
+import numpy as np
+
+from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape
+from ocr_cli.nn import softmax
+
+
+class Network:
+    """``forward(X: (N, D)) -> logits (N, C)``; ``backward(dlogits)`` fills every
+    layer's gradients; ``params`` and ``grads`` list all of them in the same order."""
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    @classmethod
+    def create(cls, n_inputs, n_classes, hidden=(64,), activation="sigmoid", conv=(), kernel=5,
+               dropout=0.0, seed=0, dtype=np.float64):
+        """Xavier-initialised network for ``(N, n_inputs)`` rows of square images.
+
+        ``conv`` gives the filter counts of convolution blocks (``kernel`` x ``kernel``
+        valid convolution, then 2x2 max pooling) applied to the image first; ``hidden``
+        the sizes of the fully connected layers after them, each followed by dropout of
+        rate ``dropout`` if it is not 0. Hidden layers use ``activation``; the output
+        layer is linear (softmax belongs to the loss).
+        """
+        rng = np.random.default_rng(seed)
+        layers, side, channels = [], int(round(np.sqrt(n_inputs))), 1
+        if conv:
+            layers.append(Reshape((side, side, 1)))
+            for filters in conv:
+                layers += [Conv2D.xavier(channels, filters, kernel, activation, rng), MaxPool()]
+                side, channels = (side - kernel + 1) // 2, filters
+            n_inputs = side * side * channels
+            layers.append(Reshape((n_inputs,)))
+        for size in hidden:
+            layers.append(Dense.xavier(n_inputs, size, activation, rng))
+            if dropout:
+                layers.append(Dropout(dropout, seed=seed))
+            n_inputs = size
+        layers.append(Dense.xavier(n_inputs, n_classes, "linear", rng))
+        net = cls(layers)
+        net.astype(dtype)
+        return net
+
+    @classmethod
+    def mlp(cls, sizes, activation="sigmoid", seed=0):
+        """Fully connected network, e.g. ``sizes=[1024, 64, 36]``."""
+        return cls.create(sizes[0], sizes[-1], sizes[1:-1], activation, seed=seed)
+
+    def astype(self, dtype):
+        """Converts every parameter to ``dtype`` in place (float32 trains twice as fast)."""
+        for layer in self.layers:
+            for name in ("W", "b"):
+                if hasattr(layer, name):
+                    setattr(layer, name, getattr(layer, name).astype(dtype))
+
+    @property
+    def dtype(self):
+        return self.params[0].dtype
+
+    def forward(self, X, training=False):
+        """``X: (N, D)`` -> logits ``(N, C)``; ``training`` switches dropout on."""
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, dlogits):
+        """Back-propagates ``dlogits: (N, C)``; every layer stores its gradients."""
+        for layer in reversed(self.layers):
+            dlogits = layer.backward(dlogits)
+
+    def predict_proba(self, X, batch_size=1024):
+        """Class probabilities ``(N, C)`` for ``X: (N, D)``, in batches to bound memory."""
+        X = X.astype(self.dtype, copy=False)
+        out = [softmax(self.forward(X[i:i + batch_size])) for i in range(0, len(X), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, self.layers[-1].W.shape[1]), self.dtype)
+
+    @property
+    def params(self):
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads]
+
+    def copy_params(self):
+        return [p.copy() for p in self.params]
+
+    def set_params(self, values):
+        for p, value in zip(self.params, values):
+            p[...] = value
