@@ -6,6 +6,8 @@ as photos are."""
 import numpy as np
 from scipy import ndimage as ndi
 
+from ocr_cli import CLASSES
+
 SIDE = 32
 ROTATION = np.deg2rad(12)  # handwriting leans by up to about 10 degrees
 SCALE = 0.12  # character size varies by +-12% (the data's long side spans 19-31 px)
@@ -71,15 +73,60 @@ def vary_strokes(images, rng):
     return out
 
 
+# Letter forms people print that NIST barely has, drawn onto a share of the training
+# characters of their class (upright image, ink 0): bars as (relative height of the
+# bar, relative width, probability): serifs on I (top and bottom), a base on 1, a bar
+# across the middle of Z and 7.
+VARIANTS = {
+    "I": ((0.0, 0.45, 0.5), (1.0, 0.45, 0.5)),
+    "1": ((1.0, 0.45, 0.4),),
+    "Z": ((0.5, 0.5, 0.3),),
+    "7": ((0.5, 0.5, 0.3),),
+}
+
+
+def draw_bar(upright, where, width, rng):
+    """Draws a horizontal bar on ``upright: (32, 32)`` (ink 0) at relative height
+    ``where`` of the character's box, about ``width`` x its height wide, centred on the
+    ink of that row, as thick as the character's strokes."""
+    ink = upright < 0.5
+    rows = np.nonzero(ink.any(1))[0]
+    if len(rows) < 4:
+        return
+    top, bottom = rows[0], rows[-1]
+    thickness = max(1, int(round(ink.sum() / max(ink.any(1).sum(), 1) / 1.5)))  # a rough stroke width
+    y = int(round(top + where * (bottom - top + 1 - thickness)))
+    band = ink[max(y - 2, 0):y + thickness + 2].any(0)
+    centre = np.nonzero(band)[0].mean() if band.any() else 15.5
+    half = rng.uniform(0.8, 1.2) * width * (bottom - top + 1) / 2
+    x1, x2 = int(round(centre - half)), int(round(centre + half)) + 1
+    upright[y:y + thickness, max(x1, 0):min(x2, SIDE)] = 0.0
+
+
+def letter_variants(images, labels, rng):
+    """Copy of ``images: (n, 32, 32)`` (stored transposed) with :data:`VARIANTS` drawn
+    on characters of those classes at random; ``labels: (n,)`` class indices."""
+    out = images.copy()
+    for char, bars in VARIANTS.items():
+        for i in np.nonzero(labels == CLASSES.index(char))[0]:
+            for where, width, probability in bars:
+                if rng.random() < probability:
+                    draw_bar(out[i].T, where, width, rng)  # .T: a view of the upright image
+    return out
+
+
 def blur(images, rng):
     """Each image blurred by a Gaussian of random sigma in ``0..BLUR`` px."""
     sigmas = rng.uniform(0, BLUR, len(images))
     return np.stack([ndi.gaussian_filter(image, sigma, mode="nearest") for image, sigma in zip(images, sigmas)])
 
 
-def augment(X, rng):
-    """A randomly varied copy of the batch ``X: (n, 1024)`` (rows of 32x32 images, paper 1)."""
+def augment(X, rng, labels=None):
+    """A randomly varied copy of the batch ``X: (n, 1024)`` (rows of 32x32 images, paper
+    1); with class indices ``labels: (n,)``, some characters get :data:`VARIANTS`."""
     images = X.reshape(-1, SIDE, SIDE)
+    if labels is not None:
+        images = letter_variants(images, labels, rng)
     matrices, offsets = random_affines(len(images), rng)
     warped = warp(images, matrices, offsets, elastic_displacements(len(images), rng))
     varied = blur(vary_strokes(warped, rng), rng)

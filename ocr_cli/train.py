@@ -85,7 +85,7 @@ def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False, label_smoo
     ``augment``); returns (mean loss, accuracy) of the batches as they were seen."""
     total_loss, correct = 0.0, 0
     for idx in get_batches(len(X), batch_size, rng):
-        inputs = augment_batch(X[idx], rng) if augment else X[idx]
+        inputs = augment_batch(X[idx], rng, Y[idx].argmax(1)) if augment else X[idx]
         loss, probs, dlogits = softmax_cross_entropy(net.forward(inputs, training=True),
                                                      smooth_labels(Y[idx], label_smoothing))
         net.backward(dlogits)

@@ -42,3 +42,19 @@ def test_stroke_variation_thickens_and_thins():
     ink_before = (images < 0.5).sum((1, 2))
     ink_after = (varied < 0.5).sum((1, 2))
     assert (ink_after > ink_before).any() and (ink_after < ink_before).any() and (ink_after == ink_before).any()
+
+
+def test_letter_variants_draw_serifs_on_i_and_leave_other_classes():
+    from ocr_cli import CLASSES
+    from ocr_cli.augment import letter_variants
+
+    upright = np.ones((32, 32))
+    upright[4:28, 14:18] = 0.0  # a plain I: a 4 px bar
+    images = np.stack([upright.T] * 40)  # stored transposed, as the data is
+    labels = np.array([CLASSES.index("I")] * 20 + [CLASSES.index("L")] * 20)
+    out = letter_variants(images, labels, np.random.default_rng(0))
+    np.testing.assert_array_equal(out[20:], images[20:])  # L has no variants
+    widths = (out[:20].transpose(0, 2, 1) < 0.5).sum(2)  # ink per upright row
+    serifed = widths[:, 4] > 4
+    assert 3 < serifed.sum() < 17  # about half of them
+    assert (widths[serifed, 4] >= 8).all() and (widths[:, 15] == 4).all()  # a bar at the top, the stem unchanged
