@@ -70,8 +70,9 @@ class Network:
         for layer in reversed(self.layers):
             dlogits = layer.backward(dlogits)
 
-    def predict_proba(self, X, batch_size=1024):
-        """Class probabilities ``(N, C)`` for ``X: (N, D)``, in batches to bound memory."""
+    def predict_proba(self, X, batch_size=256):
+        """Class probabilities ``(N, C)`` for ``X: (N, D)``, in batches to bound memory
+        (a convolution unrolls each image into one row per output pixel)."""
         X = X.astype(self.dtype, copy=False)
         out = [softmax(self.forward(X[i:i + batch_size])) for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.layers[-1].W.shape[1]), self.dtype)

@@ -36,14 +36,17 @@ def train_with_progress(config, train_set, valid_set):
 
 
 def print_runs(console, runs, best, out):
-    """Summary table: one row per run (several when the learning rate is studied)."""
+    """Summary table: one row per run (several when the learning rate is studied): epochs
+    run and seconds, then the figures of the epoch kept (the last, or the best with
+    early stopping) and the best valid accuracy seen."""
     table = Table(title="training summary")
-    for column in ("lr", "epochs", "seconds", "train loss", "train acc", "valid loss", "valid acc", "best valid (epoch)"):
+    for column in ("lr", "epochs", "seconds", "kept", "train loss", "train acc", "valid loss", "valid acc",
+                   "best valid (epoch)"):
         table.add_column(column, justify="right")
     for run in runs:
-        f = run.final
+        f, last = run.final, run.history[-1]
         peak = max(run.history, key=lambda r: r["valid_acc"])
-        table.add_row(f"{run.config.lr:g}", str(f["epoch"]), f"{f['seconds']:.1f}", f"{f['train_loss']:.4f}",
+        table.add_row(f"{run.config.lr:g}", str(last["epoch"]), f"{last['seconds']:.1f}", str(f["epoch"]), f"{f['train_loss']:.4f}",
                       f"{f['train_acc']:.2%}", f"{f['valid_loss']:.4f}", f"{f['valid_acc']:.2%}",
                       f"{peak['valid_acc']:.2%} ({peak['epoch']})", style="bold" if run is best and len(runs) > 1 else None)
     console.print(table)
