@@ -29,9 +29,9 @@ def ink_box(layout):
 
 
 def test_strokes_outside_the_training_range_are_brought_to_its_median_at_the_same_size():
-    assert stroke_correction(cross(1) > 0, 1.0) > 0 and stroke_correction(cross(8) > 0, 1.0) < 0
-    assert stroke_correction(cross(4) > 0, 1.0) == 0 and stroke_correction(cross(4) > 0, 0.5) > 0
-    for width in (1, 8):
+    assert stroke_correction(cross(1) > 0, 1.0) > 0 and stroke_correction(cross(11) > 0, 1.0) < 0
+    assert stroke_correction(cross(4) > 0, 1.0) == 0 and stroke_correction(cross(4) > 0, 0.3) > 0
+    for width in (1, 11):
         ink = np.zeros((96, 96), np.float32)
         ink[:, 44:44 + 3 * width] = ink[44:44 + 3 * width, :] = 1.0  # a cross drawn three times larger
         out = to_layout(ink)
