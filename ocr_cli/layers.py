@@ -20,12 +20,21 @@ class Layer:
         return {"type": type(self).__name__.lower()}
 
 
-class Activated(Layer):
-    """A layer ``A = f(Z)``: ``backward`` turns ``dA`` into ``dZ`` via f's derivative."""
+class Weighted(Layer):
+    """A layer with weights ``W``, biases ``b`` and ``A = f(Z)``: ``backward`` turns
+    ``dA`` into ``dZ`` via f's derivative and stores ``dW``, ``db``."""
 
-    def __init__(self, activation):
-        self.activation = activation
+    def __init__(self, W, b, activation):
+        self.W, self.b, self.activation = W, b, activation
         self.f, self.f_deriv = ACTIVATIONS[activation]
+
+    @property
+    def params(self):
+        return [self.W, self.b]
+
+    @property
+    def grads(self):
+        return [self.dW, self.db]
 
     def activate(self, Z):
         self.A = self.f(Z)
@@ -35,14 +44,13 @@ class Activated(Layer):
         return dA * self.f_deriv(self.A)
 
 
-class Dense(Activated):
+class Dense(Weighted):
     """Fully connected layer ``A = f(X @ W + b)``; ``X: (N, D)``, ``W: (D, H)``,
     ``b: (H,)``, ``A: (N, H)``. ``backward(dA: (N, H))`` stores ``dW``, ``db`` and
     returns ``dX: (N, D)``."""
 
     def __init__(self, W, b, activation="sigmoid"):
-        super().__init__(activation)
-        self.W, self.b = W, b
+        super().__init__(W, b, activation)
 
     @classmethod
     def xavier(cls, n_in, n_out, activation, rng):
@@ -58,19 +66,11 @@ class Dense(Activated):
         self.db = dZ.sum(axis=0)
         return dZ @ self.W.T
 
-    @property
-    def params(self):
-        return [self.W, self.b]
-
-    @property
-    def grads(self):
-        return [self.dW, self.db]
-
     def spec(self):
         return {"type": "dense", "in": self.W.shape[0], "out": self.W.shape[1], "activation": self.activation}
 
 
-class Conv2D(Activated):
+class Conv2D(Weighted):
     """'Valid' convolution (no padding, stride 1) by im2col: every ``k x k x C`` patch
     becomes a row, so the layer is one matrix product like :class:`Dense`.
 
@@ -79,8 +79,8 @@ class Conv2D(Activated):
     """
 
     def __init__(self, W, b, size, activation="relu"):
-        super().__init__(activation)
-        self.W, self.b, self.size = W, b, size
+        super().__init__(W, b, activation)
+        self.size = size
 
     @classmethod
     def xavier(cls, channels, filters, size, activation, rng):
@@ -108,14 +108,6 @@ class Conv2D(Activated):
             for dx in range(self.size):
                 dX[:, dy:dy + h, dx:dx + w, :] += dcols[..., dy, dx]
         return dX
-
-    @property
-    def params(self):
-        return [self.W, self.b]
-
-    @property
-    def grads(self):
-        return [self.dW, self.db]
 
     def spec(self):
         return {"type": "conv", "size": self.size, "channels": self.W.shape[0] // self.size ** 2,
