@@ -107,11 +107,12 @@ def parse_conv(values, kernel):
     """Filter counts of the convolution blocks; each block must leave an image."""
     from ocr_cli.data import IMAGE_SIDE
     from ocr_cli.errors import InputError
+    from ocr_cli.layers import pooled_side
 
     blocks = parse_sizes(values, "--conv") if values else []
     side = IMAGE_SIDE
     for _ in blocks:
-        side = (side - kernel + 1) // 2
+        side = pooled_side(side, kernel)
         if side < 1:
             raise InputError("--conv", f"{len(blocks)} blocks of {kernel}x{kernel} convolution and pooling "
                                        f"shrink a {IMAGE_SIDE}x{IMAGE_SIDE} image to nothing")

@@ -17,6 +17,7 @@ class Layer:
     params, grads = [], []
 
     def spec(self):
+        """``{"type": "maxpool"}`` and the like; layers with settings add them."""
         return {"type": type(self).__name__.lower()}
 
 
@@ -49,9 +50,6 @@ class Dense(Weighted):
     ``b: (H,)``, ``A: (N, H)``. ``backward(dA: (N, H))`` stores ``dW``, ``db`` and
     returns ``dX: (N, D)``."""
 
-    def __init__(self, W, b, activation="sigmoid"):
-        super().__init__(W, b, activation)
-
     @classmethod
     def xavier(cls, n_in, n_out, activation, rng):
         return cls(xavier_uniform(n_in, n_out, rng), np.zeros(n_out), activation)
@@ -70,6 +68,11 @@ class Dense(Weighted):
         return {"type": "dense", "in": self.W.shape[0], "out": self.W.shape[1], "activation": self.activation}
 
 
+def pooled_side(side, kernel):
+    """Image side after a ``kernel`` x ``kernel`` valid convolution and 2x2 pooling."""
+    return (side - kernel + 1) // 2
+
+
 class Conv2D(Weighted):
     """'Valid' convolution (no padding, stride 1) by im2col: every ``k x k x C`` patch
     becomes a row, so the layer is one matrix product like :class:`Dense`.
@@ -78,7 +81,7 @@ class Conv2D(Weighted):
     (C, ky, kx) order, ``b: (F,)``.
     """
 
-    def __init__(self, W, b, size, activation="relu"):
+    def __init__(self, W, b, size, activation):
         super().__init__(W, b, activation)
         self.size = size
 
@@ -132,9 +135,6 @@ class MaxPool(Layer):
         n, h, _, w, _, c = is_max.shape
         dX[:, :2 * h, :2 * w] = (is_max * dA[:, :, None, :, None]).reshape(n, 2 * h, 2 * w, c)
         return dX
-
-    def spec(self):
-        return {"type": "maxpool"}
 
 
 class Reshape(Layer):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape
+from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape, Weighted, pooled_side
 from ocr_cli.nn import softmax
 
 
@@ -30,7 +30,7 @@ class Network:
             layers.append(Reshape((side, side, 1)))
             for filters in conv:
                 layers += [Conv2D.xavier(channels, filters, kernel, activation, rng), MaxPool()]
-                side, channels = (side - kernel + 1) // 2, filters
+                side, channels = pooled_side(side, kernel), filters
             n_inputs = side * side * channels
             layers.append(Reshape((n_inputs,)))
         for size in hidden:
@@ -51,9 +51,8 @@ class Network:
     def astype(self, dtype):
         """Converts every parameter to ``dtype`` in place (float32 trains twice as fast)."""
         for layer in self.layers:
-            for name in ("W", "b"):
-                if hasattr(layer, name):
-                    setattr(layer, name, getattr(layer, name).astype(dtype))
+            if isinstance(layer, Weighted):
+                layer.W, layer.b = layer.W.astype(dtype), layer.b.astype(dtype)
 
     @property
     def dtype(self):

@@ -103,14 +103,14 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     after each epoch."""
     rng = np.random.default_rng(config.seed)
     optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.weight_decay)
-    X = train_set.X.astype(net.dtype, copy=False)
+    X, valid_X = (data.X.astype(net.dtype, copy=False) for data in (train_set, valid_set))
     history, best, start = [], None, time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         if config.lr_step and epoch > 1 and (epoch - 1) % config.lr_step == 0:
             optimizer.lr *= config.lr_factor
         train_loss, train_acc = train_epoch(net, optimizer, X, train_set.Y, config.batch_size, rng,
                                             config.augment, config.label_smoothing)
-        valid = evaluate(net, valid_set.X, valid_set.Y)
+        valid = evaluate(net, valid_X, valid_set.Y)
         record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": train_loss, "train_acc": train_acc,
                   "valid_loss": valid.loss, "valid_acc": valid.accuracy,
                   "seconds": time.perf_counter() - start}
