@@ -19,13 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli import CLASSES
 from ocr_cli.crop import crop_letters, stroke_width
 from ocr_cli.data import load_dataset, split_file
 from ocr_cli.images import load_image, to_gray
 from ocr_cli.model import load_model
 from ocr_cli.segment import find_letters
-from ocr_cli.synth import GlyphBank, compose_page, photograph, random_text
+from ocr_cli.synth import RecordingBank, compose_page, photograph, random_text
 
 MEASURES = ("ink fraction", "stroke width", "long side", "centre offset")
 
@@ -43,15 +42,6 @@ def measure(rows):
         values["long side"].append(max(np.ptp(ys), np.ptp(xs)) + 1)
         values["centre offset"].append(np.hypot(ys.mean() - 15.5, xs.mean() - 15.5))
     return {name: np.array(v) for name, v in values.items()}
-
-
-class RecordingBank(GlyphBank):
-    """A glyph bank that remembers which glyphs it handed out, in order."""
-
-    def glyph(self, char, rng):
-        image = super().glyph(char, rng)
-        self.used.append((CLASSES.index(char), image))
-        return image
 
 
 def crop_loss(valid_path, model, n_pages, seed=0):

@@ -139,6 +139,7 @@ def train(
     weight_decay: Annotated[float, typer.Option(min=0.0, help="Decoupled weight decay: W -= lr * this * W every step.")] = 0.0,
     label_smoothing: Annotated[float, typer.Option(min=0.0, max=0.5, help="Train on targets (1 - this) * one-hot + this / classes.")] = 0.0,
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better valid accuracy and keep the best epoch (0: never).")] = 0,
+    init: Annotated[Optional[Path], typer.Option("--init", metavar="MODEL", help="Start from this model's network and weights (fine-tuning); its layers replace --hidden, --activation, --conv, --kernel and --dropout.")] = None,
     augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, elastic distortion, stroke width, blur.")] = False,
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
@@ -150,15 +151,17 @@ def train(
     """Train the network on nist36 .mat files and save it."""
     from ocr_cli import report
     from ocr_cli.data import concatenate, load_dataset
-    from ocr_cli.model import check_writable, save_model
+    from ocr_cli.model import check_writable, load_model, save_model
     from ocr_cli.train import TrainConfig
 
     options = dict(hidden=parse_sizes(hidden, "--hidden"), activation=activation.value,
                    conv=parse_conv(conv, kernel), kernel=kernel, epochs=epochs, batch_size=batch_size,
                    optimizer=optimizer.value, momentum=momentum, seed=seed, augment=augment,
                    lr_step=lr_step, lr_factor=lr_factor, dropout=dropout, weight_decay=weight_decay,
-                   label_smoothing=label_smoothing, patience=patience)
+                   label_smoothing=label_smoothing, patience=patience, init=str(init or ""))
     check_writable(out, force)
+    if init is not None:
+        load_model(init)  # a bad starting model fails before the data is read
     train_paths = resolve_files(data, train_files, "train")
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
     train_set = concatenate([load_dataset(p) for p in train_paths])

@@ -1,13 +1,14 @@
 """Training: mini-batches, the epoch loop, per-epoch history, and evaluation."""
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from ocr_cli.augment import augment as augment_batch
 from ocr_cli.data import sha256
-from ocr_cli.model import Model, new_metadata
+from ocr_cli.errors import InputError
+from ocr_cli.model import Model, load_model, new_metadata
 from ocr_cli.network import Network
 from ocr_cli.nn import accuracy, cross_entropy, smooth_labels, softmax_cross_entropy
 from ocr_cli.optim import make_optimizer
@@ -38,6 +39,7 @@ class TrainConfig:
     weight_decay: float = 0.0  # decoupled: every step W -= lr * weight_decay * W
     label_smoothing: float = 0.0
     patience: int = 0  # stop after this many epochs without a better valid accuracy, keep the best (0: never)
+    init: str = ""  # a model file whose network (layers and weights) training starts from
 
     def command(self, train_paths, valid_path):
         """The ``ocr train`` command line that reproduces this run."""
@@ -45,7 +47,7 @@ class TrainConfig:
         options = {"--conv": ",".join(map(str, self.conv)), "--kernel": self.conv and self.kernel,
                    "--lr-step": self.lr_step, "--lr-factor": self.lr_step and self.lr_factor,
                    "--dropout": self.dropout, "--weight-decay": self.weight_decay,
-                   "--label-smoothing": self.label_smoothing, "--patience": self.patience}
+                   "--label-smoothing": self.label_smoothing, "--patience": self.patience, "--init": self.init}
         return (
             f"ocr train {files} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
             f" --activation {self.activation} --epochs {self.epochs} --batch-size {self.batch_size}"
@@ -128,12 +130,29 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     return history, best[1]
 
 
+ARCHITECTURE = ("hidden", "activation", "conv", "kernel", "dropout")  # the TrainConfig fields a network's layers fix
+
+
+def start_network(config, n_inputs, n_classes):
+    """The float32 network a run starts from and the run's config: a fresh network of
+    ``config``'s layers, or, with ``config.init``, that model's network to go on
+    training (fine-tuning), whose recorded layer options then replace ``config``'s."""
+    if not config.init:
+        return Network.create(n_inputs, n_classes, config.hidden, config.activation, config.conv,
+                              config.kernel, config.dropout, config.seed, dtype=np.float32), config
+    start = load_model(config.init)
+    if len(start.classes) != n_classes:
+        raise InputError(config.init, f"the model has {len(start.classes)} classes but the data {n_classes}")
+    start.net.astype(np.float32)
+    recorded = start.metadata.get("training", {}).get("config", {})
+    return start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded})
+
+
 def train(train_set, valid_set, config=None, on_epoch=None):
-    """Trains a fresh network on ``train_set`` (:class:`ocr_cli.data.Dataset`),
-    watching ``valid_set``; returns a :class:`Run` whose model carries its metadata."""
+    """Trains a network (fresh, or ``config.init``'s) on ``train_set``
+    (:class:`ocr_cli.data.Dataset`), watching ``valid_set``; returns a :class:`Run` whose model carries its metadata."""
     config = config or TrainConfig()
-    net = Network.create(train_set.X.shape[1], train_set.Y.shape[1], config.hidden, config.activation,
-                         config.conv, config.kernel, config.dropout, config.seed, dtype=np.float32)
+    net, config = start_network(config, train_set.X.shape[1], train_set.Y.shape[1])
     initial_weights = net.params[0].copy()
     history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch)
     final = history[kept_epoch - 1]
@@ -144,8 +163,9 @@ def train(train_set, valid_set, config=None, on_epoch=None):
                   "kept_epoch": kept_epoch},
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
-        data={split: [{"file": str(p), "sha256": sha256(p)} for p in dataset.paths]
-              for split, dataset in (("train", train_set), ("valid", valid_set))},
+        data={split: [{"file": str(p), "sha256": sha256(p)} for p in paths]
+              for split, paths in (("train", train_set.paths), ("valid", valid_set.paths),
+                                   ("init", [config.init] if config.init else []))},
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)
 

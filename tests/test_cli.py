@@ -94,6 +94,31 @@ def test_train_a_small_convolutional_network_with_regularisation(nist_dir, tmp_p
     assert model.metadata["training"]["kept_epoch"] <= model.metadata["training"]["epochs_run"] <= 3
 
 
+def test_train_goes_on_from_a_model(nist_dir, tiny_model, tmp_path):
+    out = tmp_path / "tuned.npz"
+    result = run("train", "--data", nist_dir, "--init", tiny_model, "--hidden", "99", "--epochs", "1",
+                 "--batch-size", "16", "--lr", "0.05", "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    start, tuned = load_model(tiny_model), load_model(out)
+    assert tuned.metadata["layers"] == start.metadata["layers"]  # the model's layers, not --hidden 99
+    assert tuned.metadata["training"]["config"]["hidden"] == [16]
+    assert f"--init {tiny_model}" in tuned.metadata["training"]["command"]
+    assert tuned.metadata["data"]["init"][0]["file"] == str(tiny_model)
+    assert not np.array_equal(tuned.net.params[0], start.net.params[0])
+    fresh = run("train", "--data", nist_dir, "--hidden", "16", "--epochs", "1", "--batch-size", "16", "--lr", "0.05",
+                "--out", tmp_path / "fresh.npz", "--json")
+    first_epoch = [json.loads(r.stdout)["runs"][0]["history"][0]["train_acc"] for r in (result, fresh)]
+    assert first_epoch[0] > first_epoch[1]  # five epochs ahead
+
+
+def test_train_refuses_a_bad_starting_model(nist_dir, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a model")
+    result = run("train", "--data", nist_dir, "--init", bad, "--out", tmp_path / "m.npz")
+    assert_one_line_error(result, 2, str(bad))
+    assert not (tmp_path / "m.npz").exists()
+
+
 def test_train_refuses_to_overwrite_before_training(nist_dir, tmp_path):
     out = tmp_path / "m.npz"
     out.write_bytes(b"keep me")
