@@ -1,12 +1,12 @@
 """Reading accuracy and speed on a folder of photos with transcripts.
 
-    python bench/bench_read.py DIR [--model PATH] [--runs 3]
+    python bench/bench_read.py DIR [--model PATH] [--runs 3] [--no-lexicon]
 
 For every NAME.jpg (or .png) in DIR with a NAME.txt beside it, prints the character
 accuracy (1 - edit distance / length, on A-Z0-9 only, whitespace ignored), the layout
 accuracy (the same on the whole text, where line breaks and single spaces count), the
 characters found vs. expected, and seconds per image (median of --runs reads, model
-loaded once); then the means.
+loaded once); then the means. --no-lexicon reads without the English word list.
 """
 
 import argparse
@@ -15,6 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
+from ocr_cli.lexicon import Lexicon, english
 from ocr_cli.model import load_model
 from ocr_cli.reader import read_image
 
@@ -48,8 +49,10 @@ def main():
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-lexicon", action="store_true", help="read words without a word list")
     args = parser.parse_args()
     model = load_model(args.model)
+    lexicon = Lexicon([], model.classes) if args.no_lexicon else english(model.classes)
     photos = sorted(p for p in args.folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png") and p.with_suffix(".txt").is_file())
     print(f"{'image':<24} {'chars':>7} {'layout':>7} {'found/expected':>15} {'s/image':>8}")
     rows = []
@@ -58,7 +61,7 @@ def main():
         seconds = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            text = read_image(photo, model).text()
+            text = read_image(photo, model, lexicon).text()
             seconds.append(time.perf_counter() - start)
         row = (accuracy(characters(text), characters(truth)), accuracy(layout(text), layout(truth)), statistics.median(seconds))
         rows.append(row)

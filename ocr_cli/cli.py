@@ -292,12 +292,13 @@ def find_letters_command(
 
             plot_boxes(gray, letters, figure_path(plot, path, "boxes", several))
         if crops is not None:
+            from ocr_cli.lexicon import english
             from ocr_cli.model import load_model
             from ocr_cli.plots import plot_crops
             from ocr_cli.reader import read_letters
 
             loaded = loaded or load_model(model)
-            reading = read_letters(letters, loaded)
+            reading = read_letters(letters, loaded, english(loaded.classes))
             plot_crops(reading.crops, reading.labels, figure_path(crops, path, "crops", several))
         return letters
 
@@ -326,18 +327,25 @@ def read(
     output: Annotated[Format, typer.Option("--format", help="text: the text; json: boxes, confidences and top-3 per character; tsv: one row per character.")] = Format.text,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
+    lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.")] = None,
+    no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
 ):
     """Read the text of photos: one output line per written line."""
     from ocr_cli.images import load_image
+    from ocr_cli.lexicon import Lexicon, english
     from ocr_cli.model import load_model
     from ocr_cli.reader import read_image
 
     loaded = load_model(model)
+    if no_lexicon:
+        lexicon = Lexicon([], loaded.classes)
+    else:
+        lexicon = Lexicon.from_file(lexicon_file, loaded.classes) if lexicon_file else english(loaded.classes)
     several = len(images) > 1
 
     def work(path):
         gray = load_image(path)
-        reading = read_image(gray, loaded)
+        reading = read_image(gray, loaded, lexicon)
         if plot is not None:
             from ocr_cli.plots import plot_boxes
 

@@ -14,6 +14,11 @@ from ocr_cli.segment import find_letters
 # How often a written word is all letters, all digits, or a mix (codes such as B7):
 # prior odds for reading a word one way; the network's probabilities must outweigh them.
 WORD_PRIORS = {"letters": 0.6, "digits": 0.3, "mixed": 0.1}
+# With a lexicon, how many times likelier a word of letters is to be one of its words
+# than a string it lacks (a name, an abbreviation, the alphabet): the odds against which
+# an unknown reading loses to a known word. Chosen on 40 pages of nist36_valid glyphs
+# (odds 3 to 20 read 96.7-97.2% of their characters; 8 and 12 best).
+KNOWN_ODDS = 8.0
 
 
 # Letters and digits hand-printed with the same strokes (a loop, a bar): the shape alone
@@ -39,14 +44,14 @@ def pool_look_alikes(probs, classes):
     return pooled
 
 
-def read_words(probs, classes, line, word):
-    """Class index per character ``(K,)``, choosing for each word whether it is
-    letters, digits or mixed: the kind with the largest prior x product over its
-    characters of the best probability that kind allows. Within letters or digits,
-    look-alike pairs share their probability (:func:`pool_look_alikes`); a mixed
-    reading takes each character as the network scored it. A word made only of
-    look-alikes (``100``, ``IO``) has nothing to tell its kind and is read as the network
-    scored it. ``probs: (K, C)``."""
+def read_words(probs, classes, line, word, lexicon=None):
+    """Class index per character ``(K,)``, choosing for each word whether it is a known
+    word of ``lexicon`` (:class:`ocr_cli.lexicon.Lexicon`), other letters, digits or
+    mixed: the kind with the largest prior x product over its characters of the best
+    probability that kind allows. Within letters or digits, look-alike pairs share
+    their probability (:func:`pool_look_alikes`); a mixed reading takes each character
+    as the network scored it. A word made only of look-alikes (``100``, ``IO``) has
+    nothing to tell its kind and is read as the network scored it. ``probs: (K, C)``."""
     kinds = word_kinds(classes)
     pooled = pool_look_alikes(probs, classes)
     choice = probs.argmax(1) if len(probs) else np.zeros(0, int)
@@ -60,27 +65,33 @@ def read_words(probs, classes, line, word):
         for kind, prior in WORD_PRIORS.items():
             p = probs[members] if kind == "mixed" else pooled[members]
             scores[kind] = np.log(prior) + np.log(np.maximum((p * kinds[kind]).max(1), 1e-12)).sum()
+        known, score = lexicon.best(np.log(np.maximum(pooled[members], 1e-12))) if lexicon else (None, -np.inf)
+        scores["known"] = np.log(WORD_PRIORS["letters"] * KNOWN_ODDS) + score
         kind = max(scores, key=scores.get)
-        p = probs[members] if kind == "mixed" else pooled[members]
-        choice[members] = np.where(kinds[kind], p, -1).argmax(1)
+        if kind == "known":
+            choice[members] = known
+        else:
+            p = probs[members] if kind == "mixed" else pooled[members]
+            choice[members] = np.where(kinds[kind], p, -1).argmax(1)
     return choice
 
 
 @dataclass
 class Reading:
     """The result of :func:`read_letters`: the found ``letters`` (boxes, lines, words),
-    the network inputs ``crops: (K, 1024)``, their class probabilities ``probs: (K, C)``
-    and the model's ``classes``."""
+    the network inputs ``crops: (K, 1024)``, their class probabilities ``probs: (K, C)``,
+    the model's ``classes`` and the ``lexicon`` the words are read with (None: none)."""
 
     letters: object
     crops: np.ndarray
     probs: np.ndarray
     classes: str
+    lexicon: object = None
 
     @cached_property
     def choice(self):
         """Class index per character, read word by word (see :func:`read_words`)."""
-        return read_words(self.probs, self.classes, self.letters.line, self.letters.word)
+        return read_words(self.probs, self.classes, self.letters.line, self.letters.word, self.lexicon)
 
     @property
     def labels(self):
@@ -122,17 +133,22 @@ class Reading:
         ]
 
 
-def read_letters(letters, model):
-    """Crops the found ``letters`` and classifies them in one batch -> :class:`Reading`."""
+def read_letters(letters, model, lexicon=None):
+    """Crops the found ``letters`` and classifies them in one batch -> :class:`Reading`,
+    whose words are read with ``lexicon`` (None: none)."""
     crops = crop_letters(letters)
-    return Reading(letters, crops, model.predict_proba(crops), model.classes)
+    return Reading(letters, crops, model.predict_proba(crops), model.classes, lexicon)
 
 
-def read_image(image, model=None):
+def read_image(image, model=None, lexicon=None):
     """Reads the text of ``image`` (a path or an image array) with ``model`` (default:
-    the shipped one). A plain function of its arguments, safe to run in other processes."""
+    the shipped one) and ``lexicon`` (default: the shipped English word list; an empty
+    :class:`ocr_cli.lexicon.Lexicon` reads without one). A plain function of its
+    arguments, safe to run in other processes."""
+    from ocr_cli.lexicon import english
     from ocr_cli.model import load_model
 
     model = model if model is not None else load_model()
+    lexicon = lexicon if lexicon is not None else english(model.classes)
     gray = load_image(image) if isinstance(image, (str, Path)) else image
-    return read_letters(find_letters(gray), model)
+    return read_letters(find_letters(gray), model, lexicon)

@@ -350,37 +350,12 @@ def random_text(rng, n_lines=None):
     return [random_line(rng) for _ in range(n_lines)]
 
 
-def random_characters(rng, n_lines=None):
-    """``n_lines`` (default: 3 to 6) lines of 1 to 3 words of 1 to 6 characters drawn
-    uniformly from the 36 classes: pages on which no class is rarer than another."""
+
+def random_strings(rng, n_lines=None):
+    """``n_lines`` (default: 3 to 6) lines of 1 to 3 strings of 1 to 6 characters drawn
+    uniformly from the 36 classes: text in which no word is known and no class is
+    rarer than another."""
     if n_lines is None:
         n_lines = rng.integers(3, 7)
     return [" ".join("".join(rng.choice(list(CLASSES), rng.integers(1, 7))) for _ in range(rng.integers(1, 4)))
             for _ in range(n_lines)]
-
-
-def page_crops(bank, rng, n_pages, char_height=(20, 90), tilt=2.0):
-    """The network inputs that ``ocr read`` makes of the glyphs of ``bank`` (a
-    :class:`RecordingBank`) written on pages and photographed: ``(X: (K, 1024),
-    labels: (K,))``.
-
-    Each of ``n_pages`` pages of :func:`random_characters` (characters ``char_height``
-    pixels tall, tilted up to ``tilt`` degrees) goes through :func:`photograph`,
-    :func:`ocr_cli.segment.find_letters` and :func:`ocr_cli.crop.crop_letters`; a page
-    where the number of characters found differs from the number written is skipped,
-    as its crops could not be matched to their labels.
-    """
-    from ocr_cli.crop import crop_letters
-    from ocr_cli.images import to_gray
-    from ocr_cli.segment import find_letters
-
-    crops, labels = [], []
-    for _ in range(n_pages):
-        bank.used = []
-        page = compose_page(random_characters(rng), bank, rng, char_height=int(rng.uniform(*char_height)))
-        letters = find_letters(to_gray(photograph(page.image, rng, rng.uniform(-tilt, tilt))))
-        if len(letters) == len(bank.used):
-            crops.append(crop_letters(letters))
-            labels.extend(label for label, _ in bank.used)
-    return (np.concatenate(crops) if crops else np.ones((0, IMAGE_SIDE * IMAGE_SIDE), np.float32),
-            np.array(labels, dtype=np.int64))

@@ -167,3 +167,52 @@ def test_word_context_reads_a_word_as_letters_or_digits():
     probs = word_probs({"T": 0.9}, {"0": 0.6, "O": 0.3}, {"2": 0.9}, {"0": 0.9})
     labels = read_words(probs, CLASSES, np.zeros(4, int), np.array([0, 0, 1, 1]))
     assert "".join(CLASSES[i] for i in labels) == "TO20"
+
+
+def test_a_lexicon_reads_an_uncertain_word_as_a_known_one():
+    from ocr_cli import CLASSES
+    from ocr_cli.lexicon import Lexicon
+    from ocr_cli.reader import read_words
+
+    lexicon = Lexicon(["READ", "XQZA", "ZSA"], CLASSES)
+
+    def read(*rows, lexicon=lexicon):
+        return "".join(CLASSES[i] for i in read_words(word_probs(*rows), CLASSES, np.zeros(len(rows), int),
+                                                      np.zeros(len(rows), int), lexicon))
+
+    # R scored below A: the known word wins over the string the network prefers
+    uncertain = ({"A": 0.6, "R": 0.3}, {"E": 0.9}, {"A": 0.9}, {"D": 0.9})
+    assert read(*uncertain) == "READ"
+    assert read(*uncertain, lexicon=Lexicon([], CLASSES)) == "AEAD"
+    # certain characters are not bent into a word; codes and numbers stay what they are
+    assert read({"X": 0.97}, {"Q": 0.97}, {"Z": 0.97}, {"T": 0.97}) == "XQZT"
+    assert read({"Z": 0.95, "2": 0.02}, {"5": 0.95}, {"4": 0.95}) == "Z54"
+    assert read({"7": 0.9}, {"S": 0.5, "5": 0.4}, {"4": 0.9}) == "754"
+
+
+@pytest.fixture(scope="module")
+def clueless_model(tmp_path_factory):
+    """A network that gives every letter the same probability whatever it sees (and
+    digits next to none): zero weights, biases for the letters only."""
+    from ocr_cli.model import Model, new_metadata, save_model
+    from ocr_cli.network import Network
+
+    net = Network.mlp([1024, 8, 36], "relu", seed=0)
+    for param in net.params:
+        param[...] = 0
+    net.params[-1][26:] = -20  # the output bias of the digits
+    path = tmp_path_factory.mktemp("models") / "clueless.npz"
+    save_model(path, Model(net, new_metadata(net)))
+    return path
+
+
+def test_read_takes_a_word_list_or_none(photo_file, clueless_model, tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("WORD\n")
+    with_words = run("read", photo_file, "--model", clueless_model, "--lexicon", words)
+    assert with_words.exit_code == 0, with_words.output
+    assert with_words.stdout.splitlines()[0].split()[0] == "WORD"  # CALL: any 4 letters
+    without = run("read", photo_file, "--model", clueless_model, "--no-lexicon")
+    assert without.exit_code == 0 and without.stdout.splitlines()[0].split()[0] != "WORD"
+    missing = run("read", photo_file, "--model", clueless_model, "--lexicon", tmp_path / "none.txt")
+    assert missing.exit_code == 2 and missing.stderr.strip() == f"ocr: error: {tmp_path / 'none.txt'}: no such file"
