@@ -1,7 +1,7 @@
 """The ``ocr`` command line: thin commands over the ``ocr_cli`` library.
 
 Results go to stdout, progress and errors to stderr. Exit codes: 0 ok, 2 bad usage or
-invalid input, 1 failure while processing. Heavy modules are imported inside commands
+invalid input, 1 failure while processing, 130 interrupted (Ctrl-C). Heavy modules are imported inside commands
 so that ``ocr --help`` starts fast.
 """
 
@@ -35,8 +35,12 @@ def complain(exc):
     typer.echo(f"ocr: error: {exc}", err=True)
 
 
+INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+
+
 def reports_errors(command):
-    """Turns the project's errors into one line on stderr and their exit code."""
+    """Turns the project's errors into one line on stderr and their exit code; running
+    out of memory is a failure (1), Ctrl-C ends quietly with 130."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -47,6 +51,12 @@ def reports_errors(command):
         except OcrError as exc:
             complain(exc)
             raise typer.Exit(exc.exit_code) from None
+        except MemoryError as exc:
+            complain(OcrError(f"out of memory ({exc or 'no detail'})"))
+            raise typer.Exit(OcrError.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("ocr: interrupted", err=True)
+            raise typer.Exit(INTERRUPTED) from None
 
     return wrapper
 
@@ -260,10 +270,14 @@ def each_image(images, work):
     for path in images:
         try:
             results.append((path, work(path), None))
+            continue
         except OcrError as exc:
-            complain(exc)
-            results.append((path, None, exc))
-            code = exc.exit_code if len(images) == 1 else 1
+            error = exc
+        except MemoryError:
+            error = OcrError(f"{path}: out of memory while reading it")
+        complain(error)
+        results.append((path, None, error))
+        code = error.exit_code if len(images) == 1 else 1
     return results, code
 
 

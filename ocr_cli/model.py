@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli import CLASSES
-from ocr_cli.errors import InputError, existing_file
+from ocr_cli.errors import InputError, OcrError, existing_file
 from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape
 from ocr_cli.network import Network
 from ocr_cli.nn import ACTIVATIONS
@@ -75,8 +75,10 @@ def check_writable(path, force=False):
         raise InputError(path, "already exists; pass --force to overwrite it")
     if not path.parent.is_dir():
         raise InputError(path, f"folder '{path.parent}' does not exist")
-    if not os.access(path.parent, os.W_OK):
-        raise InputError(path, f"folder '{path.parent}' is not writable")
+    try:  # a real write, as permission bits do not tell root, ACLs or read-only mounts apart
+        tempfile.TemporaryFile(dir=path.parent).close()
+    except OSError as exc:
+        raise InputError(path, f"folder '{path.parent}' is not writable ({exc.strerror})") from None
 
 
 def file_mode(path):
@@ -107,8 +109,10 @@ def save_model(path, model, force=False):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OcrError(f"{path}: cannot write the model ({exc.strerror or exc})") from None
         raise
 
 

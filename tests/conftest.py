@@ -104,3 +104,11 @@ def pattern_model(tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "patterns.npz"
     save_model(path, Model(net, new_metadata(net)))
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_loaded(tiny_model):
+    """:func:`tiny_model`, loaded."""
+    from ocr_cli.model import load_model
+
+    return load_model(tiny_model)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from ocr_cli.errors import InputError
+from ocr_cli.errors import InputError, OcrError
 from ocr_cli.model import FORMAT_VERSION, Model, load_model, new_metadata, read_npz, save_model
 from ocr_cli.network import Network
 
@@ -64,7 +64,7 @@ def test_failed_write_leaves_existing_file_and_no_temp(tmp_path, model, monkeypa
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", broken_savez)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OcrError, match=f"{path}: cannot write the model \\(disk full\\)"):
         save_model(path, model, force=True)
     assert path.read_bytes() == b"precious"
     assert os.listdir(tmp_path) == ["m.npz"]

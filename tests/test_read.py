@@ -82,27 +82,11 @@ def test_read_tsv_output(photo_file, page, pattern_model):
     assert abs(left - x1) <= 5 and abs(top - y1) <= 5 and abs(width - (x2 - x1)) <= 9 and abs(height - (y2 - y1)) <= 9
 
 
-def test_several_images_with_a_bad_one(photo_file, blank_file, page, pattern_model, tmp_path):
-    bad = tmp_path / "bad.jpg"
-    bad.write_text("not a picture")
-    result = run("read", photo_file, bad, blank_file, "--model", pattern_model)
-    assert result.exit_code == 1
-    assert result.stdout == f"==> {photo_file} <==\n{page.text}\n==> {blank_file} <==\n"
-    assert result.stderr.strip() == f"ocr: error: {bad}: not an image file (unknown or damaged format)"
-    as_json = json.loads(run("read", photo_file, bad, "--model", pattern_model, "--format", "json").stdout)
-    assert as_json[0]["text"] == page.text and as_json[1] == {"file": str(bad), "error": f"{bad}: not an image file (unknown or damaged format)"}
-
-
 def test_blank_page_reads_as_empty_text(blank_file, pattern_model):
     result = run("read", blank_file, "--model", pattern_model)
     assert result.exit_code == 0 and result.stdout == ""
     found = run("find-letters", blank_file, "--json")
     assert found.exit_code == 0 and json.loads(found.stdout)[0]["boxes"] == []
-
-
-def test_single_missing_image_is_a_usage_error(pattern_model, tmp_path):
-    result = run("read", tmp_path / "nope.jpg", "--model", pattern_model)
-    assert result.exit_code == 2 and result.stderr.strip() == f"ocr: error: {tmp_path / 'nope.jpg'}: no such file"
 
 
 def test_find_letters_outputs_and_figures(photo_file, page, pattern_model, tmp_path):
