@@ -8,6 +8,7 @@ so that ``ocr --help`` starts fast.
 import functools
 import json
 import sys
+from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -240,6 +241,93 @@ def confusion(
                     "confusion": result.confusion.tolist()})
     else:
         report.print_pairs(stdout(), pairs, result, path)
+
+
+def parse_classes(value):
+    """``"H,3,U"`` -> ``["H", "3", "U"]``, each one of the 36 classes."""
+    from ocr_cli import CLASSES
+    from ocr_cli.errors import InputError
+
+    chosen = [c.strip().upper() for c in value.split(",") if c.strip()]
+    wrong = [c for c in chosen if c not in CLASSES]
+    if not chosen or wrong:
+        raise InputError("--classes", f"expected a comma list of A-Z, 0-9; got {value!r}")
+    return chosen
+
+
+@app.command()
+@reports_errors
+def autoencode(
+    data: DataOpt = None,
+    train_file: Annotated[Optional[Path], typer.Option("--train", metavar="FILE", help="Training .mat file; default: nist36_train.mat in --data.")] = None,
+    valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.")] = None,
+    hidden: Annotated[list[str], typer.Option("--hidden", metavar="SIZES", help="Hidden relu layers; the middle one is the code.")] = ["32,32,32"],
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 100,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per mini-batch.")] = 36,
+    lr: Annotated[float, typer.Option(min=0.0, help="Learning rate of SGD with momentum.")] = 3e-5,
+    momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="M = momentum*M - lr*g; W += M.")] = 0.9,
+    lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 20,
+    lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.9,
+    seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
+    components: Annotated[int, typer.Option(min=1, max=1024, help="Principal components kept by the PCA baseline.")] = 32,
+    classes: Annotated[str, typer.Option("--classes", metavar="C,C,...", help="Classes whose validation images --plot shows, two each.")] = "H,3,U,8,Q",
+    model: Annotated[Optional[Path], typer.Option("--model", metavar="PATH", help="A saved autoencoder to evaluate instead of training one.")] = None,
+    eval_file: Annotated[Optional[Path], typer.Option("--eval", metavar="FILE", help="With --model: the .mat file to measure PSNR on; default: --valid.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", metavar="PATH", help="Save the trained autoencoder here (.npz).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Write ae_loss.png and ae_reconstructions.png here.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Compress characters to 32 numbers and back: the course autoencoder beside PCA."""
+    from ocr_cli import autoencoder, report
+    from ocr_cli.data import load_dataset, sha256
+    from ocr_cli.errors import InputError
+    from ocr_cli.model import Model, check_writable, load_model, new_metadata, save_model
+
+    shown = parse_classes(classes)
+    config = autoencoder.AutoencoderConfig(parse_sizes(hidden, "--hidden"), epochs, batch_size, lr, momentum,
+                                           lr_step, lr_factor, seed)
+    if eval_file is not None and model is None:
+        raise InputError("--eval", "measures a saved autoencoder; give it with --model")
+    if out is not None and model is not None:
+        raise InputError("--out", "saves a trained autoencoder; --model only evaluates one")
+    if out is not None:
+        check_writable(out, force)
+    if model is not None:
+        net = load_model(model, task="autoencode").net
+        test = load_dataset(eval_file or resolve_files(data, [valid_file] if valid_file else None, "valid")[0])
+        rows, pca, history = [autoencoder.autoencoder_row(net, test.X)], None, None
+    else:
+        train_set = load_dataset(resolve_files(data, [train_file] if train_file else None, "train")[0])
+        test = load_dataset(resolve_files(data, [valid_file] if valid_file else None, "valid")[0])
+        baseline, pca = autoencoder.pca_baseline(train_set.X, test.X, components)
+        with report.epoch_progress("autoencoder", epochs, lambda r: f"loss {r['loss']:.2f}") as on_epoch:
+            net, history = autoencoder.train_autoencoder(train_set.X, config, on_epoch)
+        rows = [baseline, autoencoder.autoencoder_row(net, test.X, history[-1]["seconds"])]
+    if out is not None and history:
+        training = {"command": config.command(train_set.paths[0], test.paths[0]), "config": asdict(config),
+                    "seconds": round(history[-1]["seconds"], 2)}
+        data_files = {split: [{"file": str(d.paths[0]), "sha256": sha256(d.paths[0])}] for split, d in (("train", train_set), ("valid", test))}
+        save_model(out, Model(net, new_metadata(net, task="autoencode", training=training, data=data_files,
+                                                metrics={"valid": {"psnr": rows[-1]["psnr"]}})), force)
+        typer.echo(f"saved {out}", err=True)
+    if plot is not None:
+        from ocr_cli import CLASSES
+        from ocr_cli.plots import plot_autoencoder_loss, plot_reconstructions
+
+        plot.mkdir(parents=True, exist_ok=True)
+        labels = test.Y.argmax(1)
+        picks = autoencoder.examples(labels, CLASSES, shown)
+        plot_reconstructions(test.X[picks], net.predict(test.X[picks]), [CLASSES[labels[i]] for i in picks],
+                             plot / "ae_reconstructions.png")
+        if history:
+            plot_autoencoder_loss(history, plot / "ae_loss.png")
+        typer.echo(f"wrote figures to {plot}", err=True)
+    if as_json:
+        print_json({"file": str(test.paths[0]), "rows": rows, "pca": pca, "history": history})
+    else:
+        stdout().print(f"PSNR on {test.paths[0]} ({len(test.X)} images, per image then averaged)")
+        report.print_compression(stdout(), rows, pca)
 
 
 class Format(str, Enum):

@@ -2,8 +2,9 @@
 
 Arrays ``W{i}, b{i}`` for each layer ``i`` that has weights (``W: (in, out)``,
 ``b: (out,)``; a convolution's ``in`` is ``k*k*channels``) and ``metadata``, a 0-d
-unicode array holding JSON: format version, class order, the layers (type, sizes,
-activation), the input layout, how the model was trained and its metrics. Version 1
+unicode array holding JSON: format version, task (``classify``, the default, or
+``autoencode``), class order, the layers (type, sizes, activation), the input layout,
+how the model was trained and its metrics. Version 1
 files (dense layers only, no ``type``) still load.
 """
 
@@ -30,6 +31,8 @@ INPUT_LAYOUT = {
     "background": 1.0,
     "ink": 0.0,
 }
+# What a model does (files without "task" classify), as errors name it.
+TASKS = {"classify": "a character classifier", "autoencode": "an autoencoder"}
 # The shipped model; OCR_MODEL overrides it.
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.npz"
 
@@ -53,14 +56,16 @@ def default_model_path():
     return Path(os.environ.get("OCR_MODEL") or DEFAULT_MODEL)
 
 
-def new_metadata(net, **extra):
-    """Metadata for a freshly trained ``net``; ``extra`` adds training, metrics, data."""
+def new_metadata(net, task="classify", **extra):
+    """Metadata for a freshly trained ``net`` doing ``task``; ``extra`` adds training,
+    metrics, data."""
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "classes": CLASSES,
+        "task": task,
+        **({"classes": CLASSES} if task == "classify" else {}),
         "layers": [layer.spec() for layer in net.layers],
-        "output": "softmax",
+        "output": "softmax" if task == "classify" else net.layers[-1].activation,
         "input": INPUT_LAYOUT,
         **extra,
     }
@@ -150,8 +155,11 @@ def parse_metadata(arrays, path):
         raise InputError(path, f"model format version {version!r} is newer than this ocr reads ({FORMAT_VERSION}); upgrade ocr")
     if not isinstance(metadata.get("layers"), list) or not metadata["layers"]:
         raise InputError(path, "metadata has no 'layers' list")
+    task = metadata.setdefault("task", "classify")
+    if task not in TASKS:
+        raise InputError(path, f"metadata 'task' is {task!r}; expected one of {', '.join(TASKS)}")
     classes = metadata.get("classes")
-    if not isinstance(classes, str) or not classes:
+    if task == "classify" and (not isinstance(classes, str) or not classes):
         raise InputError(path, "metadata has no 'classes' string")
     return metadata
 
@@ -197,11 +205,14 @@ def build_layer(spec, shape, weights):
     return None
 
 
-def load_model(path=None):
-    """Reads and validates a model file (the shipped default if ``path`` is None)."""
+def load_model(path=None, task="classify"):
+    """Reads and validates a model file (the shipped default if ``path`` is None) that
+    does ``task``."""
     path = Path(path) if path is not None else default_model_path()
     arrays = read_npz(path)
     metadata = parse_metadata(arrays, path)
+    if metadata["task"] != task:
+        raise InputError(path, f"is {TASKS[metadata['task']]}, not {TASKS[task]}")
     layers, shape, expected = [], (INPUT_LAYOUT["side"] ** 2,), {"metadata"}
     for i, spec in enumerate(metadata["layers"]):
         def weights(n_in, n_out):
@@ -213,7 +224,9 @@ def load_model(path=None):
             raise InputError(path, f"metadata layer {i} is malformed or does not fit its input {shape}: {spec!r}")
         layer, shape = built
         layers.append(layer)
-    if shape != (len(metadata["classes"]),):
+    if task == "autoencode" and shape != (INPUT_LAYOUT["side"] ** 2,):
+        raise InputError(path, f"the autoencoder has {int(np.prod(shape))} outputs for {INPUT_LAYOUT['side'] ** 2} inputs")
+    if task == "classify" and shape != (len(metadata["classes"]),):
         raise InputError(path, f"the network has {int(np.prod(shape))} outputs but {len(metadata['classes'])} classes")
     if set(arrays) != expected:
         raise InputError(path, f"unexpected arrays: {', '.join(sorted(set(arrays) - expected))}")

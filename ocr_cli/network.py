@@ -15,14 +15,14 @@ class Network:
 
     @classmethod
     def create(cls, n_inputs, n_classes, hidden=(64,), activation="sigmoid", conv=(), kernel=5,
-               dropout=0.0, seed=0, dtype=np.float64):
+               dropout=0.0, seed=0, dtype=np.float64, output="linear"):
         """Xavier-initialised network for ``(N, n_inputs)`` rows of square images.
 
         ``conv`` gives the filter counts of convolution blocks (``kernel`` x ``kernel``
         valid convolution, then 2x2 max pooling) applied to the image first; ``hidden``
         the sizes of the fully connected layers after them, each followed by dropout of
         rate ``dropout`` if it is not 0. Hidden layers use ``activation``; the output
-        layer is linear (softmax belongs to the loss).
+        layer ``output`` (linear for a classifier: softmax belongs to the loss).
         """
         rng = np.random.default_rng(seed)
         layers, side, channels = [], int(round(np.sqrt(n_inputs))), 1
@@ -38,7 +38,7 @@ class Network:
             if dropout:
                 layers.append(Dropout(dropout, seed=seed))
             n_inputs = size
-        layers.append(Dense.xavier(n_inputs, n_classes, "linear", rng))
+        layers.append(Dense.xavier(n_inputs, n_classes, output, rng))
         net = cls(layers)
         net.astype(dtype)
         return net
@@ -69,12 +69,16 @@ class Network:
         for layer in reversed(self.layers):
             dlogits = layer.backward(dlogits)
 
-    def predict_proba(self, X, batch_size=256):
-        """Class probabilities ``(N, C)`` for ``X: (N, D)``, in batches to bound memory
-        (a convolution unrolls each image into one row per output pixel)."""
+    def predict(self, X, batch_size=256):
+        """The outputs ``(N, C)`` for ``X: (N, D)``, in batches to bound memory (a
+        convolution unrolls each image into one row per output pixel)."""
         X = X.astype(self.dtype, copy=False)
-        out = [softmax(self.forward(X[i:i + batch_size])) for i in range(0, len(X), batch_size)]
+        out = [self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.layers[-1].W.shape[1]), self.dtype)
+
+    def predict_proba(self, X, batch_size=256):
+        """Class probabilities ``(N, C)`` for ``X: (N, D)``."""
+        return softmax(self.predict(X, batch_size))
 
     @property
     def params(self):

@@ -82,6 +82,13 @@ def softmax_cross_entropy(logits, y):
     return cross_entropy(probs, y), probs, probs - y
 
 
+def squared_error(outputs, targets):
+    """Total squared error ``sum((outputs - targets)**2)`` and its gradient
+    ``2 * (outputs - targets)``. ``outputs, targets: (N, D)`` -> ``(loss, doutputs)``."""
+    diff = outputs - targets
+    return float((diff * diff).sum()), 2.0 * diff
+
+
 def accuracy(probs, y):
     """Fraction of rows whose largest score is the labelled class. ``(N, C)`` -> float."""
     return float(np.mean(probs.argmax(axis=1) == y.argmax(axis=1)))

@@ -55,6 +55,13 @@ class Adam:
         decay_weights(params, self.lr, self.weight_decay)
 
 
+def step_decay(optimizer, epoch, step, factor):
+    """Multiplies ``optimizer.lr`` by ``factor`` at the start of epochs ``step + 1``,
+    ``2 * step + 1``, ... (epochs count from 1; ``step`` 0: never)."""
+    if step and epoch > 1 and (epoch - 1) % step == 0:
+        optimizer.lr *= factor
+
+
 def make_optimizer(name, lr, momentum=0.0, weight_decay=0.0):
     """``name`` is ``"sgd"`` (uses ``momentum``) or ``"adam"``."""
     if name == "sgd":

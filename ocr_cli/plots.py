@@ -134,3 +134,30 @@ def plot_crops(crops, labels, path):
             ax.imshow(crops[k].reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
             ax.set_title(labels[k], fontsize=9, y=-0.32)
     save(fig, path)
+
+
+def plot_autoencoder_loss(history, path):
+    """The autoencoder's training loss (squared error per image) per epoch."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([r["epoch"] for r in history], [r["loss"] for r in history])
+    ax.set(xlabel="epoch", ylabel="squared error per image", title="autoencoder training loss")
+    epoch_axis(ax)
+    ax.grid(alpha=0.3)
+    save(fig, path)
+
+
+def plot_reconstructions(originals, reconstructions, titles, path):
+    """Pairs side by side, one row per pair of images: ``originals``,
+    ``reconstructions: (K, 1024)`` in the data layout, ``titles``: K labels."""
+    plt = pyplot()
+    rows = (len(originals) + 1) // 2
+    fig, axes = plt.subplots(rows, 4, figsize=(6, 1.6 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, (original, rebuilt, title) in enumerate(zip(originals, reconstructions, titles)):
+        for j, (image, kind) in enumerate(((original, "original"), (rebuilt, "rebuilt"))):
+            ax = axes[k // 2, 2 * (k % 2) + j]
+            ax.imshow(image.reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
+            ax.set_title(f"{title} {kind}", fontsize=8)
+    save(fig, path)

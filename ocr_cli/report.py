@@ -1,5 +1,7 @@
 """What the commands show: rich progress bars on stderr, tables and JSON for stdout."""
 
+from contextlib import contextmanager
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -7,31 +9,33 @@ from rich.table import Table
 from ocr_cli.train import train
 
 
-def train_with_progress(config, train_set, valid_set):
-    """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA);
-    when stderr is not a terminal (a log file), one plain line per epoch instead."""
+@contextmanager
+def epoch_progress(label, epochs, describe):
+    """A progress bar on stderr over ``epochs``, labelled ``label``; yields the
+    ``on_epoch(record)`` callback that advances it and shows ``describe(record)``.
+    When stderr is not a terminal (a log file), one plain line per epoch instead."""
     console = Console(stderr=True)
-    progress = Progress(
-        TextColumn(f"lr {config.lr:g}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.3f}  train {task.fields[train]:.1%}  valid {task.fields[valid]:.1%}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    )
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                        console=console, disable=not console.is_terminal)
     with progress:
-        task = progress.add_task("epochs", total=config.epochs, loss=float("nan"), train=0.0, valid=0.0)
+        task = progress.add_task("epochs", total=epochs, status="")
 
         def on_epoch(record):
-            progress.update(task, advance=1, loss=record["train_loss"], train=record["train_acc"], valid=record["valid_acc"])
+            progress.update(task, advance=1, status=describe(record))
             if not console.is_terminal:
-                console.print(f"lr {config.lr:g} epoch {record['epoch']}/{config.epochs}: loss {record['train_loss']:.4f}  "
-                              f"train {record['train_acc']:.2%}  valid {record['valid_acc']:.2%}  {record['seconds']:.0f} s",
-                              highlight=False)
+                console.print(f"{label} epoch {record['epoch']}/{epochs}: {describe(record)}  "
+                              f"{record['seconds']:.0f} s", highlight=False)
 
+        yield on_epoch
+
+
+def train_with_progress(config, train_set, valid_set):
+    """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
+    def describe(r):
+        return f"loss {r['train_loss']:.4f}  train {r['train_acc']:.2%}  valid {r['valid_acc']:.2%}"
+
+    with epoch_progress(f"lr {config.lr:g}", config.epochs, describe) as on_epoch:
         return train(train_set, valid_set, config, on_epoch)
 
 
@@ -145,3 +149,17 @@ def print_readings(results, output, min_confidence, several):
                 text = reading.text(min_confidence)
                 if text:
                     typer.echo(text)
+
+
+def print_compression(console, rows, pca):
+    """The autoencoder and PCA side by side: ``rows`` of dicts with method, code size,
+    parameters, PSNR on the evaluated file and training seconds; then the PCA basis."""
+    table = Table(title="compressing 32x32 characters to 32 numbers")
+    for column in ("method", "code", "parameters", "PSNR (dB)", "train s"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        seconds = "" if row["seconds"] is None else f"{row['seconds']:.1f}"
+        table.add_row(row["method"], str(row["code"]), f"{row['parameters']:,}", f"{row['psnr']:.2f}", seconds)
+    console.print(table)
+    if pca:
+        console.print(f"PCA projection matrix: shape {tuple(pca['shape'])}, rank {pca['rank']}")

@@ -11,7 +11,7 @@ from ocr_cli.errors import InputError
 from ocr_cli.model import Model, load_model, new_metadata
 from ocr_cli.network import Network
 from ocr_cli.nn import accuracy, cross_entropy, smooth_labels, softmax_cross_entropy
-from ocr_cli.optim import make_optimizer
+from ocr_cli.optim import make_optimizer, step_decay
 
 
 @dataclass
@@ -82,18 +82,33 @@ def get_batches(n, batch_size, rng):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
+def descend(net, optimizer, inputs, targets, loss):
+    """One gradient step on a batch: forward, ``loss(outputs, targets) -> (value,
+    doutputs)``, backward, update. Returns the loss value and the outputs."""
+    outputs = net.forward(inputs, training=True)
+    value, doutputs = loss(outputs, targets)
+    net.backward(doutputs)
+    optimizer.step(net.params, net.grads)
+    return value, outputs
+
+
+def classification_loss(label_smoothing):
+    """Softmax cross-entropy against ``(1 - label_smoothing) * one-hot + ...`` targets."""
+    def loss(logits, y):
+        value, _, dlogits = softmax_cross_entropy(logits, smooth_labels(y, label_smoothing))
+        return value, dlogits
+    return loss
+
+
 def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False, label_smoothing=0.0):
     """One pass over ``X: (N, D)``, ``Y: (N, C)`` (each batch randomly varied if
     ``augment``); returns (mean loss, accuracy) of the batches as they were seen."""
-    total_loss, correct = 0.0, 0
+    total_loss, correct, loss = 0.0, 0, classification_loss(label_smoothing)
     for idx in get_batches(len(X), batch_size, rng):
         inputs = augment_batch(X[idx], rng, Y[idx].argmax(1)) if augment else X[idx]
-        loss, probs, dlogits = softmax_cross_entropy(net.forward(inputs, training=True),
-                                                     smooth_labels(Y[idx], label_smoothing))
-        net.backward(dlogits)
-        optimizer.step(net.params, net.grads)
-        total_loss += loss
-        correct += int((probs.argmax(1) == Y[idx].argmax(1)).sum())
+        value, logits = descend(net, optimizer, inputs, Y[idx], loss)
+        total_loss += value
+        correct += int((logits.argmax(1) == Y[idx].argmax(1)).sum())
     return total_loss / len(X), correct / len(X)
 
 
@@ -108,8 +123,7 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     X, valid_X = (data.X.astype(net.dtype, copy=False) for data in (train_set, valid_set))
     history, best, start = [], None, time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        if config.lr_step and epoch > 1 and (epoch - 1) % config.lr_step == 0:
-            optimizer.lr *= config.lr_factor
+        step_decay(optimizer, epoch, config.lr_step, config.lr_factor)
         train_loss, train_acc = train_epoch(net, optimizer, X, train_set.Y, config.batch_size, rng,
                                             config.augment, config.label_smoothing)
         valid = evaluate(net, valid_X, valid_set.Y)

@@ -1,0 +1,130 @@
+"""The course's second network: an autoencoder that squeezes a 32x32 character through
+32 numbers and back, its PCA baseline, and PSNR to compare them.
+
+The autoencoder is a :class:`ocr_cli.network.Network` (1024 -> 32 relu -> 32 relu ->
+32 relu -> 1024 sigmoid, Xavier init) trained on the total squared error with SGD and
+momentum, by the same step as the classifier (:func:`ocr_cli.train.descend`).
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ocr_cli.layers import Weighted
+from ocr_cli.network import Network
+from ocr_cli.nn import squared_error
+from ocr_cli.optim import SGD, step_decay
+from ocr_cli.train import descend, get_batches
+
+
+@dataclass
+class AutoencoderConfig:
+    """The course's defaults: 100 epochs of batches of 36, lr 3e-5 x0.9 every 20
+    epochs, momentum 0.9."""
+
+    hidden: list = field(default_factory=lambda: [32, 32, 32])
+    epochs: int = 100
+    batch_size: int = 36
+    lr: float = 3e-5
+    momentum: float = 0.9
+    lr_step: int = 20
+    lr_factor: float = 0.9
+    seed: int = 0
+
+    def command(self, train_path, valid_path):
+        """The ``ocr autoencode`` command line that reproduces this run."""
+        return (f"ocr autoencode --train {train_path} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
+                f" --epochs {self.epochs} --batch-size {self.batch_size} --lr {self.lr:g} --momentum {self.momentum:g}"
+                f" --lr-step {self.lr_step} --lr-factor {self.lr_factor:g} --seed {self.seed}")
+
+
+def create(n_inputs, config):
+    """A fresh autoencoder of ``n_inputs`` pixels with ``config.hidden`` relu layers."""
+    return Network.create(n_inputs, n_inputs, config.hidden, "relu", seed=config.seed, output="sigmoid")
+
+
+def train_autoencoder(X, config=None, on_epoch=None):
+    """Trains a fresh autoencoder to reproduce ``X: (N, D)`` (values 0..1). Returns the
+    network and the history: per epoch the learning rate, the loss (total squared
+    error averaged over the rows) and seconds so far; ``on_epoch(record)`` after each."""
+    config = config or AutoencoderConfig()
+    net, rng = create(X.shape[1], config), np.random.default_rng(config.seed)
+    optimizer = SGD(config.lr, config.momentum)
+    history, start = [], time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        step_decay(optimizer, epoch, config.lr_step, config.lr_factor)
+        total = sum(descend(net, optimizer, X[idx], X[idx], squared_error)[0]
+                    for idx in get_batches(len(X), config.batch_size, rng))
+        history.append({"epoch": epoch, "lr": optimizer.lr, "loss": total / len(X),
+                        "seconds": time.perf_counter() - start})
+        if on_epoch:
+            on_epoch(history[-1])
+    return net, history
+
+
+def psnr(images, reconstructions):
+    """Peak signal-to-noise ratio of each image against its reconstruction, data range 1
+    (``skimage.metrics.peak_signal_noise_ratio``); ``inf`` for a perfect one.
+    ``images, reconstructions: (N, D)`` -> ``(N,)`` decibels."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    return np.array([np.inf if np.array_equal(a, b) else peak_signal_noise_ratio(a, b, data_range=1.0)
+                     for a, b in zip(np.asarray(images, np.float64), np.asarray(reconstructions, np.float64))])
+
+
+@dataclass
+class PCA:
+    """The ``k`` principal directions ``components: (k, D)`` of data centred on
+    ``mean: (D,)``; a row is compressed to ``k`` numbers and back."""
+
+    mean: np.ndarray
+    components: np.ndarray
+
+    @classmethod
+    def fit(cls, X, k):
+        """The top ``k`` right singular vectors of ``X: (N, D)`` minus its mean."""
+        mean = X.mean(axis=0)
+        _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
+        return cls(mean, vt[:k])
+
+    def reconstruct(self, X):
+        """``X: (N, D)`` projected on the components and back -> ``(N, D)``."""
+        return self.mean + (X - self.mean) @ self.components.T @ self.components
+
+    @property
+    def n_params(self):
+        return self.mean.size + self.components.size
+
+
+def code_size(net):
+    """The narrowest hidden layer of an autoencoder: how many numbers an image becomes."""
+    return min(layer.W.shape[1] for layer in net.layers[:-1] if isinstance(layer, Weighted))
+
+
+def row(method, code, parameters, images, rebuilt, seconds):
+    """One line of the comparison: mean PSNR of ``rebuilt`` against ``images``."""
+    return {"method": method, "code": int(code), "parameters": int(parameters),
+            "psnr": float(psnr(images, rebuilt).mean()), "seconds": seconds}
+
+
+def pca_baseline(train_X, test_X, k):
+    """PCA with ``k`` components fitted on ``train_X``, measured on ``test_X``: its
+    :func:`row` and its projection matrix's shape and rank."""
+    start = time.perf_counter()
+    basis = PCA.fit(train_X, k)
+    rebuilt = basis.reconstruct(test_X)
+    projection = basis.components.T  # (D, k): a centred image times it is the code
+    return (row("PCA", k, basis.n_params, test_X, rebuilt, time.perf_counter() - start),
+            {"shape": list(projection.shape), "rank": int(np.linalg.matrix_rank(projection))})
+
+
+def autoencoder_row(net, test_X, seconds=None):
+    """The :func:`row` of the autoencoder ``net`` on ``test_X`` (trained in ``seconds``)."""
+    return row("autoencoder", code_size(net), sum(p.size for p in net.params), test_X, net.predict(test_X), seconds)
+
+
+def examples(labels, classes, chosen, per_class=2):
+    """Row indices of the first ``per_class`` images of each class in ``chosen``
+    (``labels: (N,)`` class indices into ``classes``)."""
+    return [i for c in chosen for i in np.flatnonzero(labels == classes.index(c))[:per_class]]
