@@ -378,7 +378,7 @@ def find_letters_command(
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ):
-    """Find the characters: boxes [y1, x1, y2, x2] in reading order with line and word."""
+    """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
     from ocr_cli.images import load_image
     from ocr_cli.segment import find_letters
 
