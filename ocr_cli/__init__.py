@@ -2,7 +2,7 @@
 
 The Python API behind the ``ocr`` command::
 
-    from ocr_cli import load_model, train, evaluate
+    from ocr_cli import load_model, train, evaluate, find_letters, read_image
 
 Names are imported on first use, so ``ocr --help`` does not pay for numpy and scipy.
 """
@@ -18,6 +18,8 @@ _API = {
     "save_model": "ocr_cli.model",
     "train": "ocr_cli.train",
     "evaluate": "ocr_cli.train",
+    "find_letters": "ocr_cli.segment",
+    "read_image": "ocr_cli.reader",
 }
 
 __all__ = ["CLASSES", *_API]

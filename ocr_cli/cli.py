@@ -7,6 +7,7 @@ so that ``ocr --help`` starts fast.
 
 import functools
 import json
+import os
 import sys
 from dataclasses import asdict
 from enum import Enum
@@ -339,33 +340,18 @@ class Format(str, Enum):
 ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).")]
 
 
-def figure_path(option, image, suffix, several):
-    """Where a figure for ``image`` goes: ``option`` itself for one image named *.png,
-    else ``option/<image stem>_<suffix>.png`` (the folder is created)."""
-    if not several and option.suffix.lower() == ".png":
-        return option
-    option.mkdir(parents=True, exist_ok=True)
-    return option / f"{image.stem}_{suffix}.png"
+def each_image(images, work, jobs=1):
+    """Runs ``work(path)`` on every image (in ``jobs`` processes); a failing file is
+    reported on stderr and the rest still run. Returns ``[(path, result or None, error
+    or None)]`` in input order and the exit code: 0, the error's own code for a single
+    image, 1 if any of several failed."""
+    from ocr_cli.batch import run_all
 
-
-def each_image(images, work):
-    """Runs ``work(path)`` on every image; a failing file is reported on stderr and the
-    rest still run. Returns ``[(path, result or None, error or None)]`` and the exit
-    code: 0, the error's own code for a single image, 1 if any of several failed."""
-    from ocr_cli.errors import OcrError
-
-    results, code = [], 0
-    for path in images:
-        try:
-            results.append((path, work(path), None))
-            continue
-        except OcrError as exc:
-            error = exc
-        except MemoryError:
-            error = OcrError(f"{path}: out of memory while reading it")
-        complain(error)
-        results.append((path, None, error))
-        code = error.exit_code if len(images) == 1 else 1
+    results, code = run_all(work, images, jobs), 0
+    for _, _, error in results:
+        if error is not None:
+            complain(error)
+            code = error.exit_code if len(images) == 1 else 1
     return results, code
 
 
@@ -379,24 +365,23 @@ def find_letters_command(
     as_json: JsonOpt = False,
 ):
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
-    from ocr_cli.images import load_image
-    from ocr_cli.segment import find_letters
+    from ocr_cli.segment import find_letters, load_page
 
     several = len(images) > 1
     loaded = None
 
     def work(path):
         nonlocal loaded
-        gray = load_image(path)
-        letters = find_letters(gray)
+        page = load_page(path)
+        letters = find_letters(*page)
         if plot is not None:
-            from ocr_cli.plots import plot_boxes
+            from ocr_cli.plots import figure_path, plot_boxes
 
-            plot_boxes(gray, letters, figure_path(plot, path, "boxes", several))
+            plot_boxes(page.gray, letters, figure_path(plot, path, "boxes", several), factor=page.factor)
         if crops is not None:
             from ocr_cli.lexicon import english
             from ocr_cli.model import load_model
-            from ocr_cli.plots import plot_crops
+            from ocr_cli.plots import figure_path, plot_crops
             from ocr_cli.reader import read_letters
 
             loaded = loaded or load_model(model)
@@ -431,33 +416,20 @@ def read(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.")] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, metavar="N", help="Read this many files at once, in separate processes; default: one per core.")] = None,
 ):
     """Read the text of photos: one output line per written line."""
-    from ocr_cli.images import load_image
-    from ocr_cli.lexicon import Lexicon, english
-    from ocr_cli.model import load_model
-    from ocr_cli.reader import read_image
+    from ocr_cli import batch, report
 
-    loaded = load_model(model)
-    if no_lexicon:
-        lexicon = Lexicon([], loaded.classes)
-    else:
-        lexicon = Lexicon.from_file(lexicon_file, loaded.classes) if lexicon_file else english(loaded.classes)
-    several = len(images) > 1
+    jobs = min(jobs or os.cpu_count() or 1, len(images))
+    if jobs > 1:
+        batch.one_thread_per_process()  # before numpy is imported, below
+    from ocr_cli.reader import PageReader
 
-    def work(path):
-        gray = load_image(path)
-        reading = read_image(gray, loaded, lexicon)
-        if plot is not None:
-            from ocr_cli.plots import plot_boxes
-
-            plot_boxes(gray, reading.letters, figure_path(plot, path, "read", several), reading.labels)
-        return reading
-
-    results, code = each_image(images, work)
-    from ocr_cli import report
-
-    report.print_readings(results, output.value, min_confidence, several)
+    reader = PageReader(model, lexicon_file, not no_lexicon, plot, len(images) > 1)
+    reader.load()  # a bad model or word list fails here, once, before any photo
+    results, code = each_image(images, reader, jobs)
+    report.print_readings(results, output.value, min_confidence, len(images) > 1)
     raise typer.Exit(code)
 
 

@@ -9,6 +9,7 @@ paper 1, flattened transposed.
 
 import numpy as np
 from scipy import ndimage as ndi
+from skimage.morphology import skeletonize
 
 SIDE = 32
 LONG_SIDE = 25  # median long side of the training characters
@@ -18,8 +19,6 @@ STROKE_RANGE = (1.7, 8.2)  # its 1st and 99th percentile: only strokes the data 
 
 def stroke_width(mask):
     """Mean stroke width of a boolean ``mask``: ink area / skeleton length (pixels)."""
-    from skimage.morphology import skeletonize
-
     length = skeletonize(mask).sum()
     return mask.sum() / length if length else 0.0
 

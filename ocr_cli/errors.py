@@ -22,6 +22,9 @@ class InputError(OcrError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self):  # travels back from worker processes
+        return type(self), (self.path, self.problem)
+
 
 def existing_file(path, kind):
     """``path`` as a :class:`~pathlib.Path` if it is a file, else an :class:`InputError`

@@ -6,6 +6,7 @@ too large for memory is refused rather than half-decoded.
 """
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -18,7 +19,15 @@ MAX_PIXELS = 150_000_000
 
 def load_image(path):
     """``path`` -> ``(H, W)`` float32 in 0..1, upright per EXIF, white where transparent."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    return decode(path)[0]
+
+
+@contextmanager
+def opened(path):
+    """``path`` opened by PIL (its header read, nothing decoded yet) after checking its
+    size against :data:`MAX_PIXELS`; PIL's errors, also while decoding in the body,
+    become :class:`~ocr_cli.errors.InputError` naming the file."""
+    from PIL import Image, UnidentifiedImageError
 
     path = existing_file(path, "an image")
     too_big = f"the most ocr reads is {MAX_PIXELS // 1_000_000} megapixels"
@@ -29,14 +38,33 @@ def load_image(path):
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise InputError(path, f"image is {width}x{height} pixels; {too_big}")
-                image = ImageOps.exif_transpose(image)
-                return to_gray(pil_to_array(image))
+                yield image
     except Image.DecompressionBombError:  # PIL refuses twice its own limit while opening
         raise InputError(path, f"image is larger than PIL opens safely; {too_big}") from None
     except UnidentifiedImageError:
         raise InputError(path, "not an image file (unknown or damaged format)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot decode image ({exc})") from None
+
+
+def image_size(path):
+    """``(width, height)`` of the image at ``path``, from its header."""
+    with opened(path) as image:
+        return image.size
+
+
+def decode(path, reduce=1):
+    """``path`` decoded at about ``1 / reduce`` of its size where the format can do so
+    for free (a JPEG's DCT scaling: 1/2, 1/4, 1/8), else whole: ``(gray, factor)`` with
+    ``factor`` the original pixels per decoded pixel along each side (1 if whole)."""
+    from PIL import ImageOps
+
+    with opened(path) as image:
+        width, height = image.size
+        if reduce > 1 and image.format == "JPEG":
+            image.draft("L", (width // reduce, height // reduce))  # PIL picks the largest scale that still covers this
+        factor = width / image.size[0]
+        return to_gray(pil_to_array(ImageOps.exif_transpose(image))), factor
 
 
 def pil_to_array(image):

@@ -51,6 +51,18 @@ class Model:
     def predict_proba(self, X):
         return self.net.predict_proba(X)
 
+    def arrays(self):
+        """What a model file holds: ``W{i}``, ``b{i}`` per weighted layer and the
+        ``metadata`` JSON string."""
+        arrays = {}
+        for i, layer in enumerate(self.net.layers):
+            if layer.params:
+                arrays[f"W{i}"], arrays[f"b{i}"] = layer.params
+        return dict(arrays, metadata=np.array(json.dumps(self.metadata)))
+
+    def __reduce__(self):  # pickled (for worker processes) as its file's arrays, not its layers' caches
+        return build_model, (self.arrays(), "pickled model", self.metadata.get("task", "classify"))
+
 
 def default_model_path():
     return Path(os.environ.get("OCR_MODEL") or DEFAULT_MODEL)
@@ -101,11 +113,7 @@ def save_model(path, model, force=False):
     so an interrupted write never leaves a truncated file or damages an existing one."""
     path = Path(path)
     check_writable(path, force)
-    arrays = {}
-    for i, layer in enumerate(model.net.layers):
-        if layer.params:
-            arrays[f"W{i}"], arrays[f"b{i}"] = layer.params
-    arrays["metadata"] = np.array(json.dumps(model.metadata))
+    arrays = model.arrays()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, file_mode(path))
@@ -209,7 +217,13 @@ def load_model(path=None, task="classify"):
     """Reads and validates a model file (the shipped default if ``path`` is None) that
     does ``task``."""
     path = Path(path) if path is not None else default_model_path()
-    arrays = read_npz(path)
+    return build_model(read_npz(path), path, task)
+
+
+def build_model(arrays, path, task="classify"):
+    """The :class:`Model` in ``arrays`` (as :func:`read_npz` gives them), validated:
+    every layer rebuilt from its metadata and checked against its input and weights;
+    errors name ``path``."""
     metadata = parse_metadata(arrays, path)
     if metadata["task"] != task:
         raise InputError(path, f"is {TASKS[metadata['task']]}, not {TASKS[task]}")

@@ -104,13 +104,23 @@ def plot_training(runs, best, folder):
         plot_lr_study({run.config.lr: run.history for run in runs}, folder / "lr_study.png")
 
 
-def plot_boxes(gray, letters, path, labels=None):
-    """The photo ``gray: (H, W)`` with each character's box, coloured by line, and its
-    reading-order number (or ``labels[k]``) above it."""
+def figure_path(option, image, suffix, several):
+    """Where a figure for ``image`` goes: ``option`` itself for one image named *.png,
+    else ``option/<image stem>_<suffix>.png`` (the folder is created)."""
+    if not several and option.suffix.lower() == ".png":
+        return option
+    option.mkdir(parents=True, exist_ok=True)
+    return option / f"{image.stem}_{suffix}.png"
+
+
+def plot_boxes(gray, letters, path, labels=None, factor=1.0):
+    """The photo ``gray: (H, W)`` (each pixel ``factor`` photo pixels wide) with each
+    character's box, coloured by line, and its reading-order number (or ``labels[k]``)
+    above it, in photo pixels."""
     plt = pyplot()
     height, width = gray.shape
     fig, ax = plt.subplots(figsize=(12, 12 * height / width))
-    ax.imshow(gray, cmap="gray", vmin=0, vmax=1)
+    ax.imshow(gray, cmap="gray", vmin=0, vmax=1, extent=(-0.5, width * factor - 0.5, height * factor - 0.5, -0.5))
     colours = plt.cm.tab10(np.arange(10))
     for k, (y1, x1, y2, x2) in enumerate(letters.boxes):
         colour = colours[int(letters.line[k]) % 10]

@@ -1,14 +1,12 @@
 """Reading a photo: find the characters, crop them, classify them in one batch."""
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ocr_cli.crop import crop_letters
-from ocr_cli.images import load_image
-from ocr_cli.segment import find_letters
+from ocr_cli.segment import find_letters, load_page
 
 
 # How often a written word is all letters, all digits, or a mix (codes such as B7):
@@ -80,18 +78,14 @@ def read_words(probs, classes, line, word, lexicon=None):
 class Reading:
     """The result of :func:`read_letters`: the found ``letters`` (boxes, lines, words),
     the network inputs ``crops: (K, 1024)``, their class probabilities ``probs: (K, C)``,
-    the model's ``classes`` and the ``lexicon`` the words are read with (None: none)."""
+    the model's ``classes`` and ``choice: (K,)``, the class index read for each
+    character word by word (see :func:`read_words`)."""
 
     letters: object
     crops: np.ndarray
     probs: np.ndarray
     classes: str
-    lexicon: object = None
-
-    @cached_property
-    def choice(self):
-        """Class index per character, read word by word (see :func:`read_words`)."""
-        return read_words(self.probs, self.classes, self.letters.line, self.letters.word, self.lexicon)
+    choice: np.ndarray
 
     @property
     def labels(self):
@@ -137,7 +131,9 @@ def read_letters(letters, model, lexicon=None):
     """Crops the found ``letters`` and classifies them in one batch -> :class:`Reading`,
     whose words are read with ``lexicon`` (None: none)."""
     crops = crop_letters(letters)
-    return Reading(letters, crops, model.predict_proba(crops), model.classes, lexicon)
+    probs = model.predict_proba(crops)
+    return Reading(letters, crops, probs, model.classes,
+                   read_words(probs, model.classes, letters.line, letters.word, lexicon))
 
 
 def read_image(image, model=None, lexicon=None):
@@ -150,5 +146,51 @@ def read_image(image, model=None, lexicon=None):
 
     model = model if model is not None else load_model()
     lexicon = lexicon if lexicon is not None else english(model.classes)
-    gray = load_image(image) if isinstance(image, (str, Path)) else image
-    return read_letters(find_letters(gray), model, lexicon)
+    page = load_page(image) if isinstance(image, (str, Path)) else (image,)
+    return read_letters(find_letters(*page), model, lexicon)
+
+
+class PageReader:
+    """``ocr read``'s work on one photo, made to be sent to worker processes: the model
+    (``model_path``, None: the shipped one) and the word list (``lexicon_path``, None:
+    the shipped English one; ``use_lexicon`` False: none) are loaded on first use,
+    once per process, and left behind when the reader is pickled. With ``figures``,
+    also draws the boxes and labels over each photo (see
+    :func:`ocr_cli.plots.figure_path`)."""
+
+    def __init__(self, model_path=None, lexicon_path=None, use_lexicon=True, figures=None, several=False):
+        self.model_path, self.lexicon_path, self.use_lexicon = model_path, lexicon_path, use_lexicon
+        self.figures, self.several = figures, several
+        self.loaded = None
+
+    def __getstate__(self):
+        return dict(self.__dict__, loaded=None)
+
+    def load(self):
+        """``(model, lexicon)``, loaded the first time."""
+        from ocr_cli.lexicon import Lexicon, english
+        from ocr_cli.model import load_model
+
+        if self.loaded is None:
+            model = load_model(self.model_path)
+            if not self.use_lexicon:
+                lexicon = Lexicon([], model.classes)
+            elif self.lexicon_path is not None:
+                lexicon = Lexicon.from_file(self.lexicon_path, model.classes)
+            else:
+                lexicon = english(model.classes)
+            self.loaded = model, lexicon
+        return self.loaded
+
+    def __call__(self, path):
+        """The :class:`Reading` of the photo at ``path``, without the crops and the
+        working-scale images (they need not travel back from a worker)."""
+        model, lexicon = self.load()
+        page = load_page(path)
+        reading = read_letters(find_letters(*page), model, lexicon)
+        if self.figures is not None:
+            from ocr_cli.plots import figure_path, plot_boxes
+
+            plot_boxes(page.gray, reading.letters, figure_path(self.figures, path, "read", self.several),
+                       reading.labels, page.factor)
+        return replace(reading, crops=None, letters=replace(reading.letters, ink=None, binary=None, labels=None))

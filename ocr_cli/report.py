@@ -6,7 +6,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ocr_cli.train import train
 
 
 @contextmanager
@@ -32,6 +31,8 @@ def epoch_progress(label, epochs, describe):
 
 def train_with_progress(config, train_set, valid_set):
     """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
+    from ocr_cli.train import train
+
     def describe(r):
         return f"loss {r['train_loss']:.4f}  train {r['train_acc']:.2%}  valid {r['valid_acc']:.2%}"
 

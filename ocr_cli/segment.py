@@ -11,11 +11,13 @@ statistics, never an absolute number of pixels tuned to one photo.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple, Optional
 
 import numpy as np
 from scipy import ndimage as ndi
+from skimage.filters import threshold_otsu
 
-from ocr_cli.images import to_gray
+from ocr_cli.images import decode, image_size, to_gray
 
 # Pass 1 looks at the page at about this many pixels: enough to measure characters
 # down to ~1/60 of the page height, and cheap.
@@ -23,6 +25,9 @@ SURVEY_PIXELS = 1_000_000
 # Characters are segmented and cropped at this height (pixels): well above the 25 px
 # the network sees, so that resampling, not the photo, limits the crop.
 WORKING_HEIGHT = 48
+# A photo is decoded at least this many times the working resolution: the last resize,
+# to the working height, still averages over 1.5 pixels, as an area resize should.
+DECODE_MARGIN = 1.5
 
 
 @dataclass
@@ -32,7 +37,7 @@ class Letters:
     ``boxes: (K, 4)`` int ``[y1, x1, y2, x2]`` in original pixels (top-left inclusive,
     bottom-right exclusive) in reading order; ``line, word: (K,)`` the line index and
     the word index within the line; ``char_height`` in original pixels. At the working
-    scale ``scale`` (working / original): ``ink: (h, w)`` float 0..1 ink darkness,
+    scale ``scale`` (working pixels per pixel of the array searched): ``ink: (h, w)`` float 0..1 ink darkness,
     ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)`` component labels,
     ``members``: per character, the labels of its own components, and ``work_boxes:
     (K, 4)`` the boxes in working pixels.
@@ -88,13 +93,12 @@ def threshold(ink):
     """Ink mask by Otsu's threshold on the flattened darkness (a narrow paper peak near 0
     and a broad ink mode). A page with no ink, where the darker class Otsu finds does
     not stand out of the paper noise, gives an empty mask."""
-    from skimage.filters import threshold_otsu
-
     if ink.max() <= ink.min():
         return np.zeros(ink.shape, bool)
     mask = ink > threshold_otsu(ink)
-    paper = np.median(ink)
-    noise = 1.4826 * np.median(np.abs(ink - paper))  # robust std of the paper
+    sample = ink[::2, ::2]  # a quarter of the pixels pins the paper's median and spread
+    paper = np.median(sample)
+    noise = 1.4826 * np.median(np.abs(sample - paper))  # robust std of the paper
     # Real ink is on average far outside the noise (6 sigma) and 10% darker than paper.
     if ink[mask].mean() < paper + max(6 * noise, 0.1):
         return np.zeros(ink.shape, bool)
@@ -238,11 +242,40 @@ def order_and_words(boxes, line, height):
     return order, word
 
 
-def find_letters(image):
+class Page(NamedTuple):
+    """A photo decoded for reading: ``gray: (h, w)``, ``factor`` photo pixels per pixel
+    of it, and its character height in photo pixels if already measured (else None).
+    ``find_letters(*page)`` reads it."""
+
+    gray: np.ndarray
+    factor: float
+    char_height: Optional[float]
+
+
+def load_page(path):
+    """The photo at ``path`` decoded at the resolution reading needs, as a :class:`Page`.
+    A large JPEG is first decoded small (still about :data:`SURVEY_PIXELS`) to measure
+    its characters, then at the smallest size that keeps them :data:`DECODE_MARGIN`
+    times :data:`WORKING_HEIGHT` tall, so that a 48 megapixel photo of a note is never
+    decoded whole."""
+    width, height = image_size(path)
+    preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
+    gray, factor = decode(path, preview)
+    if factor == 1:
+        return Page(gray, factor, None)
+    char_height = survey(gray) * factor
+    reduce = max((r for r in (1, 2, 4, 8) if char_height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
+    return Page(*(decode(path, reduce) if reduce != preview else (gray, factor)), char_height)
+
+
+def find_letters(image, factor=1.0, char_height=None):
     """Finds the characters of ``image`` (any array :func:`ocr_cli.images.to_gray`
-    takes: grey, RGB, RGBA, integer or float). Returns :class:`Letters`."""
+    takes: grey, RGB, RGBA, integer or float), each of whose pixels stands for
+    ``factor`` x ``factor`` pixels of the photo (see :func:`load_page`), with
+    characters ``char_height`` photo pixels tall (None: measure them). Returns
+    :class:`Letters`, with boxes and character height in photo pixels."""
     gray = to_gray(image)
-    height = survey(gray)
+    height = survey(gray) if char_height is None else char_height / factor
     scale = min(1.0, WORKING_HEIGHT / height) if height > 0 else min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
     small = resize(gray, scale)
     work_height = max(height * scale, 1.0)
@@ -258,7 +291,9 @@ def find_letters(image):
     line = group_lines(merged, work_height)
     order, word = order_and_words(merged, line, work_height) if len(merged) else (np.zeros(0, int), np.zeros(0, int))
     merged, line, groups = merged[order], line[order], [groups[i] for i in order]
-    original = np.column_stack([np.floor(merged[:, :2] / scale), np.ceil(merged[:, 2:] / scale)]).astype(np.int64)
-    original = np.minimum(original, np.array([*gray.shape, *gray.shape]))
-    return Letters(original.reshape(-1, 4), line, word, height, scale, ink, binary.astype(np.float32),
+    photo_scale = scale / factor  # working pixels per photo pixel
+    original = np.column_stack([np.floor(merged[:, :2] / photo_scale), np.ceil(merged[:, 2:] / photo_scale)])
+    size = np.round(np.array(gray.shape) * factor)
+    original = np.minimum(original, np.concatenate([size, size])).astype(np.int64)
+    return Letters(original.reshape(-1, 4), line, word, height * factor, scale, ink, binary.astype(np.float32),
                    labels, groups, merged)

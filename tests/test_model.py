@@ -33,6 +33,19 @@ def test_round_trip_is_exact(tmp_path, model):
     assert [l.activation for l in loaded.net.layers] == ["relu", "relu", "linear"]
 
 
+def test_a_pickled_model_travels_as_its_weights_not_its_caches(model):
+    import pickle
+
+    X = np.random.default_rng(0).random((500, 1024))
+    expected = model.predict_proba(X)  # leaves (500, ...) activations cached in the layers
+    weights = sum(a.nbytes for a in model.arrays().values())
+    data = pickle.dumps(model)
+    assert len(data) < 1.2 * weights
+    copy = pickle.loads(data)
+    assert copy.metadata == model.metadata
+    np.testing.assert_array_equal(copy.predict_proba(X), expected)
+
+
 def test_saved_file_gets_normal_permissions(tmp_path, model):
     old = os.umask(0o022)
     try:

@@ -82,6 +82,16 @@ def test_read_tsv_output(photo_file, page, pattern_model):
     assert abs(left - x1) <= 5 and abs(top - y1) <= 5 and abs(width - (x2 - x1)) <= 9 and abs(height - (y2 - y1)) <= 9
 
 
+def test_several_photos_read_in_parallel_as_one_by_one(photo_file, blank_file, page, pattern_model):
+    images = [photo_file, blank_file, photo_file]
+    for output in ("text", "json"):
+        one = run("read", *images, "--model", pattern_model, "--format", output, "--jobs", "1")
+        two = run("read", *images, "--model", pattern_model, "--format", output, "--jobs", "2")
+        assert one.exit_code == two.exit_code == 0
+        assert one.stdout == two.stdout
+    assert [entry["text"] for entry in json.loads(two.stdout)] == [page.text, "", page.text]
+
+
 def test_blank_page_reads_as_empty_text(blank_file, pattern_model):
     result = run("read", blank_file, "--model", pattern_model)
     assert result.exit_code == 0 and result.stdout == ""

@@ -52,6 +52,24 @@ def test_large_page_is_worked_at_a_reduced_scale(pattern_bank):
     assert_boxes_match(letters.boxes, np.array(big.boxes), 200 / 10)
 
 
+@pytest.mark.parametrize("char_height,suffix,factor", [(400, "jpg", 4), (100, "jpg", 1), (400, "png", 1)])
+def test_a_large_jpeg_is_decoded_only_as_large_as_its_characters_need(pattern_bank, tmp_path, char_height, suffix,
+                                                                       factor):
+    from ocr_cli.segment import load_page
+
+    big = compose_page(["AB 12", "CD"], pattern_bank, np.random.default_rng(4), char_height=char_height,
+                       width=char_height * 12, height=char_height * 8)  # 400 px letters: a 15-megapixel page
+    path = tmp_path / f"page.{suffix}"
+    Image.fromarray(np.round(big.image * 255).astype(np.uint8)).save(path, quality=92)
+    page = load_page(path)
+    assert page.factor == pytest.approx(factor, rel=0.01)  # 400 / 4 = 100 px: still twice the 48 px worked at
+    assert page.gray.shape[1] == pytest.approx(big.image.shape[1] / factor, abs=1)
+    letters = find_letters(*page)
+    assert letters.line.tolist() == big.line_index and letters.word.tolist() == big.word_index
+    assert_boxes_match(letters.boxes, np.array(big.boxes), char_height / 10)
+    assert letters.char_height == pytest.approx(char_height, rel=0.15)
+
+
 def test_blank_pages_give_no_boxes():
     rng = np.random.default_rng(5)
     paper = np.full((300, 400), 0.85, np.float32)
