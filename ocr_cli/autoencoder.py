@@ -7,7 +7,7 @@ momentum, by the same step as the classifier (:func:`ocr_cli.train.descend`).
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -128,3 +128,16 @@ def examples(labels, classes, chosen, per_class=2):
     """Row indices of the first ``per_class`` images of each class in ``chosen``
     (``labels: (N,)`` class indices into ``classes``)."""
     return [i for c in chosen for i in np.flatnonzero(labels == classes.index(c))[:per_class]]
+
+
+def as_model(net, config, train_set, valid_set, history, valid_psnr):
+    """The trained ``net`` as a :class:`ocr_cli.model.Model` whose metadata says how it
+    was made (command, config, seconds, data checksums) and its validation PSNR."""
+    from ocr_cli.data import provenance
+    from ocr_cli.model import Model, new_metadata
+
+    training = {"command": config.command(train_set.paths[0], valid_set.paths[0]), "config": asdict(config),
+                "seconds": round(history[-1]["seconds"], 2)}
+    return Model(net, new_metadata(net, task="autoencode", training=training,
+                                   data=provenance(train=train_set.paths, valid=valid_set.paths),
+                                   metrics={"valid": {"psnr": valid_psnr}}))

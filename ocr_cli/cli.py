@@ -1,15 +1,14 @@
 """The ``ocr`` command line: thin commands over the ``ocr_cli`` library.
 
 Results go to stdout, progress and errors to stderr. Exit codes: 0 ok, 2 bad usage or
-invalid input, 1 failure while processing, 130 interrupted (Ctrl-C). Heavy modules are imported inside commands
-so that ``ocr --help`` starts fast.
+invalid input, 1 failure while processing, 130 interrupted (Ctrl-C). Heavy modules are
+imported inside commands so that ``ocr --help`` starts fast.
 """
 
 import functools
 import json
 import os
 import sys
-from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -281,9 +280,9 @@ def autoencode(
 ):
     """Compress characters to 32 numbers and back: the course autoencoder beside PCA."""
     from ocr_cli import autoencoder, report
-    from ocr_cli.data import load_dataset, sha256
+    from ocr_cli.data import load_dataset
     from ocr_cli.errors import InputError
-    from ocr_cli.model import Model, check_writable, load_model, new_metadata, save_model
+    from ocr_cli.model import check_writable, load_model, save_model
 
     shown = parse_classes(classes)
     config = autoencoder.AutoencoderConfig(parse_sizes(hidden, "--hidden"), epochs, batch_size, lr, momentum,
@@ -306,11 +305,7 @@ def autoencode(
             net, history = autoencoder.train_autoencoder(train_set.X, config, on_epoch)
         rows = [baseline, autoencoder.autoencoder_row(net, test.X, history[-1]["seconds"])]
     if out is not None and history:
-        training = {"command": config.command(train_set.paths[0], test.paths[0]), "config": asdict(config),
-                    "seconds": round(history[-1]["seconds"], 2)}
-        data_files = {split: [{"file": str(d.paths[0]), "sha256": sha256(d.paths[0])}] for split, d in (("train", train_set), ("valid", test))}
-        save_model(out, Model(net, new_metadata(net, task="autoencode", training=training, data=data_files,
-                                                metrics={"valid": {"psnr": rows[-1]["psnr"]}})), force)
+        save_model(out, autoencoder.as_model(net, config, train_set, test, history, rows[-1]["psnr"]), force)
         typer.echo(f"saved {out}", err=True)
     if plot is not None:
         from ocr_cli import CLASSES

@@ -103,6 +103,12 @@ def concatenate(datasets):
     return Dataset(X, Y, tuple(p for d in datasets for p in d.paths))
 
 
+def provenance(**splits):
+    """``{split: [{"file", "sha256"}, ...]}`` for the files of each split (``train=paths,
+    ...``): which data a model was made from, for its metadata."""
+    return {split: [{"file": str(p), "sha256": sha256(p)} for p in paths] for split, paths in splits.items()}
+
+
 def sha256(path):
     """Hex SHA-256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()

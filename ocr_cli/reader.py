@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli.crop import crop_letters
-from ocr_cli.segment import find_letters, load_page
+from ocr_cli.segment import Page, find_letters, load_page
 
 
 # How often a written word is all letters, all digits, or a mix (codes such as B7):
@@ -146,7 +146,13 @@ def read_image(image, model=None, lexicon=None):
 
     model = model if model is not None else load_model()
     lexicon = lexicon if lexicon is not None else english(model.classes)
-    page = load_page(image) if isinstance(image, (str, Path)) else (image,)
+    page = load_page(image) if isinstance(image, (str, Path)) else Page(image, 1.0, None)
+    return read_page(page, model, lexicon)
+
+
+def read_page(page, model, lexicon=None):
+    """Finds, crops and reads the characters of ``page``
+    (:class:`ocr_cli.segment.Page`) -> :class:`Reading`."""
     return read_letters(find_letters(*page), model, lexicon)
 
 
@@ -187,7 +193,7 @@ class PageReader:
         working-scale images (they need not travel back from a worker)."""
         model, lexicon = self.load()
         page = load_page(path)
-        reading = read_letters(find_letters(*page), model, lexicon)
+        reading = read_page(page, model, lexicon)
         if self.figures is not None:
             from ocr_cli.plots import figure_path, plot_boxes
 

@@ -37,10 +37,10 @@ class Letters:
     ``boxes: (K, 4)`` int ``[y1, x1, y2, x2]`` in original pixels (top-left inclusive,
     bottom-right exclusive) in reading order; ``line, word: (K,)`` the line index and
     the word index within the line; ``char_height`` in original pixels. At the working
-    scale ``scale`` (working pixels per pixel of the array searched): ``ink: (h, w)`` float 0..1 ink darkness,
-    ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)`` component labels,
-    ``members``: per character, the labels of its own components, and ``work_boxes:
-    (K, 4)`` the boxes in working pixels.
+    scale ``scale`` (working pixels per pixel of the array searched): ``ink: (h, w)``
+    float 0..1 ink darkness, ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)``
+    component labels, ``members``: per character, the labels of its own components,
+    and ``work_boxes: (K, 4)`` the boxes in working pixels.
     """
 
     boxes: np.ndarray

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from ocr_cli.augment import augment as augment_batch
-from ocr_cli.data import sha256
+from ocr_cli.data import provenance
 from ocr_cli.errors import InputError
 from ocr_cli.model import Model, load_model, new_metadata
 from ocr_cli.network import Network
@@ -177,9 +177,7 @@ def train(train_set, valid_set, config=None, on_epoch=None):
                   "kept_epoch": kept_epoch},
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
-        data={split: [{"file": str(p), "sha256": sha256(p)} for p in paths]
-              for split, paths in (("train", train_set.paths), ("valid", valid_set.paths),
-                                   ("init", [config.init] if config.init else []))},
+        data=provenance(train=train_set.paths, valid=valid_set.paths, init=[config.init] if config.init else []),
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)
 
