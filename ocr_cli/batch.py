@@ -40,8 +40,9 @@ def _attempt_installed(path):
 
 def run_all(work, paths, jobs=1):
     """``[(path, result, error)]`` for every path, in order. With ``jobs`` > 1 the files
-    are shared out to that many processes, each of which receives ``work`` (pickled)
-    once, so whatever it loads on first use (a model) is loaded once per process."""
+    are shared out to that many processes, each of which receives ``work`` once when it
+    starts (inherited where processes fork, else pickled), so whatever it loads on first
+    use (a model) is loaded at most once per process."""
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
         outcomes = [attempt(work, path) for path in paths]

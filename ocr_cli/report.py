@@ -7,7 +7,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 
-
 @contextmanager
 def epoch_progress(label, epochs, describe):
     """A progress bar on stderr over ``epochs``, labelled ``label``; yields the

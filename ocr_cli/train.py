@@ -164,7 +164,8 @@ def start_network(config, n_inputs, n_classes):
 
 def train(train_set, valid_set, config=None, on_epoch=None):
     """Trains a network (fresh, or ``config.init``'s) on ``train_set``
-    (:class:`ocr_cli.data.Dataset`), watching ``valid_set``; returns a :class:`Run` whose model carries its metadata."""
+    (:class:`ocr_cli.data.Dataset`), watching ``valid_set``; returns a :class:`Run`
+    whose model carries its metadata."""
     config = config or TrainConfig()
     net, config = start_network(config, train_set.X.shape[1], train_set.Y.shape[1])
     initial_weights = net.params[0].copy()
