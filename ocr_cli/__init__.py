@@ -17,7 +17,7 @@ _API = {
     "load_model": "ocr_cli.model",
     "save_model": "ocr_cli.model",
     "train": "ocr_cli.train",
-    "evaluate": "ocr_cli.train",
+    "evaluate": "ocr_cli.metrics",
     "find_letters": "ocr_cli.segment",
     "read_image": "ocr_cli.reader",
 }

@@ -1,7 +1,8 @@
 """On-the-fly augmentation of training batches: small random affine changes (rotation,
-scale, shear, shift), elastic distortion, stroke thickening or thinning and blur, so
-that the network meets characters written a little differently from the training set,
-as photos are."""
+scale, shear, shift), elastic distortion, stroke thickening or thinning, and what
+photographed pens do to a crop: uneven pressure, broken strokes and blur; so that the
+network meets characters written a little differently from the training set, as
+photos are."""
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -15,7 +16,11 @@ SHEAR = 0.2  # slanted strokes
 SHIFT = 2.0  # centring is off by a pixel or two
 ELASTIC = 1.5  # px: strokes bend by about a stroke width ...
 ELASTIC_KNOTS = 4  # ... smoothly: random shifts at 4x4 knots, interpolated (Simard et al. 2003)
-BLUR = 0.8  # px (Gaussian sigma, at most): photo crops are softer than the scans
+BLUR = 1.1  # px (Gaussian sigma, at most): photo crops are softer than the scans
+PRESSURE = 0.6  # half the images: ink fades by up to 60% over parts of the character, as
+PRESSURE_KNOTS = 3  # ... a ballpoint or pencil does where the hand pressed less (3x3 smooth field)
+GAPS = (0.25, 3)  # a quarter of the images lose up to 3 bits of stroke: a dry pen skips
+GAP_RADIUS = 1.3  # px: about a third of a stroke width, so the gap breaks a thin stroke
 
 
 def random_affines(n, rng):
@@ -121,6 +126,39 @@ def blur(images, rng):
     return np.stack([ndi.gaussian_filter(image, sigma, mode="nearest") for image, sigma in zip(images, sigmas)])
 
 
+def smooth_fields(n, rng, knots, low, high):
+    """``(n, 32, 32)`` smooth random fields, values in ``low..high``, bilinear from a
+    ``knots`` x ``knots`` grid of uniform values."""
+    values = rng.uniform(low, high, size=(n, knots, knots))
+    position = np.linspace(0, knots - 1, SIDE)
+    weights = np.maximum(0, 1 - np.abs(position[:, None] - np.arange(knots)))  # (32, knots), rows sum to 1
+    return np.einsum("yi,nij,xj->nyx", weights, values, weights, optimize=True)
+
+
+def uneven_pressure(images, rng):
+    """Half the images get ink that fades over parts of the character: darkness times
+    a smooth field whose lowest knot values reach ``1 - PRESSURE``."""
+    chosen = np.flatnonzero(rng.random(len(images)) < 0.5)
+    fields = smooth_fields(len(chosen), rng, PRESSURE_KNOTS, 1 - PRESSURE, 1.0)
+    fields /= fields.max(axis=(1, 2), keepdims=True)  # the firmest part stays full ink
+    out = images.copy()
+    out[chosen] = 1 - (1 - images[chosen]) * fields.astype(images.dtype)
+    return out
+
+
+def broken_strokes(images, rng):
+    """A share :data:`GAPS` of the images get 1 to 3 round gaps of paper, each centred
+    on a random ink pixel."""
+    out = images.copy()
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    for i in np.flatnonzero(rng.random(len(images)) < GAPS[0]):
+        ys, xs = np.nonzero(images[i] < 0.5)
+        for k in rng.choice(len(ys), size=min(len(ys), rng.integers(1, GAPS[1] + 1)), replace=False):
+            gap = (yy - ys[k]) ** 2 + (xx - xs[k]) ** 2 <= GAP_RADIUS ** 2
+            out[i][gap] = 1.0
+    return out
+
+
 def augment(X, rng, labels=None):
     """A randomly varied copy of the batch ``X: (n, 1024)`` (rows of 32x32 images, paper
     1); with class indices ``labels: (n,)``, some characters get :data:`VARIANTS`."""
@@ -129,5 +167,5 @@ def augment(X, rng, labels=None):
         images = letter_variants(images, labels, rng)
     matrices, offsets = random_affines(len(images), rng)
     warped = warp(images, matrices, offsets, elastic_displacements(len(images), rng))
-    varied = blur(vary_strokes(warped, rng), rng)
+    varied = blur(broken_strokes(uneven_pressure(vary_strokes(warped, rng), rng), rng), rng)
     return np.clip(varied, 0.0, 1.0, out=varied).reshape(len(X), -1)  # bilinear rounding may step past 1

@@ -3,7 +3,7 @@
 
 The autoencoder is a :class:`ocr_cli.network.Network` (1024 -> 32 relu -> 32 relu ->
 32 relu -> 1024 sigmoid, Xavier init) trained on the total squared error with SGD and
-momentum, by the same step as the classifier (:func:`ocr_cli.train.descend`).
+momentum, by the classifier's training loop (:func:`ocr_cli.train.run_epochs`).
 """
 
 import time
@@ -14,8 +14,8 @@ import numpy as np
 from ocr_cli.layers import Weighted
 from ocr_cli.network import Network
 from ocr_cli.nn import squared_error
-from ocr_cli.optim import SGD, step_decay
-from ocr_cli.train import descend, get_batches
+from ocr_cli.optim import SGD
+from ocr_cli.train import Loop, run_epochs
 
 
 @dataclass
@@ -32,13 +32,6 @@ class AutoencoderConfig:
     lr_factor: float = 0.9
     seed: int = 0
 
-    def command(self, train_path, valid_path):
-        """The ``ocr autoencode`` command line that reproduces this run."""
-        return (f"ocr autoencode --train {train_path} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
-                f" --epochs {self.epochs} --batch-size {self.batch_size} --lr {self.lr:g} --momentum {self.momentum:g}"
-                f" --lr-step {self.lr_step} --lr-factor {self.lr_factor:g} --seed {self.seed}")
-
-
 def create(n_inputs, config):
     """A fresh autoencoder of ``n_inputs`` pixels with ``config.hidden`` relu layers."""
     return Network.create(n_inputs, n_inputs, config.hidden, "relu", seed=config.seed, output="sigmoid")
@@ -46,20 +39,14 @@ def create(n_inputs, config):
 
 def train_autoencoder(X, config=None, on_epoch=None):
     """Trains a fresh autoencoder to reproduce ``X: (N, D)`` (values 0..1). Returns the
-    network and the history: per epoch the learning rate, the loss (total squared
-    error averaged over the rows) and seconds so far; ``on_epoch(record)`` after each."""
+    network and the history: per epoch the learning rate, ``train_loss`` (total
+    squared error averaged over the rows) and seconds so far; ``on_epoch(record)``
+    after each."""
     config = config or AutoencoderConfig()
-    net, rng = create(X.shape[1], config), np.random.default_rng(config.seed)
-    optimizer = SGD(config.lr, config.momentum)
-    history, start = [], time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        step_decay(optimizer, epoch, config.lr_step, config.lr_factor)
-        total = sum(descend(net, optimizer, X[idx], X[idx], squared_error)[0]
-                    for idx in get_batches(len(X), config.batch_size, rng))
-        history.append({"epoch": epoch, "lr": optimizer.lr, "loss": total / len(X),
-                        "seconds": time.perf_counter() - start})
-        if on_epoch:
-            on_epoch(history[-1])
+    net = create(X.shape[1], config)
+    loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor, threads=1)  # dense: small products
+    history, _ = run_epochs(net, SGD(config.lr, config.momentum), X, X, squared_error, loop,
+                            np.random.default_rng(config.seed), on_epoch)
     return net, history
 
 
@@ -130,13 +117,14 @@ def examples(labels, classes, chosen, per_class=2):
     return [i for c in chosen for i in np.flatnonzero(labels == classes.index(c))[:per_class]]
 
 
-def as_model(net, config, train_set, valid_set, history, valid_psnr):
+def as_model(net, config, train_set, valid_set, history, valid_psnr, command=None):
     """The trained ``net`` as a :class:`ocr_cli.model.Model` whose metadata says how it
-    was made (command, config, seconds, data checksums) and its validation PSNR."""
+    was made (``command`` as its user typed it, config, seconds, data checksums) and
+    its validation PSNR."""
     from ocr_cli.data import provenance
     from ocr_cli.model import Model, new_metadata
 
-    training = {"command": config.command(train_set.paths[0], valid_set.paths[0]), "config": asdict(config),
+    training = {"command": command, "config": asdict(config),
                 "seconds": round(history[-1]["seconds"], 2)}
     return Model(net, new_metadata(net, task="autoencode", training=training,
                                    data=provenance(train=train_set.paths, valid=valid_set.paths),

@@ -14,14 +14,34 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+settings = {"debug": False, "argv": []}
+
+
+class OcrGroup(TyperGroup):
+    """The command group; remembers the arguments it was given, so that a trained
+    model records the command line as its user typed it."""
+
+    def main(self, args=None, prog_name=None, **kwargs):
+        settings["argv"] = list(sys.argv[1:] if args is None else args)
+        return super().main(args, prog_name, **kwargs)
+
+
+def typed_command():
+    """The running command line as its user typed it: ``ocr train --data ...``."""
+    import shlex
+
+    return shlex.join(["ocr", *map(str, settings["argv"])])
+
 
 app = typer.Typer(
+    cls=OcrGroup,
     help="Read hand-printed capital letters and digits; train, evaluate and inspect the network.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-settings = {"debug": False}
 
 
 @app.callback()
@@ -152,6 +172,7 @@ def train(
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better valid accuracy and keep the best epoch (0: never).")] = 0,
     init: Annotated[Optional[Path], typer.Option("--init", metavar="MODEL", help="Start from this model's network and weights (fine-tuning); its layers replace --hidden, --activation, --conv, --kernel and --dropout.")] = None,
     augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, elastic distortion, stroke width, blur.")] = False,
+    balance: Annotated[bool, typer.Option("--balance", help="Each epoch, draw at most the median class count of rows from every class (new rows every epoch), so that no class dominates.")] = False,
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
@@ -163,13 +184,10 @@ def train(
     from ocr_cli import report
     from ocr_cli.data import concatenate, load_dataset
     from ocr_cli.model import check_writable, load_model, save_model
-    from ocr_cli.train import TrainConfig
 
-    options = dict(hidden=parse_sizes(hidden, "--hidden"), activation=activation.value,
-                   conv=parse_conv(conv, kernel), kernel=kernel, epochs=epochs, batch_size=batch_size,
-                   optimizer=optimizer.value, momentum=momentum, seed=seed, augment=augment,
-                   lr_step=lr_step, lr_factor=lr_factor, dropout=dropout, weight_decay=weight_decay,
-                   label_smoothing=label_smoothing, patience=patience, init=str(init or ""))
+    configs = train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed,
+                            augment, balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience,
+                            init)
     check_writable(out, force)
     if init is not None:
         load_model(init)  # a bad starting model fails before the data is read
@@ -177,7 +195,7 @@ def train(
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
     train_set = concatenate([load_dataset(p) for p in train_paths])
     valid_set = load_dataset(valid_path)
-    runs = [report.train_with_progress(TrainConfig(lr=rate, **options), train_set, valid_set) for rate in lr]
+    runs = [report.train_with_progress(config, train_set, valid_set, typed_command()) for config in configs]
     best = max(runs, key=lambda run: run.final["valid_acc"])
     save_model(out, best.model, force)
     if plot is not None:
@@ -191,11 +209,26 @@ def train(
         report.print_runs(stdout(), runs, best, out)
 
 
+def train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed, augment,
+                  balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience, init):
+    """The :class:`~ocr_cli.train.TrainConfig` of each run ``ocr train`` was asked for
+    (one per ``--lr``), from the command's parsed options."""
+    from ocr_cli.train import TrainConfig
+
+    options = dict(hidden=parse_sizes(hidden, "--hidden"), activation=Activation(activation).value,
+                   conv=parse_conv(conv, kernel), kernel=kernel, epochs=epochs, batch_size=batch_size,
+                   optimizer=Optimizer(optimizer).value, momentum=momentum, seed=seed, augment=augment,
+                   balance=balance, lr_step=lr_step, lr_factor=lr_factor, dropout=dropout,
+                   weight_decay=weight_decay, label_smoothing=label_smoothing, patience=patience,
+                   init=str(init or ""))
+    return [TrainConfig(lr=rate, **options) for rate in lr]
+
+
 def score_on_test(model, data, test):
     """Loads the model and the test file and evaluates one on the other."""
     from ocr_cli.data import load_dataset
     from ocr_cli.model import load_model
-    from ocr_cli.train import evaluate as score
+    from ocr_cli.metrics import evaluate as score
 
     loaded = load_model(model)
     test_set = load_dataset(resolve_files(data, [test] if test else None, "test")[0])
@@ -301,11 +334,12 @@ def autoencode(
         train_set = load_dataset(resolve_files(data, [train_file] if train_file else None, "train")[0])
         test = load_dataset(resolve_files(data, [valid_file] if valid_file else None, "valid")[0])
         baseline, pca = autoencoder.pca_baseline(train_set.X, test.X, components)
-        with report.epoch_progress("autoencoder", epochs, lambda r: f"loss {r['loss']:.2f}") as on_epoch:
+        with report.epoch_progress("autoencoder", epochs, lambda r: f"loss {r['train_loss']:.2f}") as on_epoch:
             net, history = autoencoder.train_autoencoder(train_set.X, config, on_epoch)
         rows = [baseline, autoencoder.autoencoder_row(net, test.X, history[-1]["seconds"])]
     if out is not None and history:
-        save_model(out, autoencoder.as_model(net, config, train_set, test, history, rows[-1]["psnr"]), force)
+        save_model(out, autoencoder.as_model(net, config, train_set, test, history, rows[-1]["psnr"], typed_command()),
+                   force)
         typer.echo(f"saved {out}", err=True)
     if plot is not None:
         from ocr_cli import CLASSES

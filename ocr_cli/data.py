@@ -19,7 +19,7 @@ N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
 
 
 class Dataset(NamedTuple):
-    """``X: (N, 1024)`` float64 images, ``Y: (N, 36)`` float64 one-hot, and the files
+    """``X: (N, 1024)`` float32 images, ``Y: (N, 36)`` float32 one-hot, and the files
     they came from."""
 
     X: np.ndarray
@@ -64,7 +64,7 @@ def find_split(variables, path, split=None):
 
 
 def validate(data, labels, path, split):
-    """Checks shapes, dtypes, finiteness, range and one-hot labels; returns float64 copies."""
+    """Checks shapes, dtypes, finiteness, range and one-hot labels; returns float32 copies (training runs in float32)."""
     dname, lname = f"{split}_data", f"{split}_labels"
     for name, array in ((dname, data), (lname, labels)):
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
@@ -75,14 +75,14 @@ def validate(data, labels, path, split):
         raise InputError(path, f"'{dname}' holds no rows")
     if labels.ndim != 2 or labels.shape != (len(data), len(CLASSES)):
         raise InputError(path, f"'{lname}' has shape {labels.shape}; expected ({len(data)}, {len(CLASSES)}) one-hot rows")
-    data = data.astype(np.float64)
     if not np.isfinite(data).all():
         raise InputError(path, f"'{dname}' holds NaN or infinite values")
-    if data.min() < 0 or data.max() > 1:
-        raise InputError(path, f"'{dname}' values span {data.min():g}..{data.max():g}; expected 0..1 (ink 0, paper 1)")
-    labels = labels.astype(np.float64)
+    low, high = data.min(), data.max()
+    if low < 0 or high > 1:
+        raise InputError(path, f"'{dname}' values span {float(low)!r}..{float(high)!r}; expected 0..1 (ink 0, paper 1)")
     if not (np.isin(labels, (0, 1)).all() and (labels.sum(1) == 1).all()):
         raise InputError(path, f"'{lname}' is not one-hot (each row must hold a single 1)")
+    data, labels = data.astype(np.float32), labels.astype(np.float32)
     return data, labels
 
 

@@ -36,7 +36,7 @@ class Network:
         for size in hidden:
             layers.append(Dense.xavier(n_inputs, size, activation, rng))
             if dropout:
-                layers.append(Dropout(dropout, seed=seed))
+                layers.append(Dropout(dropout, seed=(seed, len(layers))))  # each layer its own masks
             n_inputs = size
         layers.append(Dense.xavier(n_inputs, n_classes, output, rng))
         net = cls(layers)
@@ -65,9 +65,12 @@ class Network:
         return X
 
     def backward(self, dlogits):
-        """Back-propagates ``dlogits: (N, C)``; every layer stores its gradients."""
-        for layer in reversed(self.layers):
+        """Back-propagates ``dlogits: (N, C)``; every layer stores its gradients. The
+        first weighted layer computes no gradient for its input, the data."""
+        first = next(i for i, layer in enumerate(self.layers) if layer.params)
+        for layer in self.layers[:first:-1]:
             dlogits = layer.backward(dlogits)
+        self.layers[first].backward(dlogits, input_grad=False)
 
     def predict(self, X, batch_size=256):
         """The outputs ``(N, C)`` for ``X: (N, D)``, in batches to bound memory (a

@@ -1,4 +1,4 @@
-"""The numpy core's functions: activations, softmax, loss, metrics, init, gradient check.
+"""The numpy core's functions: activations, softmax, losses, init, gradient check.
 
 Shapes follow the course: inputs ``X: (N, D)``, weights ``W: (D, H)``, biases ``b: (H,)``.
 Layers live in :mod:`ocr_cli.layers`, the network in :mod:`ocr_cli.network`. A network
@@ -34,7 +34,7 @@ def relu(z):
 
 
 def relu_deriv(a):
-    return (a > 0).astype(a.dtype)
+    return a > 0  # a boolean mask: dA * mask stays in dA's dtype, with no float copy
 
 
 def linear(z):
@@ -53,7 +53,7 @@ ACTIVATIONS = {
 }
 
 
-# --- output, loss, metrics ---
+# --- output and losses ---
 
 def softmax(z):
     """Row-wise softmax. ``z: (N, C)`` -> ``(N, C)``; the row max is subtracted first."""
@@ -79,7 +79,7 @@ def softmax_cross_entropy(logits, y):
     rows and ``dlogits = probs - y`` (``y`` one-hot or soft).
     """
     probs = softmax(logits)
-    return cross_entropy(probs, y), probs, probs - y
+    return cross_entropy(probs, y), probs, probs - y.astype(probs.dtype, copy=False)
 
 
 def squared_error(outputs, targets):
@@ -87,11 +87,6 @@ def squared_error(outputs, targets):
     ``2 * (outputs - targets)``. ``outputs, targets: (N, D)`` -> ``(loss, doutputs)``."""
     diff = outputs - targets
     return float((diff * diff).sum()), 2.0 * diff
-
-
-def accuracy(probs, y):
-    """Fraction of rows whose largest score is the labelled class. ``(N, C)`` -> float."""
-    return float(np.mean(probs.argmax(axis=1) == y.argmax(axis=1)))
 
 
 # --- initialisation and gradient checking ---

@@ -43,15 +43,24 @@ class Adam:
         if self.m is None:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
+            self.work = [np.zeros_like(p) for p in params]  # scratch: no allocation per step
         self.t += 1
         correct1 = 1 - self.beta1 ** self.t
         correct2 = 1 - self.beta2 ** self.t
-        for p, g, m, v in zip(params, grads, self.m, self.v):
+        for p, g, m, v, work in zip(params, grads, self.m, self.v, self.work):
             m *= self.beta1
             m += (1 - self.beta1) * g
             v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            p -= self.lr * (m / correct1) / (np.sqrt(v / correct2) + self.eps)
+            np.multiply(g, g, out=work)
+            work *= 1 - self.beta2
+            v += work
+            # p -= lr * (m / correct1) / (sqrt(v / correct2) + eps), in place
+            np.sqrt(v, out=work)
+            work *= 1 / np.sqrt(correct2)
+            work += self.eps
+            np.divide(m, work, out=work)
+            work *= self.lr / correct1
+            p -= work
         decay_weights(params, self.lr, self.weight_decay)
 
 
@@ -62,8 +71,14 @@ def step_decay(optimizer, epoch, step, factor):
         optimizer.lr *= factor
 
 
+OPTIMIZERS = ("sgd", "adam")
+
+
 def make_optimizer(name, lr, momentum=0.0, weight_decay=0.0):
-    """``name`` is ``"sgd"`` (uses ``momentum``) or ``"adam"``."""
+    """``name`` is ``"sgd"`` (uses ``momentum``) or ``"adam"``; anything else is a
+    ``ValueError``."""
     if name == "sgd":
         return SGD(lr, momentum, weight_decay)
-    return Adam(lr, weight_decay=weight_decay)
+    if name == "adam":
+        return Adam(lr, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")

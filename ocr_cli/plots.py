@@ -150,7 +150,7 @@ def plot_autoencoder_loss(history, path):
     """The autoencoder's training loss (squared error per image) per epoch."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot([r["epoch"] for r in history], [r["loss"] for r in history])
+    ax.plot([r["epoch"] for r in history], [r["train_loss"] for r in history])
     ax.set(xlabel="epoch", ylabel="squared error per image", title="autoencoder training loss")
     epoch_axis(ax)
     ax.grid(alpha=0.3)

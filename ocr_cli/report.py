@@ -28,7 +28,7 @@ def epoch_progress(label, epochs, describe):
         yield on_epoch
 
 
-def train_with_progress(config, train_set, valid_set):
+def train_with_progress(config, train_set, valid_set, command=None):
     """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
     from ocr_cli.train import train
 
@@ -36,7 +36,7 @@ def train_with_progress(config, train_set, valid_set):
         return f"loss {r['train_loss']:.4f}  train {r['train_acc']:.2%}  valid {r['valid_acc']:.2%}"
 
     with epoch_progress(f"lr {config.lr:g}", config.epochs, describe) as on_epoch:
-        return train(train_set, valid_set, config, on_epoch)
+        return train(train_set, valid_set, config, on_epoch, command)
 
 
 def print_runs(console, runs, best, out):

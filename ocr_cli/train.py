@@ -1,4 +1,11 @@
-"""Training: mini-batches, the epoch loop, per-epoch history, and evaluation."""
+"""Training: the one epoch loop (shared by the classifier and the autoencoder), the
+classifier's configuration and run record.
+
+The loop runs in float32, gathers the epoch's rows once into contiguous arrays (each
+mini-batch is then a view), and limits the BLAS threads (``threadpoolctl``): products
+of a few dozen rows cost more to share between threads than to compute, and spinning
+threads make training many times slower when another process is busy.
+"""
 
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -8,9 +15,11 @@ import numpy as np
 from ocr_cli.augment import augment as augment_batch
 from ocr_cli.data import provenance
 from ocr_cli.errors import InputError
+from ocr_cli.layers import Conv2D
+from ocr_cli.metrics import evaluate
 from ocr_cli.model import Model, load_model, new_metadata
 from ocr_cli.network import Network
-from ocr_cli.nn import accuracy, cross_entropy, smooth_labels, softmax_cross_entropy
+from ocr_cli.nn import smooth_labels, softmax_cross_entropy
 from ocr_cli.optim import make_optimizer, step_decay
 
 
@@ -33,6 +42,7 @@ class TrainConfig:
     momentum: float = 0.0
     seed: int = 0
     augment: bool = False
+    balance: bool = False  # each epoch, at most the median class count of rows per class
     lr_step: int = 0  # every lr_step epochs the learning rate is multiplied by lr_factor (0: never)
     lr_factor: float = 0.5
     dropout: float = 0.0
@@ -40,22 +50,6 @@ class TrainConfig:
     label_smoothing: float = 0.0
     patience: int = 0  # stop after this many epochs without a better valid accuracy, keep the best (0: never)
     init: str = ""  # a model file whose network (layers and weights) training starts from
-
-    def command(self, train_paths, valid_path):
-        """The ``ocr train`` command line that reproduces this run."""
-        files = " ".join(f"--train {p}" for p in train_paths)
-        options = {"--conv": ",".join(map(str, self.conv)), "--kernel": self.conv and self.kernel,
-                   "--lr-step": self.lr_step, "--lr-factor": self.lr_step and self.lr_factor,
-                   "--dropout": self.dropout, "--weight-decay": self.weight_decay,
-                   "--label-smoothing": self.label_smoothing, "--patience": self.patience, "--init": self.init}
-        return (
-            f"ocr train {files} --valid {valid_path} --hidden {','.join(map(str, self.hidden))}"
-            f" --activation {self.activation} --epochs {self.epochs} --batch-size {self.batch_size}"
-            f" --lr {self.lr:g} --optimizer {self.optimizer} --momentum {self.momentum:g} --seed {self.seed}"
-            + (" --augment" if self.augment else "")
-            + "".join(f" {name} {value:g}" if isinstance(value, float) else f" {name} {value}"
-                      for name, value in options.items() if value)
-        )
 
 
 @dataclass
@@ -82,6 +76,23 @@ def get_batches(n, batch_size, rng):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
+def balanced_order(labels, rng, cap=None):
+    """Row indices for one epoch in random order, at most ``cap`` rows of each class
+    (default: the median class count), drawn anew each epoch so that every row is
+    seen over the epochs; ``labels: (N,)`` class indices."""
+    members = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    cap = cap or int(np.median([len(m) for m in members]))
+    chosen = np.concatenate([rng.permutation(m)[:cap] for m in members])
+    return chosen[rng.permutation(len(chosen))]
+
+
+def blas_threads(net):
+    """BLAS threads for training ``net``: one for dense networks, whose products (a
+    mini-batch by a layer) are too small to share; all cores for convolutions, whose
+    unrolled patches make products of thousands of rows."""
+    return None if any(isinstance(layer, Conv2D) for layer in net.layers) else 1
+
+
 def descend(net, optimizer, inputs, targets, loss):
     """One gradient step on a batch: forward, ``loss(outputs, targets) -> (value,
     doutputs)``, backward, update. Returns the loss value and the outputs."""
@@ -92,6 +103,73 @@ def descend(net, optimizer, inputs, targets, loss):
     return value, outputs
 
 
+@dataclass
+class Loop:
+    """How :func:`run_epochs` trains: ``epochs`` passes of ``batch_size`` rows, the
+    learning rate times ``lr_factor`` every ``lr_step`` epochs, and optional parts:
+    ``order(rng) -> row indices`` for an epoch (default: every row, shuffled),
+    ``vary(inputs, targets, rng) -> inputs`` (augmentation), ``correct(outputs,
+    targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
+    after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
+    (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
+    (None: all)."""
+
+    epochs: int
+    batch_size: int
+    lr_step: int = 0
+    lr_factor: float = 0.5
+    order: object = None
+    vary: object = None
+    correct: object = None
+    validate: object = None
+    patience: int = 0
+    monitor: str = "valid_acc"
+    threads: object = None
+
+
+def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
+    """The training loop: trains ``net`` in place on inputs ``X: (N, D)`` and targets
+    ``T: (N, K)`` with ``loss(outputs, targets) -> (summed value, doutputs)``, as
+    :class:`Loop` says. Returns the history (per epoch: ``epoch``, ``lr``,
+    ``train_loss`` per row, ``train_acc`` with ``loop.correct``, the figures of
+    ``loop.validate``, ``seconds`` so far) and the number of the epoch whose weights
+    ``net`` holds. ``on_epoch(record)`` is called after each epoch."""
+    from threadpoolctl import threadpool_limits
+
+    X, T = X.astype(net.dtype, copy=False), T.astype(net.dtype, copy=False)
+    history, best, start = [], None, time.perf_counter()
+    with threadpool_limits(limits=loop.threads, user_api="blas"):
+        for epoch in range(1, loop.epochs + 1):
+            step_decay(optimizer, epoch, loop.lr_step, loop.lr_factor)
+            order = loop.order(rng) if loop.order else rng.permutation(len(X))
+            inputs, targets = X[order], T[order]  # one gather per epoch; batches are views
+            total, correct = 0.0, 0
+            for i in range(0, len(order), loop.batch_size):
+                batch, batch_targets = inputs[i:i + loop.batch_size], targets[i:i + loop.batch_size]
+                if loop.vary:
+                    batch = loop.vary(batch, batch_targets, rng)
+                value, outputs = descend(net, optimizer, batch, batch_targets, loss)
+                total += value
+                correct += loop.correct(outputs, batch_targets) if loop.correct else 0
+            record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": total / len(order)}
+            if loop.correct:
+                record["train_acc"] = correct / len(order)
+            record.update(loop.validate() if loop.validate else {})
+            record["seconds"] = time.perf_counter() - start
+            history.append(record)
+            if on_epoch:
+                on_epoch(record)
+            if loop.patience:
+                if best is None or record[loop.monitor] > best[0]:
+                    best = (record[loop.monitor], epoch, net.copy_params())
+                elif epoch - best[1] >= loop.patience:
+                    break
+    if best is None:
+        return history, len(history)
+    net.set_params(best[2])
+    return history, best[1]
+
+
 def classification_loss(label_smoothing):
     """Softmax cross-entropy against ``(1 - label_smoothing) * one-hot + ...`` targets."""
     def loss(logits, y):
@@ -100,48 +178,29 @@ def classification_loss(label_smoothing):
     return loss
 
 
-def train_epoch(net, optimizer, X, Y, batch_size, rng, augment=False, label_smoothing=0.0):
-    """One pass over ``X: (N, D)``, ``Y: (N, C)`` (each batch randomly varied if
-    ``augment``); returns (mean loss, accuracy) of the batches as they were seen."""
-    total_loss, correct, loss = 0.0, 0, classification_loss(label_smoothing)
-    for idx in get_batches(len(X), batch_size, rng):
-        inputs = augment_batch(X[idx], rng, Y[idx].argmax(1)) if augment else X[idx]
-        value, logits = descend(net, optimizer, inputs, Y[idx], loss)
-        total_loss += value
-        correct += int((logits.argmax(1) == Y[idx].argmax(1)).sum())
-    return total_loss / len(X), correct / len(X)
+def count_correct(logits, y):
+    return int((logits.argmax(1) == y.argmax(1)).sum())
 
 
 def fit(net, train_set, valid_set, config, on_epoch=None):
-    """Trains ``net`` in place for ``config.epochs`` (fewer with early stopping, which
-    leaves the best epoch's weights in ``net``). Returns the history, one dict per epoch
-    with train/valid loss (averaged over rows) and accuracy and seconds so far, and the
-    number of the epoch whose weights ``net`` holds. ``on_epoch(record)`` is called
-    after each epoch."""
-    rng = np.random.default_rng(config.seed)
+    """Trains the classifier ``net`` in place on ``train_set`` for ``config.epochs``
+    (fewer with early stopping, which leaves the best epoch's weights in ``net``),
+    measuring ``valid_set`` after each epoch. Returns the history (train/valid loss
+    averaged over rows, accuracy, seconds so far) and the number of the kept epoch."""
     optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.weight_decay)
-    X, valid_X = (data.X.astype(net.dtype, copy=False) for data in (train_set, valid_set))
-    history, best, start = [], None, time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        step_decay(optimizer, epoch, config.lr_step, config.lr_factor)
-        train_loss, train_acc = train_epoch(net, optimizer, X, train_set.Y, config.batch_size, rng,
-                                            config.augment, config.label_smoothing)
+    valid_X = valid_set.X.astype(net.dtype, copy=False)
+
+    def validate():
         valid = evaluate(net, valid_X, valid_set.Y)
-        record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": train_loss, "train_acc": train_acc,
-                  "valid_loss": valid.loss, "valid_acc": valid.accuracy,
-                  "seconds": time.perf_counter() - start}
-        history.append(record)
-        if on_epoch:
-            on_epoch(record)
-        if config.patience:
-            if best is None or valid.accuracy > best[0]:
-                best = (valid.accuracy, epoch, net.copy_params())
-            elif epoch - best[1] >= config.patience:
-                break
-    if best is None:
-        return history, len(history)
-    net.set_params(best[2])
-    return history, best[1]
+        return {"valid_loss": valid.loss, "valid_acc": valid.accuracy}
+
+    labels = train_set.Y.argmax(1)
+    loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor,
+                order=(lambda rng: balanced_order(labels, rng)) if config.balance else None,
+                vary=(lambda X, Y, rng: augment_batch(X, rng, Y.argmax(1))) if config.augment else None,
+                correct=count_correct, validate=validate, patience=config.patience, threads=blas_threads(net))
+    return run_epochs(net, optimizer, train_set.X, train_set.Y, classification_loss(config.label_smoothing),
+                      loop, np.random.default_rng(config.seed), on_epoch)
 
 
 ARCHITECTURE = ("hidden", "activation", "conv", "kernel", "dropout")  # the TrainConfig fields a network's layers fix
@@ -162,10 +221,11 @@ def start_network(config, n_inputs, n_classes):
     return start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded})
 
 
-def train(train_set, valid_set, config=None, on_epoch=None):
+def train(train_set, valid_set, config=None, on_epoch=None, command=None):
     """Trains a network (fresh, or ``config.init``'s) on ``train_set``
     (:class:`ocr_cli.data.Dataset`), watching ``valid_set``; returns a :class:`Run`
-    whose model carries its metadata."""
+    whose model carries its metadata. ``command``: the command line that started the
+    run, as its user typed it, recorded in the metadata."""
     config = config or TrainConfig()
     net, config = start_network(config, train_set.X.shape[1], train_set.Y.shape[1])
     initial_weights = net.params[0].copy()
@@ -173,7 +233,7 @@ def train(train_set, valid_set, config=None, on_epoch=None):
     final = history[kept_epoch - 1]
     metadata = new_metadata(
         net,
-        training={"command": config.command(train_set.paths, valid_set.paths[0]), "config": asdict(config),
+        training={"command": command, "config": asdict(config),
                   "seconds": round(history[-1]["seconds"], 2), "epochs_run": len(history),
                   "kept_epoch": kept_epoch},
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
@@ -181,32 +241,3 @@ def train(train_set, valid_set, config=None, on_epoch=None):
         data=provenance(train=train_set.paths, valid=valid_set.paths, init=[config.init] if config.init else []),
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)
-
-
-@dataclass
-class Evaluation:
-    """Accuracy, mean cross-entropy, per-class accuracy ``(C,)`` and confusion ``(C, C)``
-    (rows: true class, columns: predicted)."""
-
-    accuracy: float
-    loss: float
-    per_class: np.ndarray
-    confusion: np.ndarray
-
-    def most_confused(self, classes, top):
-        """The ``top`` off-diagonal (true, predicted, count) triples, largest first."""
-        off = self.confusion.copy()
-        np.fill_diagonal(off, 0)
-        order = np.argsort(off, axis=None, kind="stable")[::-1][:top]
-        pairs = [(classes[i], classes[j], int(off[i, j])) for i, j in zip(*np.unravel_index(order, off.shape))]
-        return [pair for pair in pairs if pair[2] > 0]
-
-
-def evaluate(net, X, Y):
-    """Scores a network (anything with ``predict_proba``) on ``X: (N, D)``, ``Y: (N, C)``."""
-    probs = net.predict_proba(X)
-    n_classes = Y.shape[1]
-    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(confusion, (Y.argmax(1), probs.argmax(1)), 1)
-    per_class = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
-    return Evaluation(accuracy(probs, Y), cross_entropy(probs, Y) / len(X), per_class, confusion)

@@ -1,6 +1,7 @@
 """The autoencoder, its PCA baseline and PSNR; `ocr autoencode` through CliRunner."""
 
 import json
+import shlex
 import warnings
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_training_lowers_the_reconstruction_error_the_same_way_every_time():
     X = np.random.default_rng(3).random((60, 16)) > 0.5
     config = AutoencoderConfig(hidden=[8, 4, 8], epochs=30, batch_size=10, lr=0.01, lr_step=10, lr_factor=0.5)
     net, history = train_autoencoder(X.astype(float), config)
-    assert history[-1]["loss"] < 0.8 * history[0]["loss"]
+    assert history[-1]["train_loss"] < 0.8 * history[0]["train_loss"]
     assert [r["lr"] for r in history][::10] == pytest.approx([0.01, 0.005, 0.0025])
     again, _ = train_autoencoder(X.astype(float), config)
     assert all(np.array_equal(p, q) for p, q in zip(net.params, again.params))
@@ -100,7 +101,9 @@ def test_autoencode_command_trains_compares_saves_and_reloads(nist_dir, tmp_path
     assert {p.name for p in figures.iterdir()} == {"ae_loss.png", "ae_reconstructions.png"}
     saved = load_model(out, task="autoencode")
     assert saved.metadata["task"] == "autoencode" and saved.metadata["training"]["config"]["epochs"] == 3
-    assert "--epochs 3 --batch-size 36 --lr 0.001 --momentum 0.9" in saved.metadata["training"]["command"]
+    assert saved.metadata["training"]["command"] == shlex.join(  # as typed, not rebuilt from the config
+        ["ocr", "autoencode", "--data", str(nist_dir), "--epochs", "3", "--lr", "1e-3", "--classes", "H,3",
+         "--out", str(out), "--plot", str(figures), "--json"])
     again = run("autoencode", "--model", out, "--eval", nist_dir / "nist36_valid.mat", "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["rows"][0]["psnr"] == pytest.approx(ae["psnr"])

@@ -92,6 +92,38 @@ def test_train_a_small_convolutional_network_with_regularisation(nist_dir, tmp_p
                    "--patience 2", "--augment"):
         assert option in command
     assert model.metadata["training"]["kept_epoch"] <= model.metadata["training"]["epochs_run"] <= 3
+    assert parsed_config(command) == model.metadata["training"]["config"]
+
+
+def parsed_config(command):
+    """The training config that the recorded ``ocr train ...`` command line gives when
+    parsed again by the command itself."""
+    import shlex
+    from dataclasses import asdict
+
+    import typer
+
+    from ocr_cli.cli import train_configs
+
+    words = shlex.split(command)
+    assert words[:2] == ["ocr", "train"]
+    train_command = typer.main.get_command(app).commands["train"]
+    params = train_command.make_context("train", words[2:]).params
+    names = train_configs.__code__.co_varnames[:train_configs.__code__.co_argcount]
+    (config,) = train_configs(**{name: params[name] for name in names})
+    return json.loads(json.dumps(asdict(config)))
+
+
+def test_the_recorded_command_is_the_typed_one_and_parses_back_to_the_config(nist_dir, tmp_path):
+    out = tmp_path / "m.npz"
+    typed = ["train", "--data", str(nist_dir), "--hidden", "12", "--hidden", "8", "--activation", "tanh",
+             "--epochs", "2", "--batch-size", "16", "--lr", "0.02", "--optimizer", "adam", "--balance",
+             "--seed", "4", "--out", str(out)]
+    assert run(*typed).exit_code == 0
+    training = load_model(out).metadata["training"]
+    assert training["command"] == "ocr " + " ".join(typed)
+    assert parsed_config(training["command"]) == training["config"]
+    assert training["config"]["hidden"] == [12, 8] and training["config"]["balance"] is True
 
 
 def test_train_goes_on_from_a_model(nist_dir, tiny_model, tmp_path):

@@ -13,7 +13,7 @@ def test_loads_any_split_name(tmp_path):
     X, Y = synthetic_split(2, 0)
     data = load_dataset(write_split(tmp_path / "mine.mat", "extra", X.astype(np.float32), Y))
     assert data.X.shape == (72, 1024) and data.Y.shape == (72, 36)
-    assert data.X.dtype == np.float64 and np.array_equal(data.Y.argmax(1), Y.argmax(1))
+    assert data.X.dtype == data.Y.dtype == np.float32 and np.array_equal(data.Y.argmax(1), Y.argmax(1))
     both = concatenate([data, data])
     assert len(both.X) == 144 and both.paths == (tmp_path / "mine.mat",) * 2
 

@@ -7,7 +7,8 @@ import pytest
 
 from ocr_cli.layers import Dense
 from ocr_cli.network import Network
-from ocr_cli.nn import (ACTIVATIONS, accuracy, cross_entropy, numerical_gradient, relative_error, sigmoid,
+from ocr_cli.metrics import accuracy
+from ocr_cli.nn import (ACTIVATIONS, cross_entropy, numerical_gradient, relative_error, sigmoid,
                         smooth_labels, softmax, softmax_cross_entropy, xavier_uniform)
 
 

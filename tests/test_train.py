@@ -6,15 +6,19 @@ import pytest
 from ocr_cli.data import Dataset
 from ocr_cli.network import Network
 from ocr_cli.optim import SGD, Adam
-from ocr_cli.train import TrainConfig, evaluate, fit, get_batches
+from ocr_cli.metrics import evaluate
+from ocr_cli.train import TrainConfig, balanced_order, fit
 
 
-def test_batches_cover_every_row_exactly_once():
-    batches = get_batches(103, 10, np.random.default_rng(0))
-    assert [len(b) for b in batches] == [10] * 10 + [3]
-    assert sorted(np.concatenate(batches).tolist()) == list(range(103))
-    again = get_batches(103, 10, np.random.default_rng(1))
-    assert not np.array_equal(np.concatenate(batches), np.concatenate(again))
+def test_balanced_order_caps_every_class_at_the_median_and_varies_by_epoch():
+    labels = np.repeat([0, 1, 2, 3], [5, 20, 40, 100])  # median count 30
+    rng = np.random.default_rng(0)
+    first, second = balanced_order(labels, rng), balanced_order(labels, rng)
+    for order in (first, second):
+        assert np.bincount(labels[order]).tolist() == [5, 20, 30, 30]
+        assert len(set(order.tolist())) == len(order)  # no row twice
+    assert set(first[labels[first] == 3]) != set(second[labels[second] == 3])  # new rows each epoch
+    assert np.bincount(labels[balanced_order(labels, rng, cap=10)]).tolist() == [5, 10, 10, 10]
 
 
 def test_sgd_step_and_momentum_rule():
@@ -110,7 +114,6 @@ def test_learning_rate_steps_down_on_schedule():
     config = TrainConfig(hidden=[4], epochs=7, lr=0.1, lr_step=3, lr_factor=0.5)
     history, _ = fit(net, train_set, valid_set, config)
     assert [r["lr"] for r in history] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]
-    assert "--lr-step 3 --lr-factor 0.5" in config.command(["t.mat"], "v.mat")
 
 
 def test_early_stopping_keeps_the_best_valid_epoch():
@@ -122,4 +125,62 @@ def test_early_stopping_keeps_the_best_valid_epoch():
     assert kept == int(np.argmax(accuracies)) + 1  # the first epoch with the best valid accuracy
     assert len(history) == min(kept + 3, 60)
     assert evaluate(net, valid_set.X, valid_set.Y).accuracy == accuracies[kept - 1]
-    assert "--patience 3" in config.command(["t.mat"], "v.mat")
+
+
+def test_one_loop_trains_both_the_classifier_and_the_autoencoder(monkeypatch):
+    import ocr_cli.autoencoder as autoencoder
+    import ocr_cli.train as training
+
+    calls, real = [], training.run_epochs
+
+    def spy(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
+        calls.append((loss.__name__, loop.epochs))
+        return real(net, optimizer, X, T, loss, loop, rng, on_epoch)
+
+    monkeypatch.setattr(training, "run_epochs", spy)
+    monkeypatch.setattr(autoencoder, "run_epochs", spy)
+    train_set, valid_set = four_blobs(10, 0), four_blobs(10, 1)
+    fit(Network.mlp([2, 4, 4], "tanh"), train_set, valid_set, TrainConfig(hidden=[4], epochs=2))
+    autoencoder.train_autoencoder(np.random.default_rng(0).random((20, 6)),
+                                  autoencoder.AutoencoderConfig(hidden=[3], epochs=3))
+    assert calls == [("loss", 2), ("squared_error", 3)]
+
+
+def test_every_dropout_layer_draws_its_own_masks():
+    net = Network.create(16, 4, hidden=[16, 16], activation="relu", dropout=0.5, seed=0)
+    first, second = [layer for layer in net.layers if type(layer).__name__ == "Dropout"]
+    ones = np.ones((8, 16), np.float32)
+    assert not np.array_equal(first.forward(ones, training=True), second.forward(ones, training=True))
+
+
+def test_an_unknown_optimizer_is_refused():
+    from ocr_cli.optim import make_optimizer
+
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        make_optimizer("rmsprop", 0.1)
+
+
+def test_float32_training_matches_float64_on_a_tiny_network():
+    from ocr_cli.optim import make_optimizer
+    from ocr_cli.train import Loop, classification_loss, run_epochs
+
+    train_set = four_blobs(30, 0)
+    nets = [Network.create(2, 4, hidden=[8], activation="tanh", seed=0, dtype=dtype)
+            for dtype in (np.float64, np.float32)]
+    for net in nets:
+        run_epochs(net, make_optimizer("adam", 0.01), train_set.X, train_set.Y, classification_loss(0.0),
+                   Loop(epochs=5, batch_size=10), np.random.default_rng(0))
+    assert nets[1].dtype == np.float32 and all(g.dtype == np.float32 for g in nets[1].grads)
+    for p64, p32 in zip(nets[0].params, nets[1].params):
+        np.testing.assert_allclose(p32, p64, atol=1e-4)
+
+
+def test_dense_networks_train_on_one_blas_thread():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    train_set, valid_set = four_blobs(10, 0), four_blobs(10, 1)
+    fit(Network.mlp([2, 4, 4], "tanh"), train_set, valid_set, TrainConfig(hidden=[4], epochs=1),
+        on_epoch=lambda record: seen.extend(pool["num_threads"] for pool in threadpool_info()
+                                            if pool["user_api"] == "blas"))
+    assert seen and set(seen) == {1}
