@@ -1,66 +1,133 @@
-"""Wall time of training: the course network for 50 epochs, and one epoch of the
-shipped default model's configuration.
+"""Wall time of training, against PyTorch on the same machine in the same run.
 
-    python bench/bench_train.py [DATA_DIR] [--runs 3] [--default-runs 3]
+    python bench/bench_train.py [DATA_DIR] [--runs 3] [--torch-python PATH] [--threads 1]
+                                [--no-loaded] [--only course|cnn|cnn-augment]
 
-DATA_DIR defaults to $OCR_DATA, else ../shared/nist36. Prints each run, then the median
-(min, max) seconds, epochs per second and the final valid accuracy; then the seconds
-of one epoch with models/default.npz's recorded config (layers, augmentation, batch)
-on the training files it names, found in DATA_DIR (--default-runs 0 skips it).
+DATA_DIR defaults to $OCR_DATA, else ../shared/nist36. Three workloads, each run in a
+fresh process, median of --runs:
+
+- course: the course network (``ocr train`` defaults: 1024-64 sigmoid-36, SGD, batch 32,
+  50 epochs) on nist36_train; seconds of training after the data is loaded, and the
+  final valid accuracy. Reference: ``../shared/reference/torch_course.py``.
+- cnn: one epoch of the default model's architecture (conv 5x5 32 and 64 with 2x2 max
+  pooling, dense 256 and 512 relu, dropout 0.4, Adam 1e-3, batch 64, label smoothing
+  0.1) on nist36_train + nist36_extra (34,500 rows), no augmentation; seconds of the
+  whole process (imports and data loading included, as the reference measures).
+  Reference: ``../shared/reference/torch_cnn_epoch.py``.
+- cnn-augment: the same epoch with ``--augment`` (no reference).
+
+With ``--torch-python`` (an interpreter that has torch, numpy and scipy; see the
+reference folder's README) the references run interleaved with ours and the ratios
+(ours / PyTorch) are printed. Then, unless ``--no-loaded``, our workloads again while a
+second training (a loop of the cnn workload) runs beside them: the loaded case, with
+its ratio to the unloaded time.
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from ocr_cli.data import concatenate, load_dataset
-from ocr_cli.model import load_model
-from ocr_cli.train import TrainConfig, train
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference"
+TORCH_SCRIPTS = {"course": "torch_course.py", "cnn": "torch_cnn_epoch.py"}
+CNN = dict(conv=[32, 64], kernel=5, hidden=[256, 512], activation="relu", dropout=0.4, optimizer="adam",
+           lr=1e-3, batch_size=64, label_smoothing=0.1, epochs=1)
+
+
+def worker(kind, data, threads):
+    """Runs one workload in this process and prints ``{"seconds", "valid"}`` as JSON;
+    ``loop``: cnn epochs until killed (the second training of the loaded case)."""
+    start = time.perf_counter()
+    from ocr_cli.data import concatenate, load_dataset
+    from ocr_cli.train import TrainConfig, train
+
+    valid = load_dataset(data / "nist36_valid.mat")
+    if kind == "course":
+        train_set = load_dataset(data / "nist36_train.mat")
+        start = time.perf_counter()  # the reference times the course network after loading
+        config = TrainConfig(threads=threads)
+    else:
+        train_set = concatenate([load_dataset(data / f"nist36_{s}.mat") for s in ("train", "extra")])
+        config = TrainConfig(**CNN, augment=kind == "cnn-augment", threads=threads)  # loop: the plain cnn
+    run = train(train_set, valid, config)
+    while kind == "loop":
+        train(train_set, valid, config)
+    print(json.dumps({"seconds": time.perf_counter() - start, "valid": run.final["valid_acc"]}))
+
+
+def ours(kind, data, threads):
+    out = subprocess.run([sys.executable, __file__, str(data), "--worker", kind, "--threads", str(threads)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def theirs(kind, data, python):
+    out = subprocess.run([python, str(REFERENCE / TORCH_SCRIPTS[kind]), str(data)], capture_output=True,
+                         text=True, check=True)
+    line = out.stdout.strip().splitlines()[-1]  # "torch ... 12.34 s ... valid 0.7290"
+    words = line.split()
+    return {"seconds": float(words[words.index("s") - 1]), "valid": float(words[-1])}
+
+
+def summary(label, results):
+    seconds = [r["seconds"] for r in results]
+    valid = statistics.median(r["valid"] for r in results)
+    print(f"  {label:<28} median {statistics.median(seconds):7.2f} s  (min {min(seconds):.2f}, max {max(seconds):.2f})"
+          f"  valid {valid:.2%}", flush=True)
+    return statistics.median(seconds)
+
+
+def measure(kinds, args, loaded=False):
+    """Median seconds per workload (ours, and PyTorch's unless loaded)."""
+    medians = {}
+    for kind in kinds:
+        mine, reference = [], []
+        for _ in range(args.runs):
+            mine.append(ours(kind, args.data, args.threads))
+            if args.torch_python and kind in TORCH_SCRIPTS and not loaded:
+                reference.append(theirs(kind, args.data, args.torch_python))
+        medians[kind] = summary(f"{kind} (ocr)", mine)
+        if reference:
+            medians[f"{kind} torch"] = summary(f"{kind} (PyTorch)", reference)
+            print(f"  {kind}: ocr / PyTorch = {medians[kind] / medians[f'{kind} torch']:.2f}", flush=True)
+    return medians
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_dir = os.environ.get("OCR_DATA") or Path(__file__).resolve().parents[2] / "shared" / "nist36"
+    default_dir = os.environ.get("OCR_DATA") or ROOT.parent / "shared" / "nist36"
     parser.add_argument("data", nargs="?", type=Path, default=Path(default_dir))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--default-runs", type=int, default=3, help="epochs of the default model to time (0: skip)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for ocr (ocr train --threads)")
+    parser.add_argument("--torch-python", metavar="PATH", help="a Python interpreter with torch installed")
+    parser.add_argument("--no-loaded", action="store_true", help="skip the runs beside a second training")
+    parser.add_argument("--only", choices=["course", "cnn", "cnn-augment"], action="append")
+    parser.add_argument("--worker", choices=["course", "cnn", "cnn-augment", "loop"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    train_set = load_dataset(args.data / "nist36_train.mat")
-    valid_set = load_dataset(args.data / "nist36_valid.mat")
-    config = TrainConfig()
-    print(f"course network {config.hidden} {config.activation}, {config.epochs} epochs, "
-          f"batch {config.batch_size}, lr {config.lr:g}, {len(train_set.X)} training rows")
-    seconds, accuracies = [], []
-    for i in range(args.runs):
-        start = time.perf_counter()
-        run = train(train_set, valid_set, config)
-        seconds.append(time.perf_counter() - start)
-        accuracies.append(run.final["valid_acc"])
-        print(f"run {i + 1}: {seconds[-1]:.2f} s, valid accuracy {accuracies[-1]:.2%}")
-    median = statistics.median(seconds)
-    print(f"median {median:.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}) for {config.epochs} epochs: "
-          f"{config.epochs / median:.1f} epochs/s; valid accuracy {statistics.median(accuracies):.2%}")
-    if args.default_runs:
-        default_model_epoch(args.data, valid_set, args.default_runs)
-
-
-def default_model_epoch(data_dir, valid_set, runs):
-    """Seconds of one training epoch of the shipped model's configuration."""
-    metadata = load_model().metadata
-    recorded = {k: v for k, v in metadata["training"]["config"].items() if k in TrainConfig.__dataclass_fields__}
-    config = TrainConfig(**dict(recorded, epochs=1, patience=0, init=""))
-    train_set = concatenate([load_dataset(data_dir / Path(entry["file"]).name) for entry in metadata["data"]["train"]])
-    print(f"\ndefault model: conv {config.conv} k{config.kernel}, hidden {config.hidden} {config.activation}, "
-          f"augment {config.augment}, batch {config.batch_size}, {len(train_set.X)} training rows, 1 epoch")
-    seconds = []
-    for i in range(runs):
-        start = time.perf_counter()
-        train(train_set, valid_set, config)
-        seconds.append(time.perf_counter() - start)
-        print(f"run {i + 1}: {seconds[-1]:.1f} s")
-    print(f"median {statistics.median(seconds):.1f} s per epoch (min {min(seconds):.1f}, max {max(seconds):.1f})")
+    if args.worker:
+        return worker(args.worker, args.data, args.threads)
+    kinds = args.only or ["course", "cnn", "cnn-augment"]
+    print(f"{os.cpu_count()} cores; ocr with {args.threads} BLAS thread(s); PyTorch: "
+          f"{args.torch_python or 'not given'}; {args.runs} runs each", flush=True)
+    print("unloaded:", flush=True)
+    alone = measure(kinds, args)
+    if args.no_loaded:
+        return
+    print("loaded (a second training, the cnn epoch in a loop, runs beside):", flush=True)
+    load = subprocess.Popen([sys.executable, __file__, str(args.data), "--worker", "loop", "--threads", str(args.threads)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(5)  # let it load its data and start training
+        beside = measure(kinds, args, loaded=True)
+    finally:
+        load.kill()
+    for kind in kinds:
+        print(f"  {kind}: loaded / unloaded = {beside[kind] / alone[kind]:.2f}")
 
 
 if __name__ == "__main__":

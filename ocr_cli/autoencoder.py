@@ -44,7 +44,7 @@ def train_autoencoder(X, config=None, on_epoch=None):
     after each."""
     config = config or AutoencoderConfig()
     net = create(X.shape[1], config)
-    loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor, threads=1)  # dense: small products
+    loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor)
     history, _ = run_epochs(net, SGD(config.lr, config.momentum), X, X, squared_error, loop,
                             np.random.default_rng(config.seed), on_epoch)
     return net, history

@@ -33,6 +33,11 @@ INDENT = 0.3  # lines start up to this far right of the margin: hand-written, no
 PAPER_GREY = (0.80, 0.93)  # paper brightness: never pure white under room light
 PAPER_WARMTH = (0.0, 0.06)  # red above blue by up to this much: a warm or neutral cast
 INK_DARKNESS = (0.55, 0.9)  # share of the light the ink absorbs: pencil to pen
+FAINT_INK = (0.18, 0.35)  # a hard pencil or a drying felt pen: strokes barely darker than paper
+STROKE_SHARE = 3.5 / 25  # NIST strokes are about 3.5 px for a 25 px character: a 60 px glyph has 8 px strokes
+THIN_STROKE = (0.25, 0.45)  # a fine pen's stroke, as a share of the glyph's own stroke width
+GAP_COUNT = (1, 3)  # a dry pen skips 1 to 3 times per character ...
+GAP_SIZE = 0.7  # ... over about 0.7 of a stroke width
 PRESSURE_VARIATION = 0.15  # the ink lightens by up to this share where the hand pressed less
 PRESSURE_CELLS = 6  # pressure changes over about a sixth of the page
 SHADOW_DEPTH = (0.20, 0.35)  # the darkest part of the page loses this share of the light
@@ -165,9 +170,36 @@ def parse_lines(lines):
     return parsed
 
 
-def lay_out_line(words, bank, rng, char_height):
+def thin_pen(patch, rng, char_height):
+    """A fine pen: the strokes of ``patch`` (paper 1) eroded to :data:`THIN_STROKE` of
+    their width (a grey dilation of the paper by a disk)."""
+    stroke = STROKE_SHARE * char_height
+    radius = stroke * (1 - rng.uniform(*THIN_STROKE)) / 2
+    r = int(np.ceil(radius))
+    disk = np.add.outer(np.arange(-r, r + 1) ** 2, np.arange(-r, r + 1) ** 2) <= radius ** 2
+    thinner = ndimage.grey_dilation(patch, footprint=disk)
+    return thinner if (thinner < INK_LEVEL).sum() >= 0.15 * (patch < INK_LEVEL).sum() else patch
+
+
+def broken_pen(patch, rng, char_height):
+    """A pen that skips: :data:`GAP_COUNT` round gaps of paper on random stroke pixels."""
+    out, (ys, xs) = patch.copy(), np.nonzero(patch < INK_LEVEL)
+    radius = GAP_SIZE * STROKE_SHARE * char_height / 2
+    yy, xx = np.mgrid[:patch.shape[0], :patch.shape[1]]
+    for k in rng.choice(len(ys), size=min(len(ys), rng.integers(GAP_COUNT[0], GAP_COUNT[1] + 1)), replace=False):
+        out[(yy - ys[k]) ** 2 + (xx - xs[k]) ** 2 <= radius ** 2] = 1.0
+    return out
+
+
+def fine_dry_pen(patch, rng, char_height):
+    """A fine pen that skips: :func:`thin_pen`, then :func:`broken_pen`."""
+    return broken_pen(thin_pen(patch, rng, char_height), rng, char_height)
+
+
+def lay_out_line(words, bank, rng, char_height, pen=None):
     """The glyphs of one line, left to right: a list of :class:`Placed`, with ink gaps
-    drawn from ``LETTER_GAP`` inside words and ``WORD_GAP`` between them."""
+    drawn from ``LETTER_GAP`` inside words and ``WORD_GAP`` between them; ``pen(patch,
+    rng, char_height) -> patch`` changes each glyph's strokes (e.g. :func:`thin_pen`)."""
     placed, x = [], 0.0
     for w, word in enumerate(words):
         for c, char in enumerate(word):
@@ -175,6 +207,7 @@ def lay_out_line(words, bank, rng, char_height):
                 x += rng.uniform(*(LETTER_GAP if c else WORD_GAP)) * char_height
             height = char_height * rng.uniform(1 - HEIGHT_JITTER, 1 + HEIGHT_JITTER)
             patch = scale_glyph(crop_to_ink(bank.glyph(char, rng)), height)
+            patch = pen(patch, rng, char_height) if pen else patch
             ink = ink_box(patch)
             drop = rng.uniform(-BASELINE_JITTER, BASELINE_JITTER) * char_height
             left = round(x) - ink[1]
@@ -183,7 +216,7 @@ def lay_out_line(words, bank, rng, char_height):
     return placed
 
 
-def compose_page(lines, bank, rng, char_height=60, width=None, height=None):
+def compose_page(lines, bank, rng, char_height=60, width=None, height=None, pen=None):
     """Writes ``lines`` with glyphs from ``bank`` onto a clean page.
 
     Parameters
@@ -194,6 +227,8 @@ def compose_page(lines, bank, rng, char_height=60, width=None, height=None):
     char_height : typical ink height of a character, pixels.
     width, height : page size in pixels; the page grows where the text needs more
         room. The text starts at the top left, as on a note.
+    pen : ``pen(patch, rng, char_height) -> patch`` applied to every glyph, e.g.
+        :func:`thin_pen`; None writes the glyphs as scanned.
 
     Returns
     -------
@@ -205,7 +240,7 @@ def compose_page(lines, bank, rng, char_height=60, width=None, height=None):
     margins = rng.uniform(*MARGIN, size=4) * char_height  # top, left, bottom, right
     rows, baseline = [], None
     for line in words:
-        placed = lay_out_line(line, bank, rng, char_height)
+        placed = lay_out_line(line, bank, rng, char_height, pen)
         top = -min(p.top for p in placed)
         baseline = margins[0] + top if baseline is None else baseline + rng.uniform(*LINE_PITCH) * char_height
         indent = margins[1] + rng.uniform(0, INDENT) * char_height
@@ -264,10 +299,11 @@ def rotate(image, degrees):
     return np.clip(ndimage.rotate(image, degrees, reshape=True, order=1, cval=1.0), 0.0, 1.0)
 
 
-def ink_reflectance(image, rng):
+def ink_reflectance(image, rng, ink=INK_DARKNESS):
     """``image: (H, W)`` paper 1 / ink 0 turned into the share of light each pixel
-    reflects: ink keeps part of the light, unevenly, like pencil or pen."""
-    darkness = rng.uniform(*INK_DARKNESS)
+    reflects: ink keeps part of the light, unevenly, like pencil or pen; ``ink``: the
+    range of the share of light it absorbs."""
+    darkness = rng.uniform(*ink)
     pressure = 1.0 - PRESSURE_VARIATION * smooth_field(image.shape, rng, PRESSURE_CELLS)
     return 1.0 - darkness * pressure * (1.0 - image)
 
@@ -279,7 +315,7 @@ def camera_noise(shape, rng):
     return (sigma / grain.std() * grain)[..., None]
 
 
-def photograph(image, rng, rotation_deg=0.0):
+def photograph(image, rng, rotation_deg=0.0, ink=INK_DARKNESS):
     """A phone-photo look for a composed page.
 
     Parameters
@@ -287,12 +323,13 @@ def photograph(image, rng, rotation_deg=0.0):
     image : (H, W) floats, paper 1, ink 0 (e.g. :attr:`Page.image`).
     rng : ``numpy.random.Generator``.
     rotation_deg : counter-clockwise tilt; the canvas grows to hold the turned page.
+    ink : range of the share of light the ink absorbs (:data:`FAINT_INK` for a faint pen).
 
     Returns
     -------
     (H', W', 3) uint8 RGB; ``(H', W') == (H, W)`` when ``rotation_deg`` is 0.
     """
-    grey = ink_reflectance(rotate(np.asarray(image, dtype=np.float64), rotation_deg), rng)
+    grey = ink_reflectance(rotate(np.asarray(image, dtype=np.float64), rotation_deg), rng, ink)
     rgb = grey[..., None] * paper_colour(rng) * lighting(grey.shape, rng)[..., None]
     sigma = rng.uniform(*BLUR_SIGMA)
     rgb = ndimage.gaussian_filter(rgb, (sigma, sigma, 0)) + camera_noise(grey.shape, rng)

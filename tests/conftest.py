@@ -15,6 +15,16 @@ from ocr_cli.train import TrainConfig, train
 SHARED_NIST = Path(__file__).resolve().parents[2] / "shared" / "nist36"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_blas_thread():
+    """The suite's small products on one BLAS thread: spinning OpenBLAS threads make
+    them many times slower when another process is busy (a training run beside CI)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def synthetic_split(n_per_class, seed, noise=0.25):
     """``X: (36 n, 1024)`` noisy copies of 36 fixed random prototypes (ink 0, paper 1),
     ``Y: (36 n, 36)`` one-hot uint8, grouped by class like the real files."""

@@ -175,7 +175,7 @@ def test_float32_training_matches_float64_on_a_tiny_network():
         np.testing.assert_allclose(p32, p64, atol=1e-4)
 
 
-def test_dense_networks_train_on_one_blas_thread():
+def test_training_runs_on_one_blas_thread_by_default():
     from threadpoolctl import threadpool_info
 
     seen = []
