@@ -140,7 +140,8 @@ def uneven_pressure(images, rng):
     a smooth field whose lowest knot values reach ``1 - PRESSURE``."""
     chosen = np.flatnonzero(rng.random(len(images)) < 0.5)
     fields = smooth_fields(len(chosen), rng, PRESSURE_KNOTS, 1 - PRESSURE, 1.0)
-    fields /= fields.max(axis=(1, 2), keepdims=True)  # the firmest part stays full ink
+    firmest = np.where(images[chosen] < 0.5, fields, 0).max(axis=(1, 2), keepdims=True)
+    fields = np.minimum(fields / np.maximum(firmest, 1e-6), 1.0)  # the firmest stroke stays full ink
     out = images.copy()
     out[chosen] = 1 - (1 - images[chosen]) * fields.astype(images.dtype)
     return out

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ocr_cli.augment import augment, random_affines, vary_strokes, warp
+from ocr_cli.augment import PRESSURE, augment, random_affines, vary_strokes, warp
 
 
 def letter_rows(n=8):
@@ -29,7 +29,8 @@ def test_augmented_batches_stay_images_of_the_same_size_and_ink():
     rows = letter_rows(64).reshape(64, -1)
     out = augment(rows, rng)
     assert out.shape == rows.shape and out.min() >= 0 and out.max() <= 1
-    ink = (out < 0.5).sum(1) / (rows < 0.5).sum(1)
+    # ink fades by up to PRESSURE where the pen pressed less: still ink if clearly darker than paper
+    ink = (out < 1 - (1 - PRESSURE) / 2).sum(1) / (rows < 0.5).sum(1)
     assert 0.4 < ink.min() and ink.max() < 2.5  # changed, but the character is still there
     assert not np.allclose(out, rows)
     matrices, _ = random_affines(1000, rng)
@@ -58,3 +59,31 @@ def test_letter_variants_draw_serifs_on_i_and_leave_other_classes():
     serifed = widths[:, 4] > 4
     assert 3 < serifed.sum() < 17  # about half of them
     assert (widths[serifed, 4] >= 8).all() and (widths[:, 15] == 4).all()  # a bar at the top, the stem unchanged
+
+
+def test_uneven_pressure_fades_ink_but_keeps_the_firmest_stroke_and_the_paper():
+    from ocr_cli.augment import uneven_pressure
+
+    rows = letter_rows(64)
+    out = uneven_pressure(rows, np.random.default_rng(0))
+    changed = ~np.isclose(out, rows).all(axis=(1, 2))
+    assert 16 < changed.sum() < 48  # about half the images
+    paper = rows == 1
+    assert np.array_equal(out[paper], rows[paper])  # paper stays paper
+    assert (out >= rows - 1e-6).all()  # ink only fades
+    darkness = 1 - out[changed].reshape(changed.sum(), -1)
+    original = 1 - rows[changed].reshape(changed.sum(), -1)
+    assert np.allclose(darkness.max(1), original.max(1), atol=0.05)  # the firmest part stays full ink
+    assert (darkness.sum(1) < original.sum(1)).all() and darkness.sum() < 0.9 * original.sum()
+
+
+def test_broken_strokes_only_turn_ink_into_paper():
+    from ocr_cli.augment import broken_strokes
+
+    rows = letter_rows(200)
+    out = broken_strokes(rows, np.random.default_rng(1))
+    broken = (out != rows).any(axis=(1, 2))
+    assert 25 < broken.sum() < 75  # a quarter of the images
+    assert np.all(out[out != rows] == 1.0)
+    lost = (rows < 0.5).sum((1, 2)) - (out < 0.5).sum((1, 2))
+    assert lost[broken].min() > 0 and lost[broken].max() <= 3 * 9  # at most 3 gaps of radius 1.3 px

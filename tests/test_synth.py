@@ -144,3 +144,19 @@ def test_random_strings_are_lines_of_short_strings_of_any_class():
     words = [word for line in lines for word in line.split(" ")]
     assert all(1 <= len(line.split(" ")) <= 3 for line in lines)
     assert all(1 <= len(word) <= 6 for word in words) and set("".join(words)) == set(CLASSES)
+
+
+def test_pens_thin_and_break_strokes_without_adding_ink(pattern_bank):
+    from ocr_cli.crop import stroke_width
+    from ocr_cli.synth import broken_pen, thin_pen
+
+    rng = np.random.default_rng(0)
+    patch = np.ones((64, 64), np.float32)
+    patch[8:56, 10:18] = patch[8:16, 10:50] = patch[30:38, 10:40] = 0.0  # an F with 8 px strokes
+    thin = thin_pen(patch, rng, char_height=56)
+    assert (thin >= patch).all()  # only paper is added
+    assert stroke_width(thin < 0.5) < 0.6 * stroke_width(patch < 0.5)
+    broken = broken_pen(patch, rng, char_height=56)
+    assert (broken >= patch).all() and (broken < 0.5).sum() < (patch < 0.5).sum()
+    page = compose_page(["HI"], pattern_bank, rng, char_height=40, pen=thin_pen)
+    assert len(page.boxes) == 2  # the page records the boxes of the thinned glyphs
