@@ -2,8 +2,9 @@
 
 The pipeline, one step per function::
 
-    grey -> choose working scale -> flatten lighting -> blur -> threshold -> label
-         -> typical character height -> join pieces -> drop specks and giants
+    grey -> choose working scale -> flatten lighting -> mask what is not the sheet
+         -> blur -> threshold (hysteresis) -> label -> typical character height
+         -> join pieces -> drop what is not a character (size, frame, shape, ink)
          -> group lines -> order -> word gaps -> boxes in original pixels
 
 Every size is relative to the measured character height or to the page's own
@@ -15,7 +16,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.filters import threshold_otsu
+from skimage.filters import apply_hysteresis_threshold, threshold_otsu
 
 from ocr_cli.images import decode, image_size, to_gray
 
@@ -76,33 +77,93 @@ def background(gray, block):
     upsampling back to ``gray``'s shape."""
     from PIL import Image
 
+    grid = ndi.median_filter(block_statistic(gray, block, 90), 3, mode="nearest")
+    return np.asarray(Image.fromarray(grid).resize(gray.shape[::-1], Image.BILINEAR))
+
+
+def ink_darkness(gray, block):
+    """``(H, W)`` ink darkness 0..1 (0 paper): 1 - grey / background; 0 on what is
+    not the sheet (:func:`not_sheet`, in blocks of a quarter of ``block``: half a
+    character)."""
+    ink = np.clip(1.0 - gray / np.maximum(background(gray, block), 1e-3), 0.0, 1.0)
+    ink[not_sheet(gray, max(2, block // 4))] = 0.0
+    return ink
+
+
+def block_statistic(gray, block, q):
+    """The ``q``-th percentile of each ``block`` x ``block`` square of ``gray``:
+    ``(ceil(H / block), ceil(W / block))``."""
     h, w = gray.shape
     rows, cols = -(-h // block), -(-w // block)
     padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
     tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
-    grid = ndi.median_filter(np.percentile(tiles, 90, axis=2).astype(np.float32), 3, mode="nearest")
-    return np.asarray(Image.fromarray(grid).resize((w, h), Image.BILINEAR))
+    return np.percentile(tiles, q, axis=2).astype(np.float32)
 
 
-def ink_darkness(gray, block):
-    """``(H, W)`` ink darkness 0..1 (0 paper): 1 - grey / background."""
-    return np.clip(1.0 - gray / np.maximum(background(gray, block), 1e-3), 0.0, 1.0)
+def not_sheet(gray, block):
+    """``(H, W)`` mask of what is not the sheet: a desk, a room, a table edge around it.
+    Half a character block's median brightness ignores strokes (they cover less than
+    half a block) but not a surface; the surround's blocks are darker than half the
+    paper's brightness (90th percentile of the blocks: a shadow over the sheet darkens
+    it by less) and reach the frame. From them the mask grows through every pixel
+    darker than half the paper, so it follows the sheet's edge to the pixel."""
+    medians = ndi.median_filter(block_statistic(gray, block, 50), 3, mode="nearest")
+    paper = np.percentile(medians, 90)
+    labels, _ = ndi.label(medians < 0.5 * paper)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    core = np.isin(labels, edge[edge > 0])
+    if not core.any():
+        return np.zeros(gray.shape, bool)
+    rows = np.minimum(np.arange(gray.shape[0]) // block, core.shape[0] - 1)
+    cols = np.minimum(np.arange(gray.shape[1]) // block, core.shape[1] - 1)
+    dark = gray < 0.5 * paper
+    return ndi.binary_propagation(core[np.ix_(rows, cols)] & dark, mask=dark)
 
 
-def threshold(ink):
-    """Ink mask by Otsu's threshold on the flattened darkness (a narrow paper peak near 0
-    and a broad ink mode). A page with no ink, where the darker class Otsu finds does
-    not stand out of the paper noise, gives an empty mask."""
-    if ink.max() <= ink.min():
+def strokes_only(ink, height):
+    """``ink`` less what is wider than a stroke: a white top-hat (darkness minus its
+    grey opening) with a square of 0.6 character heights, wider than where two of the
+    thickest marker strokes meet (a stroke is up to a quarter of a height) but
+    narrower than a desk's edge, a shadow or a table edge, whose solid darkness it
+    removes."""
+    size = max(3, int(round(0.6 * height)))
+    return ink - ndi.grey_opening(ink, size=(size, size))
+
+
+def paper_noise(ink):
+    """The paper's darkness (median) and its pixel noise: the robust spread of the
+    darkness minus a 2 px blur of it, which haze, shadows and other slow changes of
+    the paper do not inflate, on a quarter of the pixels."""
+    sample = ink[::2, ::2]
+    fine = sample - ndi.gaussian_filter(sample, 1.0)
+    return float(np.median(sample)), float(1.4826 * np.median(np.abs(fine - np.median(fine))))
+
+
+def threshold(ink, blur):
+    """Ink mask of ``ink`` (darkness) by hysteresis: pixels of the ``blur``-ed darkness
+    above a high threshold seed strokes, which grow through pixels above a low one,
+    so that a faint or thin stroke stays joined to the firm part of its character.
+    The growth runs on the blurred darkness but only through pixels that are ink
+    before blurring too, so the blur never bridges a gap of paper between two marks.
+    The high threshold is Otsu's on the blurred darkness (capped at the stroke
+    cores), raised to half-way to the stroke cores (99.5th percentile: ink covers
+    more of a page of text than that) where haze or a grey board pulls Otsu down to
+    the paper; the low threshold is 60% of the way from the paper to the high one,
+    above the paper's noise. A page whose darkest pixels do not stand out of the
+    paper noise (6 sigma) and 10% above the paper is blank: an empty mask."""
+    smooth = ndi.gaussian_filter(ink, blur)
+    if smooth.max() <= smooth.min():
         return np.zeros(ink.shape, bool)
-    mask = ink > threshold_otsu(ink)
-    sample = ink[::2, ::2]  # a quarter of the pixels pins the paper's median and spread
-    paper = np.median(sample)
-    noise = 1.4826 * np.median(np.abs(sample - paper))  # robust std of the paper
-    # Real ink is on average far outside the noise (6 sigma) and 10% darker than paper.
-    if ink[mask].mean() < paper + max(6 * noise, 0.1):
+    paper, noise = paper_noise(smooth)
+    cores = float(np.percentile(smooth, 99.5))
+    # Otsu on the darkness capped at the cores: the darkest half percent (a strip of
+    # desk at the frame, a shadow's core) must not pull the split away from the strokes.
+    high = max(threshold_otsu(np.minimum(smooth, cores)), paper + 0.5 * (cores - paper))
+    mask = smooth > high
+    if not mask.any() or smooth[mask].mean() < paper + max(6 * noise, 0.1):
         return np.zeros(ink.shape, bool)
-    return mask
+    low = max(paper + 0.6 * (high - paper), paper + 4 * noise)
+    return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | mask
 
 
 def components(binary):
@@ -136,7 +197,7 @@ def survey(gray):
     ink = ink_darkness(small, max(4, min(small.shape) // 24))
     # A 1 px blur (a thousandth of the page at this size, well under any legible
     # character) averages pixel noise down fourfold so that it cannot pass for ink.
-    _, boxes, areas = components(threshold(ndi.gaussian_filter(ink, 1.0)))
+    _, boxes, areas = components(threshold(ink, 1.0))
     return typical_height(boxes, areas, small.shape) / scale
 
 
@@ -178,6 +239,53 @@ def is_character(boxes, height):
     small = (h < 0.4 * height) & (w < 0.4 * height)
     giant = (h > 3 * height) | (w > 5 * height)
     return ~small & ~giant
+
+
+def inside_frame(boxes, shape):
+    """Boxes clear of the image's edge. What the frame cuts is the surround (a desk, a
+    shadow, a table edge) or a character cut in half; when nothing else is found (a
+    tight crop of one word), everything is kept."""
+    clear = (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < shape[0]) & (boxes[:, 3] < shape[1])
+    return clear if clear.any() else np.ones(len(boxes), bool)
+
+
+def not_a_frame(boxes):
+    """Drops boxes that wholly contain another box: a box drawn around a word, a
+    circle around a number (a character never encloses a whole other character)."""
+    y1, x1, y2, x2 = (v[:, None] for v in boxes.T)
+    inside = (y1 <= boxes[:, 0]) & (x1 <= boxes[:, 1]) & (y2 >= boxes[:, 2]) & (x2 >= boxes[:, 3])
+    np.fill_diagonal(inside, False)
+    return ~inside.any(1)
+
+
+def not_a_rule(boxes, height):
+    """Drops flat marks: wider than three times their height and flatter than 0.4
+    character heights (an underline, a dash, a line of a form); the flattest letters
+    and digits are about as wide as tall."""
+    h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return ~((w > 3 * h) & (h < 0.4 * height))
+
+
+def firm_ink(ink, labels, groups):
+    """Drops marks whose strokes are far fainter than the page's characters (mean
+    darkness of their pixels under half the median over the marks): erased writing
+    on a whiteboard, a pencil line showing through the paper. One pass over the
+    pixels, whatever the number of marks."""
+    if not groups:
+        return np.zeros(0, bool)
+    mark = np.zeros(labels.max() + 1, np.int64)  # label -> mark number + 1 (0: background, dropped)
+    for k, g in enumerate(groups):
+        mark[g] = k + 1
+    pixel_mark = mark[labels]
+    counts = np.bincount(pixel_mark.ravel(), minlength=len(groups) + 1)[1:]
+    sums = np.bincount(pixel_mark.ravel(), weights=ink.ravel(), minlength=len(groups) + 1)[1:]
+    darkness = sums / np.maximum(counts, 1)
+    return darkness >= 0.5 * np.median(darkness)
+
+
+def keep(boxes, groups, mask):
+    """The boxes ``(n, 4)`` and component groups where ``mask: (n,)`` holds."""
+    return boxes[mask], [g for g, k in zip(groups, mask) if k]
 
 
 def group_lines(boxes, height):
@@ -281,13 +389,17 @@ def find_letters(image, factor=1.0, char_height=None):
     work_height = max(height * scale, 1.0)
     # A block of two character heights always holds paper around the strokes.
     ink = ink_darkness(small, max(4, int(2 * work_height)))
+    ink = strokes_only(ink, work_height)
     # Blur by 1/32 of a character: smooths paper grain and JPEG blocks, keeps strokes.
-    binary = threshold(ndi.gaussian_filter(ink, work_height / 32))
+    binary = threshold(ink, work_height / 32)
     labels, boxes, areas = components(binary)
     groups = join_pieces(boxes, work_height) if len(boxes) else []
-    merged = merge_boxes(boxes, groups)
-    keep = is_character(merged, work_height) if len(merged) else np.zeros(0, bool)
-    merged, groups = merged[keep], [g + 1 for g, k in zip(groups, keep) if k]
+    merged, groups = merge_boxes(boxes, groups), [g + 1 for g in groups]
+    merged, groups = keep(merged, groups, is_character(merged, work_height))
+    merged, groups = keep(merged, groups, inside_frame(merged, ink.shape))
+    merged, groups = keep(merged, groups, not_a_frame(merged))
+    merged, groups = keep(merged, groups, not_a_rule(merged, work_height))
+    merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
     line = group_lines(merged, work_height)
     order, word = order_and_words(merged, line, work_height) if len(merged) else (np.zeros(0, int), np.zeros(0, int))
     merged, line, groups = merged[order], line[order], [groups[i] for i in order]
