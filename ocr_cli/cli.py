@@ -395,31 +395,13 @@ def find_letters_command(
     as_json: JsonOpt = False,
 ):
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
-    from ocr_cli.segment import find_letters, load_page
+    from ocr_cli.reader import PageReader
 
-    several = len(images) > 1
-    loaded = None
-
-    def work(path):
-        nonlocal loaded
-        page = load_page(path)
-        letters = find_letters(*page)
-        if plot is not None:
-            from ocr_cli.plots import figure_path, plot_boxes
-
-            plot_boxes(page.gray, letters, figure_path(plot, path, "boxes", several), factor=page.factor)
-        if crops is not None:
-            from ocr_cli.lexicon import english
-            from ocr_cli.model import load_model
-            from ocr_cli.plots import figure_path, plot_crops
-            from ocr_cli.reader import read_letters
-
-            loaded = loaded or load_model(model)
-            reading = read_letters(letters, loaded, english(loaded.classes))
-            plot_crops(reading.crops, reading.labels, figure_path(crops, path, "crops", several))
-        return letters
-
-    results, code = each_image(images, work)
+    reader = PageReader(model, figures=plot, several=len(images) > 1, classify=crops is not None, crops=crops,
+                        figure_name="boxes")
+    reader.load()  # a bad model fails here, once, before any photo
+    results, code = each_image(images, reader)
+    results = [(path, None if reading is None else reading.letters, error) for path, reading, error in results]
     found = [(path, letters) for path, letters, error in results if error is None]
     if as_json:
         print_json([{"file": str(path), "char_height": round(letters.char_height, 1),

@@ -78,24 +78,25 @@ def to_layout(ink):
     return 1.0 - np.clip(place(ink), 0.0, 1.0)
 
 
-def character_ink(letters, k):
-    """Ink darkness of character ``k`` at the working scale, cut to its box, keeping
-    only its own components (grown by one pixel for their anti-aliased edges) so that
-    a neighbour reaching into the box does not leak in; scaled so strokes reach 1."""
-    y1, x1, y2, x2 = letters.work_boxes[k]
+def character_ink(working, k):
+    """Ink darkness of character ``k`` at the working scale (:class:`ocr_cli.segment.Working`),
+    cut to its box, keeping only its own components (grown by one pixel for their
+    anti-aliased edges) so that a neighbour reaching into the box does not leak in;
+    scaled so strokes reach 1."""
+    y1, x1, y2, x2 = working.boxes[k]
     region = (slice(max(y1 - 1, 0), y2 + 1), slice(max(x1 - 1, 0), x2 + 1))
-    own = np.isin(letters.labels[region], letters.members[k])
-    ink = letters.ink[region] * ndi.binary_dilation(own, structure=np.ones((3, 3)))
+    own = np.isin(working.labels[region], working.members[k])
+    ink = working.ink[region] * ndi.binary_dilation(own, structure=np.ones((3, 3)))
     core = ink[own]
     # Pen pressure varies: the 90th percentile of the stroke pixels counts as full ink.
     full = np.percentile(core, 90) if core.size else 1.0
     return tight(np.clip(ink / max(full, 1e-6), 0.0, 1.0))
 
 
-def crop_letters(letters):
-    """Every character of ``letters`` (:class:`ocr_cli.segment.Letters`) as network
-    input ``(K, 1024)``: upright 32x32 crops, transposed, flattened."""
-    crops = np.ones((len(letters), SIDE * SIDE), np.float32)
-    for k in range(len(letters)):
-        crops[k] = to_layout(character_ink(letters, k)).T.reshape(-1)
+def crop_letters(working):
+    """Every character found (:class:`ocr_cli.segment.Working`) as network input
+    ``(K, 1024)``: upright 32x32 crops, transposed, flattened."""
+    crops = np.ones((len(working.boxes), SIDE * SIDE), np.float32)
+    for k in range(len(working.boxes)):
+        crops[k] = to_layout(character_ink(working, k)).T.reshape(-1)
     return crops

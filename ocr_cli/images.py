@@ -2,11 +2,13 @@
 
 Handles RGB, RGBA/LA and palettes with transparency (composited over white), grey,
 16-bit, and EXIF orientation. The header is checked before decoding so that an image
-too large for memory is refused rather than half-decoded.
+too large for memory is refused rather than half-decoded. :func:`load_page` decodes a
+photo at the resolution reading needs.
 """
 
 import warnings
 from contextlib import contextmanager
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -110,3 +112,37 @@ def to_gray(array):
         alpha = values[:, :, 3]
         grey = grey * alpha + (1.0 - alpha)
     return grey.astype(np.float32)
+
+
+# A photo is decoded at least this many times the working resolution: the last resize,
+# to the working height, still averages over 1.5 pixels, as an area resize should.
+DECODE_MARGIN = 1.5
+
+
+class Page(NamedTuple):
+    """A photo decoded for reading: ``gray: (h, w)``, ``factor`` photo pixels per pixel
+    of it, and its character height in photo pixels if already measured (else None).
+    ``find_letters(*page)`` reads it."""
+
+    gray: np.ndarray
+    factor: float
+    char_height: Optional[float]
+
+
+def load_page(path):
+    """The photo at ``path`` decoded at the resolution reading needs, as a :class:`Page`.
+    A large JPEG is first decoded small (still about
+    :data:`ocr_cli.segment.SURVEY_PIXELS`) to measure its characters, then at the
+    smallest size that keeps them :data:`DECODE_MARGIN` times
+    :data:`ocr_cli.segment.WORKING_HEIGHT` tall, so that a 48 megapixel photo of a
+    note is never decoded whole."""
+    from ocr_cli.segment import SURVEY_PIXELS, WORKING_HEIGHT, survey
+
+    width, height = image_size(path)
+    preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
+    gray, factor = decode(path, preview)
+    if factor == 1:
+        return Page(gray, factor, None)
+    char_height = survey(gray) * factor
+    reduce = max((r for r in (1, 2, 4, 8) if char_height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
+    return Page(*(decode(path, reduce) if reduce != preview else (gray, factor)), char_height)

@@ -1,4 +1,9 @@
-"""Reading a photo: find the characters, crop them, classify them in one batch."""
+"""Reading a photo: find the characters, crop them, classify them in one batch.
+
+Stages, each with its own type: image (:class:`ocr_cli.images.Page`) -> segmentation
+(:class:`ocr_cli.segment.Letters`, with its working images) -> recognition
+(:class:`Reading`) -> records (:mod:`ocr_cli.report`).
+"""
 
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -6,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli.crop import crop_letters
-from ocr_cli.segment import Page, find_letters, load_page
+from ocr_cli.images import Page, load_page
+from ocr_cli.segment import segment
 
 
 # How often a written word is all letters, all digits, or a mix (codes such as B7):
@@ -76,10 +82,11 @@ def read_words(probs, classes, line, word, lexicon=None):
 
 @dataclass
 class Reading:
-    """The result of :func:`read_letters`: the found ``letters`` (boxes, lines, words),
-    the network inputs ``crops: (K, 1024)``, their class probabilities ``probs: (K, C)``,
+    """The result of :func:`read_page`: the found ``letters`` (boxes, lines, words), the
+    network inputs ``crops: (K, 1024)``, their class probabilities ``probs: (K, C)``,
     the model's ``classes`` and ``choice: (K,)``, the class index read for each
-    character word by word (see :func:`read_words`)."""
+    character word by word (see :func:`read_words`). A page found but not classified
+    has ``probs`` and ``choice`` of no columns and ``classes`` empty."""
 
     letters: object
     crops: np.ndarray
@@ -127,13 +134,6 @@ class Reading:
         ]
 
 
-def read_letters(letters, model, lexicon=None):
-    """Crops the found ``letters`` and classifies them in one batch -> :class:`Reading`,
-    whose words are read with ``lexicon`` (None: none)."""
-    crops = crop_letters(letters)
-    probs = model.predict_proba(crops)
-    return Reading(letters, crops, probs, model.classes,
-                   read_words(probs, model.classes, letters.line, letters.word, lexicon))
 
 
 def read_image(image, model=None, lexicon=None):
@@ -151,33 +151,48 @@ def read_image(image, model=None, lexicon=None):
 
 
 def read_page(page, model, lexicon=None):
-    """Finds, crops and reads the characters of ``page``
-    (:class:`ocr_cli.segment.Page`) -> :class:`Reading`."""
-    return read_letters(find_letters(*page), model, lexicon)
+    """Finds, crops and reads the characters of ``page`` (:class:`ocr_cli.images.Page`)
+    -> :class:`Reading`, whose words are read with ``lexicon`` (None: none). With
+    ``model`` None the characters are found only: no crops, no classes."""
+    letters, working = segment(*page)
+    if model is None:
+        return Reading(letters, None, np.zeros((len(letters), 0)), "", np.zeros(len(letters), int))
+    crops = crop_letters(working)
+    probs = model.predict_proba(crops)
+    return Reading(letters, crops, probs, model.classes,
+                   read_words(probs, model.classes, letters.line, letters.word, lexicon))
 
 
 class PageReader:
-    """``ocr read``'s work on one photo, made to be sent to worker processes: the model
-    (``model_path``, None: the shipped one) and the word list (``lexicon_path``, None:
-    the shipped English one; ``use_lexicon`` False: none) are loaded on first use,
-    once per process, and left behind when the reader is pickled. With ``figures``,
-    also draws the boxes and labels over each photo (see
-    :func:`ocr_cli.plots.figure_path`)."""
+    """The work of ``ocr read`` and ``ocr find-letters`` on one photo, made to be sent
+    to worker processes: the model (``model_path``, None: the shipped one) and the
+    word list (``lexicon_path``, None: the shipped English one; ``use_lexicon`` False:
+    none) are loaded on first use, once per process, and left behind when the reader
+    is pickled; ``classify`` False only finds the characters. ``figures``: where to
+    draw the boxes (and labels) over each photo (named ``figure_name`` in a folder),
+    ``crops``: where to show the crops
+    as the network sees them (see :func:`ocr_cli.plots.figure_path`); ``several``:
+    whether several photos are read (figures then go into folders)."""
 
-    def __init__(self, model_path=None, lexicon_path=None, use_lexicon=True, figures=None, several=False):
+    def __init__(self, model_path=None, lexicon_path=None, use_lexicon=True, figures=None, several=False,
+                 classify=True, crops=None, figure_name="read"):
         self.model_path, self.lexicon_path, self.use_lexicon = model_path, lexicon_path, use_lexicon
-        self.figures, self.several = figures, several
+        self.figures, self.several, self.classify, self.crops = figures, several, classify, crops
+        self.figure_name = figure_name
         self.loaded = None
 
     def __getstate__(self):
         return dict(self.__dict__, loaded=None)
 
     def load(self):
-        """``(model, lexicon)``, loaded the first time."""
+        """``(model, lexicon)``, loaded the first time (``(None, None)`` when not
+        classifying)."""
         from ocr_cli.lexicon import Lexicon, english
         from ocr_cli.model import load_model
 
-        if self.loaded is None:
+        if self.loaded is None and not self.classify:
+            self.loaded = None, None
+        elif self.loaded is None:
             model = load_model(self.model_path)
             if not self.use_lexicon:
                 lexicon = Lexicon([], model.classes)
@@ -189,14 +204,17 @@ class PageReader:
         return self.loaded
 
     def __call__(self, path):
-        """The :class:`Reading` of the photo at ``path``, without the crops and the
-        working-scale images (they need not travel back from a worker)."""
+        """The :class:`Reading` of the photo at ``path``, without the crops (they need
+        not travel back from a worker)."""
         model, lexicon = self.load()
         page = load_page(path)
         reading = read_page(page, model, lexicon)
-        if self.figures is not None:
-            from ocr_cli.plots import figure_path, plot_boxes
+        if self.figures is not None or self.crops is not None:
+            from ocr_cli.plots import figure_path, plot_boxes, plot_crops
 
-            plot_boxes(page.gray, reading.letters, figure_path(self.figures, path, "read", self.several),
-                       reading.labels, page.factor)
-        return replace(reading, crops=None, letters=replace(reading.letters, ink=None, binary=None, labels=None))
+            if self.figures is not None:
+                plot_boxes(page.gray, reading.letters, figure_path(self.figures, path, self.figure_name, self.several),
+                           reading.labels if model else None, page.factor)
+            if self.crops is not None:
+                plot_crops(reading.crops, reading.labels, figure_path(self.crops, path, "crops", self.several))
+        return replace(reading, crops=None)

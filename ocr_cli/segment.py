@@ -12,13 +12,12 @@ statistics, never an absolute number of pixels tuned to one photo.
 """
 
 from dataclasses import dataclass
-from typing import NamedTuple, Optional
 
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.filters import apply_hysteresis_threshold, threshold_otsu
 
-from ocr_cli.images import decode, image_size, to_gray
+from ocr_cli.images import to_gray
 
 # Pass 1 looks at the page at about this many pixels: enough to measure characters
 # down to ~1/60 of the page height, and cheap.
@@ -26,37 +25,37 @@ SURVEY_PIXELS = 1_000_000
 # Characters are segmented and cropped at this height (pixels): well above the 25 px
 # the network sees, so that resampling, not the photo, limits the crop.
 WORKING_HEIGHT = 48
-# A photo is decoded at least this many times the working resolution: the last resize,
-# to the working height, still averages over 1.5 pixels, as an area resize should.
-DECODE_MARGIN = 1.5
 
 
 @dataclass
 class Letters:
-    """What :func:`find_letters` found.
-
-    ``boxes: (K, 4)`` int ``[y1, x1, y2, x2]`` in original pixels (top-left inclusive,
-    bottom-right exclusive) in reading order; ``line, word: (K,)`` the line index and
-    the word index within the line; ``char_height`` in original pixels. At the working
-    scale ``scale`` (working pixels per pixel of the array searched): ``ink: (h, w)``
-    float 0..1 ink darkness, ``binary: (h, w)`` float 0/1 mask, ``labels: (h, w)``
-    component labels, ``members``: per character, the labels of its own components,
-    and ``work_boxes: (K, 4)`` the boxes in working pixels.
-    """
+    """What :func:`find_letters` found: ``boxes: (K, 4)`` int ``[y1, x1, y2, x2]`` in
+    photo pixels (top-left inclusive, bottom-right exclusive) in reading order;
+    ``line, word: (K,)`` the line index and the word index within the line;
+    ``char_height`` in photo pixels."""
 
     boxes: np.ndarray
     line: np.ndarray
     word: np.ndarray
     char_height: float
-    scale: float
-    ink: np.ndarray
-    binary: np.ndarray
-    labels: np.ndarray
-    members: list
-    work_boxes: np.ndarray
 
     def __len__(self):
         return len(self.boxes)
+
+
+@dataclass
+class Working:
+    """The segmentation's working-scale images, which cropping reads: ``scale``
+    (working pixels per pixel of the array searched), ``ink: (h, w)`` float ink
+    darkness 0..1, ``labels: (h, w)`` component labels, ``members``: per character,
+    the labels of its own components, and ``boxes: (K, 4)`` in working pixels; in the
+    order of :class:`Letters`."""
+
+    scale: float
+    ink: np.ndarray
+    labels: np.ndarray
+    members: list
+    boxes: np.ndarray
 
 
 def resize(gray, scale):
@@ -350,46 +349,24 @@ def order_and_words(boxes, line, height):
     return order, word
 
 
-class Page(NamedTuple):
-    """A photo decoded for reading: ``gray: (h, w)``, ``factor`` photo pixels per pixel
-    of it, and its character height in photo pixels if already measured (else None).
-    ``find_letters(*page)`` reads it."""
-
-    gray: np.ndarray
-    factor: float
-    char_height: Optional[float]
-
-
-def load_page(path):
-    """The photo at ``path`` decoded at the resolution reading needs, as a :class:`Page`.
-    A large JPEG is first decoded small (still about :data:`SURVEY_PIXELS`) to measure
-    its characters, then at the smallest size that keeps them :data:`DECODE_MARGIN`
-    times :data:`WORKING_HEIGHT` tall, so that a 48 megapixel photo of a note is never
-    decoded whole."""
-    width, height = image_size(path)
-    preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
-    gray, factor = decode(path, preview)
-    if factor == 1:
-        return Page(gray, factor, None)
-    char_height = survey(gray) * factor
-    reduce = max((r for r in (1, 2, 4, 8) if char_height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
-    return Page(*(decode(path, reduce) if reduce != preview else (gray, factor)), char_height)
-
-
 def find_letters(image, factor=1.0, char_height=None):
     """Finds the characters of ``image`` (any array :func:`ocr_cli.images.to_gray`
     takes: grey, RGB, RGBA, integer or float), each of whose pixels stands for
-    ``factor`` x ``factor`` pixels of the photo (see :func:`load_page`), with
-    characters ``char_height`` photo pixels tall (None: measure them). Returns
+    ``factor`` x ``factor`` pixels of the photo (see :func:`ocr_cli.images.load_page`),
+    with characters ``char_height`` photo pixels tall (None: measure them). Returns
     :class:`Letters`, with boxes and character height in photo pixels."""
+    return segment(image, factor, char_height)[0]
+
+
+def segment(image, factor=1.0, char_height=None):
+    """:func:`find_letters`, and the :class:`Working` images that cropping needs."""
     gray = to_gray(image)
     height = survey(gray) if char_height is None else char_height / factor
     scale = min(1.0, WORKING_HEIGHT / height) if height > 0 else min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
     small = resize(gray, scale)
     work_height = max(height * scale, 1.0)
     # A block of two character heights always holds paper around the strokes.
-    ink = ink_darkness(small, max(4, int(2 * work_height)))
-    ink = strokes_only(ink, work_height)
+    ink = strokes_only(ink_darkness(small, max(4, int(2 * work_height))), work_height)
     # Blur by 1/32 of a character: smooths paper grain and JPEG blocks, keeps strokes.
     binary = threshold(ink, work_height / 32)
     labels, boxes, areas = components(binary)
@@ -407,5 +384,5 @@ def find_letters(image, factor=1.0, char_height=None):
     original = np.column_stack([np.floor(merged[:, :2] / photo_scale), np.ceil(merged[:, 2:] / photo_scale)])
     size = np.round(np.array(gray.shape) * factor)
     original = np.minimum(original, np.concatenate([size, size])).astype(np.int64)
-    return Letters(original.reshape(-1, 4), line, word, height * factor, scale, ink, binary.astype(np.float32),
-                   labels, groups, merged)
+    return (Letters(original.reshape(-1, 4), line, word, height * factor),
+            Working(scale, ink, labels, groups, merged))

@@ -6,7 +6,7 @@ from PIL import Image
 
 from ocr_cli.crop import (LONG_SIDE, STROKE, STROKE_RANGE, crop_letters, stroke_correction, stroke_width,
                           to_layout)
-from ocr_cli.segment import find_letters
+from ocr_cli.segment import segment
 
 
 def test_stroke_width_of_known_bars():
@@ -59,9 +59,9 @@ def test_neighbours_ink_does_not_leak_into_a_crop():
     page = alone.copy()
     page[30:70, 80:86] = 0  # ... and a neighbour reaching into that box
     page[30:36, 86:130] = 0
-    letters = find_letters(page)
+    letters, working = segment(page)
     assert len(letters) == 2
-    crop = crop_letters(letters)[0].reshape(32, 32).T
+    crop = crop_letters(working)[0].reshape(32, 32).T
     expected = to_layout(1.0 - alone[30:90, 40:100])
     assert np.abs(crop - expected).mean() < 0.02
     # The neighbour's stroke would sit at columns 3 + 25 * 40/60 .. of the crop: paper there.
@@ -82,9 +82,9 @@ def test_training_samples_keep_their_layout_and_class_through_the_crop(real_nist
         upright = row.reshape(32, 32).T.astype(np.float32)
         page = np.ones((200, 200), np.float32)
         page[50:146, 50:146] = np.asarray(Image.fromarray(upright).resize((96, 96), Image.BILINEAR))
-        letters = find_letters(page)
+        letters, working = segment(page)
         assert len(letters) == 1
-        crop = crop_letters(letters)[0]
+        crop = crop_letters(working)[0]
         ink = 1.0 - upright
         rows, cols = np.nonzero(ink > 0.5)
         direct = to_layout(ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]).T.reshape(-1)

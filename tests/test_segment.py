@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocr_cli.segment import find_letters, word_threshold
+from ocr_cli.segment import find_letters, segment, word_threshold
 from ocr_cli.synth import compose_page, photograph
 
 LINES = ["HELLO WORLD 42", "AB CD", "7 NOTES TO READ"]
@@ -48,14 +48,14 @@ def test_boxes_are_in_original_pixels_when_rescaled(page, photo, factor):
 def test_large_page_is_worked_at_a_reduced_scale(pattern_bank):
     big = compose_page(["AB 12"], pattern_bank, np.random.default_rng(4), char_height=200)
     letters = find_letters(big.image)
-    assert letters.scale < 0.5  # characters are segmented at about 48 px, not 200
+    assert segment(big.image)[1].scale < 0.5  # characters are segmented at about 48 px, not 200
     assert_boxes_match(letters.boxes, np.array(big.boxes), 200 / 10)
 
 
 @pytest.mark.parametrize("char_height,suffix,factor", [(400, "jpg", 4), (100, "jpg", 1), (400, "png", 1)])
 def test_a_large_jpeg_is_decoded_only_as_large_as_its_characters_need(pattern_bank, tmp_path, char_height, suffix,
                                                                        factor):
-    from ocr_cli.segment import load_page
+    from ocr_cli.images import load_page
 
     big = compose_page(["AB 12", "CD"], pattern_bank, np.random.default_rng(4), char_height=char_height,
                        width=char_height * 12, height=char_height * 8)  # 400 px letters: a 15-megapixel page
