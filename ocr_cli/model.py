@@ -33,8 +33,8 @@ INPUT_LAYOUT = {
 }
 # What a model does (files without "task" classify), as errors name it.
 TASKS = {"classify": "a character classifier", "autoencode": "an autoencoder"}
-# The shipped model; OCR_MODEL overrides it.
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.npz"
+# The shipped model, package data (so that a wheel install reads); OCR_MODEL overrides it.
+DEFAULT_MODEL = "models/default.npz"
 
 
 @dataclass
@@ -65,7 +65,10 @@ class Model:
 
 
 def default_model_path():
-    return Path(os.environ.get("OCR_MODEL") or DEFAULT_MODEL)
+    """``$OCR_MODEL``, else the model shipped inside the package."""
+    from importlib.resources import files
+
+    return Path(os.environ.get("OCR_MODEL") or str(files("ocr_cli").joinpath(DEFAULT_MODEL)))
 
 
 def new_metadata(net, task="classify", **extra):
