@@ -203,7 +203,8 @@ def survey(gray):
 def join_pieces(boxes, height):
     """Groups of component rows that make one character: pieces stacked in one column
     (horizontal overlap >= half the narrower piece) and close vertically (gap < 1/2
-    character height) whose union stays within 1.5 character heights."""
+    character height) whose union stays within 1.5 character heights; never a piece
+    and one it encloses (a box drawn around a word and the letters inside)."""
     n = len(boxes)
     parent = np.arange(n)
 
@@ -218,7 +219,10 @@ def join_pieces(boxes, height):
     overlap = np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None])
     vgap = np.maximum(y1[:, None], y1[None]) - np.minimum(y2[:, None], y2[None])
     span = np.maximum(y2[:, None], y2[None]) - np.minimum(y1[:, None], y1[None])
-    close = (overlap >= 0.5 * np.minimum(widths[:, None], widths[None])) & (vgap < 0.5 * height) & (span <= 1.5 * height)
+    encloses = ((y1[:, None] <= y1[None]) & (x1[:, None] <= x1[None]) & (y2[:, None] >= y2[None])
+                & (x2[:, None] >= x2[None]))
+    close = ((overlap >= 0.5 * np.minimum(widths[:, None], widths[None])) & (vgap < 0.5 * height)
+             & (span <= 1.5 * height) & ~encloses & ~encloses.T)
     for i, j in zip(*np.nonzero(np.triu(close, 1))):
         parent[root(i)] = root(j)
     roots = np.array([root(i) for i in range(n)], dtype=np.int64)

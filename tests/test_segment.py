@@ -112,3 +112,92 @@ def test_word_threshold_needs_two_groups():
         assert 0.9 <= limit <= 1.3
     assert word_threshold(np.array([0.5, 0.5, 0.5])) == np.inf
     assert word_threshold(np.array([0.4, 1.8])) == np.inf  # too few gaps to tell
+
+
+# --- kinds of trouble from real photos, reproduced on synthetic pages ---
+
+def grey_photo(image, rng):
+    """A composed page as the grey of its phone photo (light, tint, blur, noise)."""
+    from ocr_cli.images import to_gray
+
+    return to_gray(photograph(image, rng))
+
+
+def assert_reads_layout(letters, page, tolerance=HEIGHT / 8):
+    assert letters.line.tolist() == page.line_index and letters.word.tolist() == page.word_index
+    assert_boxes_match(letters.boxes, np.array(page.boxes), tolerance)
+
+
+def test_an_h_whose_bar_is_faint_is_one_box(pattern_bank):
+    page = compose_page(["HH"], pattern_bank, np.random.default_rng(3), char_height=HEIGHT)
+    image = page.image.copy()
+    for y1, x1, y2, x2 in page.boxes:  # the glyph's middle bars are drawn faintly (a light pen stroke)
+        bars = image[y1 + (y2 - y1) // 4:y2 - (y2 - y1) // 4, x1 + (x2 - x1) // 6:x2 - (x2 - x1) // 6]
+        bars[bars < 0.5] = 0.7
+    letters = find_letters(image)
+    assert len(letters) == 2
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 8)
+
+
+def test_a_sheet_on_a_dark_desk_gives_its_text_and_nothing_from_the_desk(pattern_bank):
+    rng = np.random.default_rng(4)
+    page = compose_page(["AB CD", "EF"], pattern_bank, rng, char_height=HEIGHT)
+    sheet = grey_photo(page.image, rng)
+    pad = ((60, 80), (90, 50))
+    desk = np.pad(sheet, pad, constant_values=0.1)
+    desk = desk + rng.normal(0, 0.02, desk.shape).astype(np.float32)  # a textured, dark surface
+    desk[pad[0][0] + sheet.shape[0] // 2:, :30] = 0.5  # a lighter object at the frame
+    letters = find_letters(np.clip(desk, 0, 1))
+    assert len(letters) == len(page.boxes)
+    shifted = np.array(page.boxes) + [pad[0][0], pad[1][0], pad[0][0], pad[1][0]]
+    assert_boxes_match(letters.boxes, shifted, HEIGHT / 8)
+
+
+def test_a_hazy_whiteboard_with_faint_old_writing_gives_its_text_only(pattern_bank):
+    rng = np.random.default_rng(5)
+    page = compose_page(["WIPE", "CLEAN 42"], pattern_bank, rng, char_height=HEIGHT, width=600, height=300)
+    old = compose_page(["OLD NOTES", "X Y Z"], pattern_bank, np.random.default_rng(6), char_height=HEIGHT)
+    board = page.image.copy()
+    h, w = min(board.shape[0], old.image.shape[0]), min(board.shape[1], old.image.shape[1])
+    ghost = 1 - 0.15 * (1 - old.image[:h, :w])  # erased writing: 15% of the ink left
+    board[:h, :w] = np.minimum(board[:h, :w], ghost)
+    yy, xx = np.mgrid[:board.shape[0], :board.shape[1]]
+    haze = 0.12 * np.exp(-(((xx - 250) / 180) ** 2 + ((yy - 120) / 90) ** 2))  # a grey smear of erasing
+    board = np.clip(board - haze, 0, 1).astype(np.float32)
+    letters = find_letters(board)
+    assert len(letters) == len(page.boxes)
+    assert_reads_layout(letters, page)
+
+
+def test_edges_and_shadow_borders_give_no_characters(pattern_bank):
+    rng = np.random.default_rng(7)
+    page = compose_page(["EDGE 7"], pattern_bank, rng, char_height=HEIGHT, width=500, height=260)
+    grey = grey_photo(page.image, rng)
+    shadowed = grey.copy()
+    yy, xx = np.mgrid[:grey.shape[0], :grey.shape[1]]
+    shadowed[xx > 0.75 * grey.shape[1] + 0.3 * yy] *= 0.55  # a hard shadow crossing the right part
+    shadowed[-25:, :] = 0.25  # a table edge along the bottom of the frame
+    shadowed[:, :12] *= 0.5  # the card's edge along the left of the frame
+    letters = find_letters(shadowed)
+    assert len(letters) == len(page.boxes)
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 8)
+
+
+def test_a_heading_and_small_text_in_a_box_are_both_read(pattern_bank):
+    rng = np.random.default_rng(8)
+    heading = compose_page(["BIG"], pattern_bank, rng, char_height=70)
+    small = compose_page(["SMALL 12"], pattern_bank, rng, char_height=30)
+    image = np.ones((heading.image.shape[0] + small.image.shape[0] + 40, 700), np.float32)
+    image[:heading.image.shape[0], :heading.image.shape[1]] = heading.image
+    top = heading.image.shape[0] + 20
+    image[top:top + small.image.shape[0], 40:40 + small.image.shape[1]] = small.image
+    y1 = top + min(b[0] for b in small.boxes) - 10
+    y2 = top + max(b[2] for b in small.boxes) + 10
+    x1, x2 = 40 + min(b[1] for b in small.boxes) - 12, 40 + max(b[3] for b in small.boxes) + 12
+    image[y1:y1 + 3, x1:x2] = image[y2 - 3:y2, x1:x2] = 0  # a box drawn around the small text
+    image[y1:y2, x1:x1 + 3] = image[y1:y2, x2 - 3:x2] = 0
+    letters = find_letters(image)
+    expected = np.array(heading.boxes + [[b[0] + top, b[1] + 40, b[2] + top, b[3] + 40] for b in small.boxes])
+    assert len(letters) == len(expected)
+    assert letters.line.tolist() == [0] * 3 + [1] * 7
+    assert_boxes_match(letters.boxes, expected, 70 / 8)
