@@ -39,13 +39,28 @@ app = typer.Typer(
     cls=OcrGroup,
     help="Read hand-printed capital letters and digits; train, evaluate and inspect the network.",
     no_args_is_help=True,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
 
+def show_version(value: bool):
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("ocr-cli")
+        except PackageNotFoundError:  # run from a checkout that is not installed
+            number = "unknown"
+        typer.echo(f"ocr {number}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks for errors.")] = False):
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=show_version, is_eager=True, help="Print the version and exit.")] = False,
+):
     settings["debug"] = debug
 
 
@@ -103,7 +118,7 @@ class Optimizer(str, Enum):
     adam = "adam"
 
 
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", metavar="PATH", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", metavar="PATH", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).")]
 DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", metavar="DIR", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).")]
 TestOpt = Annotated[Optional[Path], typer.Option("--test", metavar="FILE", help="Test .mat file; default: nist36_test.mat in --data.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]

@@ -218,3 +218,18 @@ def test_evaluate_errors(tiny_model, nist_dir, tmp_path):
     broken.write_bytes(tiny_model.read_bytes()[:500])
     assert_one_line_error(run("evaluate", "--model", broken, "--data", nist_dir), 2, str(broken), "not a readable model file")
     assert_one_line_error(run("confusion", "--model", tiny_model), 2, "--test: no test data given")
+
+
+def test_version_short_help_and_module_entry_point():
+    import subprocess
+    import sys
+
+    from importlib.metadata import version
+
+    for flag in ("--version", "-V"):
+        result = run(flag)
+        assert result.exit_code == 0 and result.stdout == f"ocr {version('ocr-cli')}\n"
+    assert run("-h").exit_code == 0 and "Usage: ocr" in run("-h").stdout
+    assert "--model" in run("read", "-h").stdout
+    module = subprocess.run([sys.executable, "-m", "ocr_cli", "--help"], capture_output=True, text=True)
+    assert module.returncode == 0 and "Usage: ocr" in module.stdout and "find-letters" in module.stdout
