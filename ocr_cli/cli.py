@@ -190,6 +190,7 @@ def train(
     balance: Annotated[bool, typer.Option("--balance", help="Each epoch, draw at most the median class count of rows from every class (new rows every epoch), so that no class dominates.")] = False,
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
+    average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
     threads: Annotated[int, typer.Option(min=1, max=256, help="BLAS threads. More pay only for convolutions on an otherwise idle machine; beside another busy process they make training many times slower.")] = 1,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
@@ -203,7 +204,7 @@ def train(
 
     configs = train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed,
                             augment, balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience,
-                            init, threads)
+                            init, threads, average_shifts)
     check_writable(out, force)
     if init is not None:
         load_model(init)  # a bad starting model fails before the data is read
@@ -226,7 +227,8 @@ def train(
 
 
 def train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed, augment,
-                  balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience, init, threads):
+                  balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience, init, threads,
+                  average_shifts):
     """The :class:`~ocr_cli.train.TrainConfig` of each run ``ocr train`` was asked for
     (one per ``--lr``), from the command's parsed options."""
     from ocr_cli.train import TrainConfig
@@ -236,7 +238,7 @@ def train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, opti
                    optimizer=Optimizer(optimizer).value, momentum=momentum, seed=seed, augment=augment,
                    balance=balance, lr_step=lr_step, lr_factor=lr_factor, dropout=dropout,
                    weight_decay=weight_decay, label_smoothing=label_smoothing, patience=patience,
-                   init=str(init or ""), threads=threads)
+                   init=str(init or ""), threads=threads, average_shifts=average_shifts)
     return [TrainConfig(lr=rate, **options) for rate in lr]
 
 

@@ -31,15 +31,30 @@ INPUT_LAYOUT = {
     "background": 1.0,
     "ink": 0.0,
 }
+MAX_SHIFTS = 3  # test-time averaging moves an image by at most this many pixels
 # What a model does (files without "task" classify), as errors name it.
 TASKS = {"classify": "a character classifier", "autoencode": "an autoencoder"}
 # The shipped model, package data (so that a wheel install reads); OCR_MODEL overrides it.
 DEFAULT_MODEL = "models/default.npz"
 
 
+def shifted(X, dy, dx):
+    """Rows ``X: (N, 1024)`` of the layout with each image moved ``dy`` px down and
+    ``dx`` px right (upright image), paper filling what comes in from the frame."""
+    side = INPUT_LAYOUT["side"]
+    images = X.reshape(-1, side, side)  # stored transposed: axis 1 is x, axis 2 is y
+    out = np.full_like(images, INPUT_LAYOUT["background"])
+    source = lambda d: slice(max(-d, 0), side + min(-d, 0))
+    target = lambda d: slice(max(d, 0), side + min(d, 0))
+    out[:, target(dx), target(dy)] = images[:, source(dx), source(dy)]
+    return out.reshape(len(X), -1)
+
+
 @dataclass
 class Model:
-    """A network with its metadata; ``predict_proba(X: (N, 1024)) -> (N, 36)``."""
+    """A network with its metadata; ``predict_proba(X: (N, 1024)) -> (N, 36)``. A model
+    whose metadata has ``"average_shifts": n`` averages the probabilities of each image
+    and its copies moved ``n`` px up, down, left and right (test-time averaging)."""
 
     net: Network
     metadata: dict
@@ -49,7 +64,11 @@ class Model:
         return self.metadata["classes"]
 
     def predict_proba(self, X):
-        return self.net.predict_proba(X)
+        n = self.metadata.get("average_shifts", 0)
+        if not n:
+            return self.net.predict_proba(X)
+        moves = ((0, 0), (n, 0), (-n, 0), (0, n), (0, -n))
+        return np.mean([self.net.predict_proba(shifted(X, dy, dx)) for dy, dx in moves], axis=0)
 
     def arrays(self):
         """What a model file holds: ``W{i}``, ``b{i}`` per weighted layer and the
@@ -172,6 +191,9 @@ def parse_metadata(arrays, path):
     classes = metadata.get("classes")
     if task == "classify" and (not isinstance(classes, str) or not classes):
         raise InputError(path, "metadata has no 'classes' string")
+    shifts = metadata.get("average_shifts", 0)
+    if not (isinstance(shifts, int) and not isinstance(shifts, bool) and 0 <= shifts <= MAX_SHIFTS):
+        raise InputError(path, f"metadata 'average_shifts' is {shifts!r}; expected a whole number 0..{MAX_SHIFTS}")
     return metadata
 
 

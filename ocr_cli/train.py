@@ -52,6 +52,7 @@ class TrainConfig:
     patience: int = 0  # stop after this many epochs without a better valid accuracy, keep the best (0: never)
     init: str = ""  # a model file whose network (layers and weights) training starts from
     threads: int = 1  # BLAS threads: more pay only for convolutions on an otherwise idle machine
+    average_shifts: int = 0  # the saved model averages over copies moved this many px (0: off)
 
 
 @dataclass
@@ -233,5 +234,6 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None):
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
         data=provenance(train=train_set.paths, valid=valid_set.paths, init=[config.init] if config.init else []),
+        **({"average_shifts": config.average_shifts} if config.average_shifts else {}),
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)

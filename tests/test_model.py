@@ -167,3 +167,22 @@ def test_truncated_and_foreign_files(tmp_path, model):
         load_model(tmp_path / "missing.npz")
     with pytest.raises(InputError, match="is a directory, not a model file"):
         load_model(tmp_path)
+
+
+def test_test_time_averaging_averages_the_shifted_copies(tiny_model, tmp_path):
+    from ocr_cli.model import Model, save_model, shifted
+
+    model = load_model(tiny_model)
+    X = np.random.default_rng(0).random((5, 1024)).astype(np.float32)
+    up = shifted(X, -1, 0).reshape(5, 32, 32).transpose(0, 2, 1)  # upright
+    assert np.array_equal(up[:, :-1], X.reshape(5, 32, 32).transpose(0, 2, 1)[:, 1:]) and (up[:, -1] == 1).all()
+    averaged = Model(model.net, dict(model.metadata, average_shifts=1))
+    expected = np.mean([model.net.predict_proba(shifted(X, dy, dx))
+                        for dy, dx in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))], axis=0)
+    np.testing.assert_allclose(averaged.predict_proba(X), expected, rtol=1e-6)
+    path = tmp_path / "tta.npz"
+    save_model(path, averaged)
+    np.testing.assert_allclose(load_model(path).predict_proba(X), expected, rtol=1e-6)
+    save_model(path, Model(model.net, dict(model.metadata, average_shifts=9)), force=True)
+    with pytest.raises(InputError, match="'average_shifts' is 9"):
+        load_model(path)
