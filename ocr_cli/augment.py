@@ -16,10 +16,11 @@ SHEAR = 0.2  # slanted strokes
 SHIFT = 2.0  # centring is off by a pixel or two
 ELASTIC = 1.5  # px: strokes bend by about a stroke width ...
 ELASTIC_KNOTS = 4  # ... smoothly: random shifts at 4x4 knots, interpolated (Simard et al. 2003)
-BLUR = 1.1  # px (Gaussian sigma, at most): photo crops are softer than the scans
-PRESSURE = 0.6  # half the images: ink fades by up to 60% over parts of the character, as
-PRESSURE_KNOTS = 3  # ... a ballpoint or pencil does where the hand pressed less (3x3 smooth field)
-GAPS = (0.25, 3)  # a quarter of the images lose up to 3 bits of stroke: a dry pen skips
+BLUR = 0.9  # px (Gaussian sigma, at most): photo crops are softer than the scans
+PRESSURE_SHARE = 0.3  # of the images: ink fades by up to PRESSURE over parts of the character,
+PRESSURE = 0.5  # ... as a ballpoint or pencil does where the hand pressed less
+PRESSURE_KNOTS = 3  # ... smoothly (3x3 field). More (half the images, to 40%) under-fits: valid 89.8%
+GAPS = (0.15, 2)  # of the images lose up to 2 bits of stroke: a dry pen skips
 GAP_RADIUS = 1.3  # px: about a third of a stroke width, so the gap breaks a thin stroke
 
 
@@ -136,9 +137,10 @@ def smooth_fields(n, rng, knots, low, high):
 
 
 def uneven_pressure(images, rng):
-    """Half the images get ink that fades over parts of the character: darkness times
-    a smooth field whose lowest knot values reach ``1 - PRESSURE``."""
-    chosen = np.flatnonzero(rng.random(len(images)) < 0.5)
+    """A share :data:`PRESSURE_SHARE` of the images get ink that fades over parts of
+    the character: darkness times a smooth field whose lowest knot values reach
+    ``1 - PRESSURE``."""
+    chosen = np.flatnonzero(rng.random(len(images)) < PRESSURE_SHARE)
     fields = smooth_fields(len(chosen), rng, PRESSURE_KNOTS, 1 - PRESSURE, 1.0)
     firmest = np.where(images[chosen] < 0.5, fields, 0).max(axis=(1, 2), keepdims=True)
     fields = np.minimum(fields / np.maximum(firmest, 1e-6), 1.0)  # the firmest stroke stays full ink
@@ -148,8 +150,8 @@ def uneven_pressure(images, rng):
 
 
 def broken_strokes(images, rng):
-    """A share :data:`GAPS` of the images get 1 to 3 round gaps of paper, each centred
-    on a random ink pixel."""
+    """A share :data:`GAPS` of the images get 1 to ``GAPS[1]`` round gaps of paper,
+    each centred on a random ink pixel."""
     out = images.copy()
     yy, xx = np.mgrid[:SIDE, :SIDE]
     for i in np.flatnonzero(rng.random(len(images)) < GAPS[0]):

@@ -67,7 +67,7 @@ def test_uneven_pressure_fades_ink_but_keeps_the_firmest_stroke_and_the_paper():
     rows = letter_rows(64)
     out = uneven_pressure(rows, np.random.default_rng(0))
     changed = ~np.isclose(out, rows).all(axis=(1, 2))
-    assert 16 < changed.sum() < 48  # about half the images
+    assert 10 < changed.sum() < 30  # about 30% of the images
     paper = rows == 1
     assert np.array_equal(out[paper], rows[paper])  # paper stays paper
     assert (out >= rows - 1e-6).all()  # ink only fades
@@ -83,7 +83,7 @@ def test_broken_strokes_only_turn_ink_into_paper():
     rows = letter_rows(200)
     out = broken_strokes(rows, np.random.default_rng(1))
     broken = (out != rows).any(axis=(1, 2))
-    assert 25 < broken.sum() < 75  # a quarter of the images
+    assert 15 < broken.sum() < 50  # about 15% of the images
     assert np.all(out[out != rows] == 1.0)
     lost = (rows < 0.5).sum((1, 2)) - (out < 0.5).sum((1, 2))
-    assert lost[broken].min() > 0 and lost[broken].max() <= 3 * 9  # at most 3 gaps of radius 1.3 px
+    assert lost[broken].min() > 0 and lost[broken].max() <= 2 * 9  # at most 2 gaps of radius 1.3 px
