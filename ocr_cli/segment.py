@@ -200,6 +200,27 @@ def survey(gray):
     return typical_height(boxes, areas, small.shape) / scale
 
 
+def overlapping_pairs(boxes):
+    """Index pairs ``(i, j)``, ``i != j``, of boxes ``(n, 4)`` whose column ranges
+    overlap, by a sweep over boxes sorted by left edge: each box meets only those that
+    start before it ends, so memory follows the pairs, never ``n x n``."""
+    order = np.argsort(boxes[:, 1], kind="stable")
+    left, right = boxes[order, 1], boxes[order, 3]
+    ends = np.searchsorted(left, right, side="left")  # boxes starting before box k ends
+    firsts = [np.full(end - k - 1, k) for k, end in enumerate(ends) if end > k + 1]
+    if not firsts:
+        return np.zeros((0, 2), np.int64)
+    i = np.concatenate(firsts)
+    j = np.concatenate([np.arange(k + 1, end) for k, end in enumerate(ends) if end > k + 1])
+    return np.stack([order[i], order[j]], 1)
+
+
+def encloses(boxes, i, j):
+    """Whether box ``i`` wholly contains box ``j`` (index arrays of equal length)."""
+    return ((boxes[i, 0] <= boxes[j, 0]) & (boxes[i, 1] <= boxes[j, 1]) & (boxes[i, 2] >= boxes[j, 2])
+            & (boxes[i, 3] >= boxes[j, 3]))
+
+
 def join_pieces(boxes, height):
     """Groups of component rows that make one character: pieces stacked in one column
     (horizontal overlap >= half the narrower piece) and close vertically (gap < 1/2
@@ -214,19 +235,18 @@ def join_pieces(boxes, height):
             i = parent[i]
         return i
 
+    i, j = overlapping_pairs(boxes).T
     y1, x1, y2, x2 = boxes.T
-    widths = x2 - x1
-    overlap = np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None])
-    vgap = np.maximum(y1[:, None], y1[None]) - np.minimum(y2[:, None], y2[None])
-    span = np.maximum(y2[:, None], y2[None]) - np.minimum(y1[:, None], y1[None])
-    encloses = ((y1[:, None] <= y1[None]) & (x1[:, None] <= x1[None]) & (y2[:, None] >= y2[None])
-                & (x2[:, None] >= x2[None]))
-    close = ((overlap >= 0.5 * np.minimum(widths[:, None], widths[None])) & (vgap < 0.5 * height)
-             & (span <= 1.5 * height) & ~encloses & ~encloses.T)
-    for i, j in zip(*np.nonzero(np.triu(close, 1))):
-        parent[root(i)] = root(j)
-    roots = np.array([root(i) for i in range(n)], dtype=np.int64)
-    return [np.nonzero(roots == r)[0] for r in np.unique(roots)]
+    overlap = np.minimum(x2[i], x2[j]) - np.maximum(x1[i], x1[j])
+    vgap = np.maximum(y1[i], y1[j]) - np.minimum(y2[i], y2[j])
+    span = np.maximum(y2[i], y2[j]) - np.minimum(y1[i], y1[j])
+    close = ((overlap >= 0.5 * np.minimum(x2[i] - x1[i], x2[j] - x1[j])) & (vgap < 0.5 * height)
+             & (span <= 1.5 * height) & ~encloses(boxes, i, j) & ~encloses(boxes, j, i))
+    for a, b in zip(i[close], j[close]):
+        parent[root(a)] = root(b)
+    roots = np.array([root(k) for k in range(n)], dtype=np.int64)
+    order = np.argsort(roots, kind="stable")  # the pieces of each root, together, in index order
+    return np.split(order, np.flatnonzero(np.diff(roots[order])) + 1) if n else []
 
 
 def merge_boxes(boxes, groups):
@@ -255,10 +275,11 @@ def inside_frame(boxes, shape):
 def not_a_frame(boxes):
     """Drops boxes that wholly contain another box: a box drawn around a word, a
     circle around a number (a character never encloses a whole other character)."""
-    y1, x1, y2, x2 = (v[:, None] for v in boxes.T)
-    inside = (y1 <= boxes[:, 0]) & (x1 <= boxes[:, 1]) & (y2 >= boxes[:, 2]) & (x2 >= boxes[:, 3])
-    np.fill_diagonal(inside, False)
-    return ~inside.any(1)
+    i, j = overlapping_pairs(boxes).T
+    frame = np.zeros(len(boxes), bool)
+    frame[i[encloses(boxes, i, j)]] = True
+    frame[j[encloses(boxes, j, i)]] = True
+    return ~frame
 
 
 def not_a_rule(boxes, height):

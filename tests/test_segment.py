@@ -201,3 +201,29 @@ def test_a_heading_and_small_text_in_a_box_are_both_read(pattern_bank):
     assert len(letters) == len(expected)
     assert letters.line.tolist() == [0] * 3 + [1] * 7
     assert_boxes_match(letters.boxes, expected, 70 / 8)
+
+
+def test_overlap_sweep_finds_exactly_the_pairs_a_full_comparison_finds():
+    from ocr_cli.segment import not_a_frame, overlapping_pairs
+
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        n = int(rng.integers(0, 60))
+        y1, x1 = rng.integers(0, 200, (2, n))
+        boxes = np.stack([y1, x1, y1 + rng.integers(1, 60, n), x1 + rng.integers(1, 60, n)], 1)
+        found = {tuple(sorted(p)) for p in overlapping_pairs(boxes).tolist()}
+        brute = {(i, j) for i in range(n) for j in range(i + 1, n)
+                 if min(boxes[i, 3], boxes[j, 3]) > max(boxes[i, 1], boxes[j, 1])}
+        assert found == brute
+        inside = [any(k != m and (boxes[k, :2] <= boxes[m, :2]).all() and (boxes[k, 2:] >= boxes[m, 2:]).all()
+                      for m in range(n)) for k in range(n)]
+        assert not_a_frame(boxes).tolist() == [not x for x in inside]
+
+
+def test_twenty_thousand_specks_are_joined_in_bounded_memory():
+    from ocr_cli.segment import join_pieces
+
+    yy, xx = np.mgrid[0:4200:30, 0:4200:30]  # 19,600 dots: n x n arrays would need gigabytes
+    boxes = np.stack([yy.ravel(), xx.ravel(), yy.ravel() + 5, xx.ravel() + 5], 1)
+    groups = join_pieces(boxes, 5)
+    assert len(groups) == len(boxes) and sorted(np.concatenate(groups).tolist()) == list(range(len(boxes)))
