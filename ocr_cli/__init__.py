@@ -10,6 +10,9 @@ Names are imported on first use, so ``ocr --help`` does not pay for numpy and sc
 from importlib import import_module
 
 CLASSES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# A model may have one more output, after the 36: "not a character" (a fragment, two
+# letters, a speck, an edge or a box line that segmentation cut); reading drops them.
+NOT_A_CHARACTER = "~"
 
 _API = {
     "InputError": "ocr_cli.errors",

@@ -2,7 +2,8 @@
 
 A file holds ``<split>_data``: (N, 1024) floats in 0..1, each row a 32x32 image stored
 transposed (background 1, ink 0), and ``<split>_labels``: (N, 36) one-hot, columns
-``A``..``Z`` then ``0``..``9``.
+``A``..``Z`` then ``0``..``9``; or (N, 37), whose 37th column marks crops that are not
+characters (:data:`ocr_cli.NOT_A_CHARACTER`).
 """
 
 import hashlib
@@ -11,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ocr_cli import CLASSES
+from ocr_cli import CLASSES, NOT_A_CHARACTER
 from ocr_cli.errors import InputError, existing_file
 
 IMAGE_SIDE = 32
@@ -25,6 +26,16 @@ class Dataset(NamedTuple):
     X: np.ndarray
     Y: np.ndarray
     paths: tuple
+
+    @property
+    def classes(self):
+        """The label columns' classes: the 36, and "not a character" if a 37th column."""
+        return CLASSES + NOT_A_CHARACTER * (self.Y.shape[1] - len(CLASSES))
+
+    def widened(self, n_classes):
+        """The same rows with labels of ``n_classes`` columns (the missing ones zero)."""
+        pad = n_classes - self.Y.shape[1]
+        return self if pad <= 0 else self._replace(Y=np.pad(self.Y, ((0, 0), (0, pad))))
 
 
 def split_file(data_dir, split):
@@ -73,8 +84,9 @@ def validate(data, labels, path, split):
         raise InputError(path, f"'{dname}' has shape {data.shape}; expected (N, {N_PIXELS}) rows of 32x32 images")
     if len(data) == 0:
         raise InputError(path, f"'{dname}' holds no rows")
-    if labels.ndim != 2 or labels.shape != (len(data), len(CLASSES)):
-        raise InputError(path, f"'{lname}' has shape {labels.shape}; expected ({len(data)}, {len(CLASSES)}) one-hot rows")
+    if labels.ndim != 2 or len(labels) != len(data) or labels.shape[1] not in (len(CLASSES), len(CLASSES) + 1):
+        raise InputError(path, f"'{lname}' has shape {labels.shape}; expected ({len(data)}, {len(CLASSES)}) one-hot rows "
+                               f"(or {len(CLASSES) + 1} columns, the last for crops that are not characters)")
     if not np.isfinite(data).all():
         raise InputError(path, f"'{dname}' holds NaN or infinite values")
     low, high = data.min(), data.max()
@@ -97,9 +109,11 @@ def load_dataset(path, split=None):
 
 
 def concatenate(datasets):
-    """One :class:`Dataset` of the rows of all ``datasets``."""
+    """One :class:`Dataset` of the rows of all ``datasets`` (labels widened to the
+    most columns among them)."""
+    n_classes = max(d.Y.shape[1] for d in datasets)
     X = np.concatenate([d.X for d in datasets])
-    Y = np.concatenate([d.Y for d in datasets])
+    Y = np.concatenate([d.widened(n_classes).Y for d in datasets])
     return Dataset(X, Y, tuple(p for d in datasets for p in d.paths))
 
 

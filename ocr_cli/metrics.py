@@ -33,9 +33,12 @@ class Evaluation:
 
 
 def evaluate(net, X, Y):
-    """Scores a network (anything with ``predict_proba``) on ``X: (N, D)``, ``Y: (N, C)``."""
+    """Scores a network (anything with ``predict_proba``) on ``X: (N, D)``, ``Y: (N, C)``;
+    a network with more outputs than ``Y`` has columns (one for "not a character") is
+    scored on ``Y`` widened with zero columns: reading a character as junk is an error."""
     probs = net.predict_proba(X)
-    n_classes = Y.shape[1]
+    n_classes = probs.shape[1]
+    Y = np.pad(Y, ((0, 0), (0, max(n_classes - Y.shape[1], 0))))
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (Y.argmax(1), probs.argmax(1)), 1)
     per_class = np.diag(confusion) / np.maximum(confusion.sum(1), 1)

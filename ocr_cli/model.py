@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli import CLASSES
+from ocr_cli import CLASSES, NOT_A_CHARACTER
 from ocr_cli.errors import InputError, OcrError, existing_file
 from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape
 from ocr_cli.network import Network
@@ -97,7 +97,7 @@ def new_metadata(net, task="classify", **extra):
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "task": task,
-        **({"classes": CLASSES} if task == "classify" else {}),
+        **({"classes": (CLASSES + NOT_A_CHARACTER)[:net.layers[-1].W.shape[1]]} if task == "classify" else {}),
         "layers": [layer.spec() for layer in net.layers],
         "output": "softmax" if task == "classify" else net.layers[-1].activation,
         "input": INPUT_LAYOUT,

@@ -158,9 +158,8 @@ def read_page(page, model, lexicon=None):
     if model is None:
         return Reading(letters, None, np.zeros((len(letters), 0)), "", np.zeros(len(letters), int))
     crops = crop_letters(working)
-    probs = model.predict_proba(crops)
-    return Reading(letters, crops, probs, model.classes,
-                   read_words(probs, model.classes, letters.line, letters.word, lexicon))
+    letters, crops, probs, classes = drop_not_characters(letters, crops, model.predict_proba(crops), model.classes)
+    return Reading(letters, crops, probs, classes, read_words(probs, classes, letters.line, letters.word, lexicon))
 
 
 class PageReader:
@@ -218,3 +217,19 @@ class PageReader:
             if self.crops is not None:
                 plot_crops(reading.crops, reading.labels, figure_path(self.crops, path, "crops", self.several))
         return replace(reading, crops=None)
+
+
+def drop_not_characters(letters, crops, probs, classes):
+    """Drops the characters a model with a "not a character" output
+    (:data:`ocr_cli.NOT_A_CHARACTER`) scores as that; returns the kept ``letters``,
+    ``crops``, the probabilities of the kept over the real classes (renormalised) and
+    those classes. A model without that output changes nothing."""
+    from ocr_cli import NOT_A_CHARACTER
+
+    junk = classes.find(NOT_A_CHARACTER)
+    if junk < 0:
+        return letters, crops, probs, classes
+    keep = probs.argmax(1) != junk
+    real = np.delete(probs[keep], junk, axis=1)
+    real /= np.maximum(real.sum(1, keepdims=True), 1e-12)
+    return letters.subset(keep), None if crops is None else crops[keep], real, classes.replace(NOT_A_CHARACTER, "")

@@ -42,6 +42,17 @@ class Letters:
     def __len__(self):
         return len(self.boxes)
 
+    def subset(self, keep):
+        """The characters where ``keep: (K,)`` holds, lines and words renumbered from
+        0 without gaps (a line or word left empty disappears)."""
+        line, word = self.line[keep], self.word[keep]
+        renumbered_line = np.unique(line, return_inverse=True)[1].reshape(-1)
+        renumbered_word = np.zeros(len(line), np.int64)
+        for k in range(1, len(line)):
+            if line[k] == line[k - 1]:
+                renumbered_word[k] = renumbered_word[k - 1] + int(word[k] != word[k - 1])
+        return Letters(self.boxes[keep], renumbered_line, renumbered_word, self.char_height)
+
 
 @dataclass
 class Working:

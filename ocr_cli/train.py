@@ -209,11 +209,21 @@ def start_network(config, n_inputs, n_classes):
         return Network.create(n_inputs, n_classes, config.hidden, config.activation, config.conv,
                               config.kernel, config.dropout, config.seed, dtype=np.float32), config
     start = load_model(config.init)
-    if len(start.classes) != n_classes:
+    if len(start.classes) == n_classes - 1:  # the data adds "not a character": one more output
+        widen_output(start.net)
+    elif len(start.classes) != n_classes:
         raise InputError(config.init, f"the model has {len(start.classes)} classes but the data {n_classes}")
     start.net.astype(np.float32)
     recorded = start.metadata.get("training", {}).get("config", {})
     return start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded})
+
+
+def widen_output(net):
+    """Gives ``net``'s output layer one more class, which starts at zero weights and
+    bias, so that fine-tuning starts from the same scores for the others."""
+    last = net.layers[-1]
+    last.W = np.pad(last.W, ((0, 0), (0, 1)))
+    last.b = np.pad(last.b, (0, 1))
 
 
 def train(train_set, valid_set, config=None, on_epoch=None, command=None):
@@ -222,6 +232,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None):
     whose model carries its metadata. ``command``: the command line that started the
     run, as its user typed it, recorded in the metadata."""
     config = config or TrainConfig()
+    valid_set = valid_set.widened(train_set.Y.shape[1])
     net, config = start_network(config, train_set.X.shape[1], train_set.Y.shape[1])
     initial_weights = net.params[0].copy()
     history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch)

@@ -234,3 +234,23 @@ def test_version_short_help_and_module_entry_point():
     assert "--model" in run("read", "-h").stdout
     module = subprocess.run([sys.executable, "-m", "ocr_cli", "--help"], capture_output=True, text=True)
     assert module.returncode == 0 and "Usage: ocr" in module.stdout and "find-letters" in module.stdout
+
+
+def test_init_with_not_a_character_data_widens_the_model(nist_dir, tiny_model, tmp_path):
+    from scipy.io import savemat
+
+    from ocr_cli import CLASSES, NOT_A_CHARACTER
+
+    X = np.random.default_rng(0).random((40, 1024)).astype(np.float32)  # noise: not characters
+    junk = tmp_path / "junk.mat"
+    savemat(junk, {"junk_data": X, "junk_labels": np.eye(37, dtype=np.uint8)[np.full(40, 36)]})
+    out = tmp_path / "widened.npz"
+    result = run("train", "--train", nist_dir / "nist36_train.mat", "--train", junk, "--valid",
+                 nist_dir / "nist36_valid.mat", "--init", tiny_model, "--epochs", "2", "--batch-size", "16",
+                 "--lr", "0.02", "--out", out)
+    assert result.exit_code == 0, result.output
+    model = load_model(out)
+    assert model.classes == CLASSES + NOT_A_CHARACTER and model.net.layers[-1].W.shape[1] == 37
+    assert model.predict_proba(X).argmax(1).mean() > 30  # it learned the noise is not a character
+    scored = json.loads(run("evaluate", "--model", out, "--data", nist_dir, "--json").stdout)
+    assert 0 < scored["accuracy"] <= 1 and set(scored["per_class"]) == set(CLASSES + NOT_A_CHARACTER)

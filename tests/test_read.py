@@ -210,3 +210,22 @@ def test_read_takes_a_word_list_or_none(photo_file, clueless_model, tmp_path):
     assert without.exit_code == 0 and without.stdout.splitlines()[0].split()[0] != "WORD"
     missing = run("read", photo_file, "--model", clueless_model, "--lexicon", tmp_path / "none.txt")
     assert missing.exit_code == 2 and missing.stderr.strip() == f"ocr: error: {tmp_path / 'none.txt'}: no such file"
+
+
+def test_characters_scored_not_a_character_are_dropped_and_lines_renumbered():
+    from ocr_cli import CLASSES, NOT_A_CHARACTER
+    from ocr_cli.reader import drop_not_characters
+    from ocr_cli.segment import Letters
+
+    boxes = np.arange(24).reshape(6, 4)
+    letters = Letters(boxes, np.array([0, 0, 0, 1, 2, 2]), np.array([0, 1, 1, 0, 0, 1]), 30.0)
+    classes = CLASSES + NOT_A_CHARACTER
+    probs = np.full((6, 37), 0.01)
+    probs[[0, 1, 2, 3, 4, 5], [0, 36, 1, 36, 2, 3]] = 0.9  # the 2nd and 4th are junk
+    kept, crops, real, names = drop_not_characters(letters, np.zeros((6, 1024)), probs, classes)
+    assert names == CLASSES and real.shape == (4, 36) and np.allclose(real.sum(1), 1)
+    assert kept.boxes.tolist() == boxes[[0, 2, 4, 5]].tolist() and len(crops) == 4
+    assert kept.line.tolist() == [0, 0, 1, 1]  # the line of junk only is gone
+    assert kept.word.tolist() == [0, 1, 0, 1]
+    same = drop_not_characters(letters, None, probs[:, :36], CLASSES)
+    assert same[0] is letters and same[3] == CLASSES
