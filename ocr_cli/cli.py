@@ -382,6 +382,8 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     tsv = "tsv"
+    hocr = "hocr"
+    alto = "alto"
 
 
 ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).")]
@@ -440,7 +442,8 @@ def find_letters_command(
 def read(
     images: ImagesArg,
     model: ModelOpt = None,
-    output: Annotated[Format, typer.Option("--format", help="text: the text; json: boxes, confidences and top-3 per character; tsv: one row per character.")] = Format.text,
+    output: Annotated[Format, typer.Option("--format", "-f", help="text: the text; json: lines, words and characters with boxes, confidences and top-3; tsv: Tesseract's columns; hocr, alto: layout XML for OCR tools.")] = Format.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.")] = None,
@@ -458,7 +461,8 @@ def read(
     reader = PageReader(model, lexicon_file, not no_lexicon, plot, len(images) > 1)
     reader.load()  # a bad model or word list fails here, once, before any photo
     results, code = each_image(images, reader, jobs)
-    report.print_readings(results, output.value, min_confidence, len(images) > 1)
+    report.print_readings(results, "json" if as_json else output.value, min_confidence, len(images) > 1,
+                          reader.source())
     raise typer.Exit(code)
 
 

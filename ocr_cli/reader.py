@@ -202,6 +202,20 @@ class PageReader:
             self.loaded = model, lexicon
         return self.loaded
 
+    def source(self):
+        """What made the readings: ``{"version", "model": {"name", "sha256"}}``."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        from ocr_cli.data import sha256
+        from ocr_cli.model import default_model_path
+
+        path = Path(self.model_path) if self.model_path is not None else default_model_path()
+        try:
+            number = version("ocr-cli")
+        except PackageNotFoundError:
+            number = "unknown"
+        return {"version": number, "model": {"name": path.name, "sha256": sha256(path)} if self.classify else None}
+
     def __call__(self, path):
         """The :class:`Reading` of the photo at ``path``, without the crops (they need
         not travel back from a worker)."""

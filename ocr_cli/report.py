@@ -93,62 +93,29 @@ def print_pairs(console, pairs, result, path):
     console.print(table)
 
 
-def reading_json(path, reading, error, min_confidence):
-    if error is not None:
-        return {"file": str(path), "error": str(error)}
-    characters = reading.characters()
-    for char in characters:
-        char["flagged"] = char["confidence"] < min_confidence
-    lines = []
-    for char in characters:
-        if char["line"] == len(lines):
-            lines.append({"text": "", "words": []})
-        line = lines[char["line"]]
-        if char["word"] == len(line["words"]):
-            line["words"].append({"text": "", "characters": []})
-        line["words"][char["word"]]["characters"].append(char)
-        line["words"][char["word"]]["text"] += char["label"]
-    for line in lines:
-        line["text"] = " ".join(word["text"] for word in line["words"])
-    return {"file": str(path), "text": reading.text(min_confidence), "lines": lines}
-
-
-TSV_COLUMNS = ("file", "line", "word", "left", "top", "width", "height", "confidence", "text")
-
-
-def reading_tsv(path, reading, min_confidence):
-    """Rows in Tesseract's TSV spirit: one per character, boxes as left/top/width/height."""
-    rows = []
-    for char in reading.characters():
-        y1, x1, y2, x2 = char["box"]
-        label = char["label"] if char["confidence"] >= min_confidence else "?"
-        rows.append("\t".join(map(str, (path, char["line"], char["word"], x1, y1, x2 - x1, y2 - y1,
-                                        f"{char['confidence']:.4f}", label))))
-    return rows
-
-
-def print_readings(results, output, min_confidence, several):
-    """Writes every reading to stdout in ``output`` format (text, json or tsv)."""
+def print_readings(results, output, min_confidence, several, source):
+    """Writes every reading to stdout in ``output`` format (see :mod:`ocr_cli.formats`);
+    several JSON results make one JSON list, several text results get ``==> FILE <==``
+    headers; ``source``: the tool's version and the model, for JSON, hOCR and ALTO."""
     import json
 
     import typer
 
+    from ocr_cli.formats import render
+
     if output == "json":
-        typer.echo(json.dumps([reading_json(p, r, e, min_confidence) for p, r, e in results], indent=2))
-    elif output == "tsv":
-        typer.echo("\t".join(TSV_COLUMNS))
-        for path, reading, error in results:
-            if error is None:
-                for row in reading_tsv(path, reading, min_confidence):
-                    typer.echo(row)
-    else:
-        for path, reading, error in results:
-            if error is None:
-                if several:
-                    typer.echo(f"==> {path} <==")
-                text = reading.text(min_confidence)
-                if text:
-                    typer.echo(text)
+        typer.echo(json.dumps([json.loads(render("json", r, dict(source, file=str(p)), min_confidence))
+                               if e is None else {"file": str(p), "error": str(e)} for p, r, e in results], indent=2))
+        return
+    first = True
+    for path, reading, error in results:
+        if error is None:
+            if several and output != "tsv":
+                typer.echo(f"==> {path} <==")
+            text = render(output, reading, dict(source, file=str(path)), min_confidence, first)
+            first = False
+            if text:
+                typer.echo(text)
 
 
 def print_compression(console, rows, pca):

@@ -32,12 +32,13 @@ class Letters:
     """What :func:`find_letters` found: ``boxes: (K, 4)`` int ``[y1, x1, y2, x2]`` in
     photo pixels (top-left inclusive, bottom-right exclusive) in reading order;
     ``line, word: (K,)`` the line index and the word index within the line;
-    ``char_height`` in photo pixels."""
+    ``char_height`` in photo pixels; ``size``: the photo's (height, width)."""
 
     boxes: np.ndarray
     line: np.ndarray
     word: np.ndarray
     char_height: float
+    size: tuple = (0, 0)
 
     def __len__(self):
         return len(self.boxes)
@@ -51,7 +52,7 @@ class Letters:
         for k in range(1, len(line)):
             if line[k] == line[k - 1]:
                 renumbered_word[k] = renumbered_word[k - 1] + int(word[k] != word[k - 1])
-        return Letters(self.boxes[keep], renumbered_line, renumbered_word, self.char_height)
+        return Letters(self.boxes[keep], renumbered_line, renumbered_word, self.char_height, self.size)
 
 
 @dataclass
@@ -420,5 +421,5 @@ def segment(image, factor=1.0, char_height=None):
     original = np.column_stack([np.floor(merged[:, :2] / photo_scale), np.ceil(merged[:, 2:] / photo_scale)])
     size = np.round(np.array(gray.shape) * factor)
     original = np.minimum(original, np.concatenate([size, size])).astype(np.int64)
-    return (Letters(original.reshape(-1, 4), line, word, height * factor),
+    return (Letters(original.reshape(-1, 4), line, word, height * factor, (int(size[0]), int(size[1]))),
             Working(scale, ink, labels, groups, merged))

@@ -71,15 +71,72 @@ def test_read_json_output(photo_file, page, pattern_model):
         assert char["top3"][0]["label"] == char["label"] and char["confidence"] == probabilities[0] <= 1
 
 
-def test_read_tsv_output(photo_file, page, pattern_model):
-    result = run("read", photo_file, "--model", pattern_model, "--format", "tsv")
+def test_read_tsv_output_in_tesseract_columns(photo_file, page, pattern_model):
+    result = run("read", photo_file, "--model", pattern_model, "-f", "tsv")
     rows = [line.split("\t") for line in result.stdout.splitlines()]
-    assert rows[0] == ["file", "line", "word", "left", "top", "width", "height", "confidence", "text"]
-    assert len(rows) == 1 + len(page.boxes)
-    assert "".join(row[-1] for row in rows[1:]) == page.chars
+    assert rows[0] == ["level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
+                       "height", "conf", "text"]
+    levels = [int(row[0]) for row in rows[1:]]
+    assert levels[:3] == [1, 2, 3] and levels.count(4) == len(LINES)
+    words = [row for row in rows[1:] if row[0] == "5"]
+    assert [row[-1] for row in words] == page.text.split()
+    assert [(int(row[4]), int(row[5])) for row in words] == [(l + 1, w + 1) for l, w in
+                                                             sorted(set(zip(page.line_index, page.word_index)))]
+    chars = [row for row in rows[1:] if row[0] == "6"]
+    assert "".join(row[-1] for row in chars) == page.chars
+    assert all(0 <= float(row[10]) <= 100 for row in words + chars)
     y1, x1, y2, x2 = page.boxes[0]
-    left, top, width, height = map(int, rows[1][3:7])
+    left, top, width, height = map(int, chars[0][6:10])
     assert abs(left - x1) <= 5 and abs(top - y1) <= 5 and abs(width - (x2 - x1)) <= 9 and abs(height - (y2 - y1)) <= 9
+
+
+def test_hocr_is_xml_with_one_word_element_per_word_and_reads_back(photo_file, page, pattern_model):
+    import xml.etree.ElementTree as ET
+
+    result = run("read", photo_file, "--model", pattern_model, "-f", "hocr")
+    assert result.exit_code == 0
+    root = ET.fromstring(result.stdout.split("\n", 2)[2])  # after the XML declaration and the doctype
+    spans = lambda cls: [e for e in root.iter("{http://www.w3.org/1999/xhtml}span") if e.get("class") == cls]
+    page_box = [int(v) for v in next(e for e in root.iter() if e.get("class") == "ocr_page")
+                .get("title").split("bbox ")[1].split(";")[0].split()]
+    words, lines = spans("ocrx_word"), spans("ocr_line")
+    assert len(words) == len(page.text.split()) and len(lines) == len(LINES)
+    for word in words:
+        x0, y0, x1, y1 = [int(v) for v in word.get("title").split(";")[0].split()[1:]]
+        assert page_box[0] <= x0 < x1 <= page_box[2] and page_box[1] <= y0 < y1 <= page_box[3]
+        assert 0 <= int(word.get("title").split("x_wconf ")[1]) <= 100
+    back = "\n".join(" ".join("".join(w.itertext()) for w in line.iter() if w.get("class") == "ocrx_word")
+                     for line in lines)
+    assert back == page.text
+
+
+def test_alto_is_v4_xml_with_strings_spaces_and_positions(photo_file, page, pattern_model):
+    import xml.etree.ElementTree as ET
+
+    result = run("read", photo_file, "--model", pattern_model, "-f", "alto")
+    root = ET.fromstring(result.stdout.split("\n", 1)[1])
+    ns = "{http://www.loc.gov/standards/alto/ns-v4#}"
+    assert root.tag == f"{ns}alto"
+    (alto_page,) = root.iter(f"{ns}Page")
+    width, height = int(alto_page.get("WIDTH")), int(alto_page.get("HEIGHT"))
+    lines = list(root.iter(f"{ns}TextLine"))
+    assert [" ".join(s.get("CONTENT") for s in line.iter(f"{ns}String")) for line in lines] == LINES
+    for line in lines:
+        strings = list(line.iter(f"{ns}String"))
+        assert len(list(line.iter(f"{ns}SP"))) == len(strings) - 1
+        for string in strings:
+            hpos, vpos, w, h = (int(string.get(k)) for k in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+            assert 0 <= hpos and hpos + w <= width and 0 <= vpos and vpos + h <= height
+            assert 0 <= float(string.get("WC")) <= 1
+
+
+def test_one_unsure_rule_for_every_format(photo_file, pattern_model):
+    result = run("read", photo_file, "--model", pattern_model, "--json", "--min-confidence", "1")
+    [entry] = json.loads(result.stdout)
+    assert set(entry["text"].replace("\n", "").replace(" ", "")) == {"?"}
+    assert [line["text"] for line in entry["lines"]] == entry["text"].split("\n")
+    assert entry["model"]["name"] == pattern_model.name and len(entry["model"]["sha256"]) == 64
+    assert entry["size"] and entry["version"]
 
 
 def test_several_photos_read_in_parallel_as_one_by_one(photo_file, blank_file, page, pattern_model):
