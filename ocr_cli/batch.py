@@ -38,17 +38,73 @@ def _attempt_installed(path):
     return attempt(_work, path)
 
 
-def run_all(work, paths, jobs=1):
-    """``[(path, result, error)]`` for every path, in order. With ``jobs`` > 1 the files
+def run_each(work, paths, jobs=1):
+    """``(path, result, error)`` for every path, yielded in input order as soon as that
+    file is done (later files may be done already). With ``jobs`` > 1 (at most the
+    cores: more processes only share the same cores and multiply the memory) the files
     are shared out to that many processes, each of which receives ``work`` once when it
     starts (inherited where processes fork, else pickled), so whatever it loads on first
     use (a model) is loaded at most once per process."""
-    jobs = max(1, min(jobs, len(paths)))
+    jobs = max(1, min(jobs, len(paths), os.cpu_count() or 1))
     if jobs == 1:
-        outcomes = [attempt(work, path) for path in paths]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
+        for path in paths:
+            yield (path, *attempt(work, path))
+        return
+    from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(jobs, initializer=_install, initargs=(work,)) as pool:
-            outcomes = list(pool.map(_attempt_installed, paths))
-    return [(path, result, error) for path, (result, error) in zip(paths, outcomes)]
+    with ProcessPoolExecutor(jobs, initializer=_install, initargs=(work,)) as pool:
+        for path, (result, error) in zip(paths, pool.map(_attempt_installed, paths)):
+            yield path, result, error
+
+
+def run_all(work, paths, jobs=1):
+    """``[(path, result, error)]`` for every path, in order (see :func:`run_each`)."""
+    return list(run_each(work, paths, jobs))
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm")
+GLOB_CHARACTERS = set("*?[")
+
+
+def expand_inputs(arguments, stdin=None):
+    """The image paths that ``ocr read IMAGE...`` arguments name, in order: a folder
+    gives the images inside it (sorted), a pattern with ``*``, ``?`` or ``[`` that is
+    not a file gives the files it matches (sorted; the tool expands it, as a quoted
+    pattern is not expanded by the shell), ``@LIST`` gives the paths listed in that
+    file (one per line), ``-`` an image read from ``stdin`` (a binary stream) into a
+    temporary file (``.../stdin``, removed at exit). A pattern that matches nothing or a missing list is an
+    :class:`~ocr_cli.errors.InputError`; other paths are left for reading to judge."""
+    import atexit
+    import glob
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from ocr_cli.errors import InputError
+
+    paths = []
+    for argument in map(str, arguments):
+        if argument == "-":
+            folder = Path(tempfile.mkdtemp(prefix="ocr-stdin-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            (folder / "stdin").write_bytes((stdin or sys.stdin.buffer).read())
+            paths.append(folder / "stdin")
+        elif argument.startswith("@") and not Path(argument).exists():
+            listed = Path(argument[1:])
+            if not listed.is_file():
+                raise InputError(listed, "no such list file")
+            paths += [Path(line.strip()) for line in listed.read_text().splitlines() if line.strip()]
+        elif Path(argument).is_dir():
+            inside = sorted(p for p in Path(argument).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+            if not inside:
+                raise InputError(argument, f"is a folder that holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            paths += inside
+        elif GLOB_CHARACTERS & set(argument) and not Path(argument).exists():
+            matches = sorted(glob.glob(argument, recursive=True))
+            if not matches:
+                raise InputError(argument, "no files match this pattern")
+            paths += [Path(m) for m in matches]
+        else:
+            paths.append(Path(argument))
+    return paths

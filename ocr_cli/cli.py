@@ -416,6 +416,9 @@ def find_letters_command(
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
     from ocr_cli.reader import PageReader
 
+    from ocr_cli.batch import expand_inputs
+
+    images = expand_inputs(images)
     reader = PageReader(model, figures=plot, several=len(images) > 1, classify=crops is not None, crops=crops,
                         figure_name="boxes")
     reader.load()  # a bad model fails here, once, before any photo
@@ -448,21 +451,50 @@ def read(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.")] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, metavar="N", help="Read this many files at once, in separate processes; default: one per core.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ):
-    """Read the text of photos: one output line per written line."""
-    from ocr_cli import batch, report
+    """Read the text of photos: one output line per written line.
 
-    jobs = min(jobs or os.cpu_count() or 1, len(images))
+    IMAGE may be a file, a folder (its images, sorted), a quoted pattern ('scans/*.jpg'),
+    @LIST (a file naming one image per line) or - (an image on standard input)."""
+    from ocr_cli import batch, report
+    from ocr_cli.formats import SUFFIXES
+
+    from ocr_cli.errors import InputError
+
+    paths = batch.expand_inputs(images)
+    output_format = "json" if as_json else output.value
+    names = None
+    if output_dir is not None:
+        if not output_dir.is_dir():
+            raise InputError(output_dir, "no such folder; create it first")
+        names = report.output_names(paths, SUFFIXES[output_format], output_dir, force)
+    jobs = min(jobs or os.cpu_count() or 1, len(paths) or 1)
     if jobs > 1:
         batch.one_thread_per_process()  # before numpy is imported, below
     from ocr_cli.reader import PageReader
 
-    reader = PageReader(model, lexicon_file, not no_lexicon, plot, len(images) > 1)
+    several = len(paths) > 1 or output_dir is not None
+    reader = PageReader(model, lexicon_file, not no_lexicon, plot, several)
     reader.load()  # a bad model or word list fails here, once, before any photo
-    results, code = each_image(images, reader, jobs)
-    report.print_readings(results, "json" if as_json else output.value, min_confidence, len(images) > 1,
-                          reader.source())
+    stream = report.ReadingStream(output_format, min_confidence, several, reader.source(), output_dir, names)
+    code = 0
+    with report.file_progress(len(paths), quiet) as advance:
+        try:
+            for path, reading, error in batch.run_each(reader, paths, jobs):
+                if error is not None:
+                    complain(error)
+                    code = error.exit_code if len(paths) == 1 else 1
+                stream.add(path, reading, error)
+                advance()
+        except KeyboardInterrupt:
+            stream.close()
+            typer.echo(f"ocr: interrupted: {len(paths) - stream.done} of {len(paths)} files not read", err=True)
+            raise typer.Exit(INTERRUPTED) from None
+    stream.close()
     raise typer.Exit(code)
 
 

@@ -28,6 +28,19 @@ def epoch_progress(label, epochs, describe):
         yield on_epoch
 
 
+@contextmanager
+def file_progress(total, quiet=False):
+    """A progress bar on stderr over ``total`` files when stderr is a terminal (and
+    not ``quiet``) and there is more than one file; yields ``advance()``."""
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
+                        disable=quiet or total < 2 or not console.is_terminal)
+    with progress:
+        task = progress.add_task("files", total=total)
+        yield lambda: progress.update(task, advance=1)
+
+
 def train_with_progress(config, train_set, valid_set, command=None):
     """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
     from ocr_cli.train import train
@@ -93,29 +106,79 @@ def print_pairs(console, pairs, result, path):
     console.print(table)
 
 
-def print_readings(results, output, min_confidence, several, source):
-    """Writes every reading to stdout in ``output`` format (see :mod:`ocr_cli.formats`);
-    several JSON results make one JSON list, several text results get ``==> FILE <==``
-    headers; ``source``: the tool's version and the model, for JSON, hOCR and ALTO."""
+class ReadingStream:
+    """Prints each reading to stdout as it arrives, in ``output`` format (see
+    :mod:`ocr_cli.formats`): several JSON results make one JSON list (closed by
+    :meth:`close`), several text results get ``==> FILE <==`` headers. With
+    ``out_dir``, each reading is also written to ``out_dir/NAME.SUFFIX`` (see
+    :func:`output_names`). ``source``: the tool's version and the model. ``done``
+    counts the files handled, failed or not."""
+
+    def __init__(self, output, min_confidence, several, source, out_dir=None, names=None):
+        self.output, self.min_confidence, self.several, self.source = output, min_confidence, several, source
+        self.out_dir, self.names, self.done, self.printed = out_dir, names or {}, 0, 0
+
+    def add(self, path, reading, error):
+        import typer
+
+        from ocr_cli.formats import render
+
+        self.done += 1
+        if self.output == "json" and self.out_dir is None:  # a JSON list, one entry per file
+            entry = render("json", reading, dict(self.source, file=str(path)), self.min_confidence) \
+                if error is None else json_error(path, error)
+            typer.echo(("[\n" if not self.printed else ",\n") + entry, nl=False)
+            self.printed += 1
+            return
+        if error is not None:
+            return
+        text = render(self.output, reading, dict(self.source, file=str(path)), self.min_confidence,
+                      first=not self.printed)
+        if self.out_dir is not None:
+            (self.out_dir / self.names[path]).write_text(text + "\n")
+            return
+        if self.several and self.output != "tsv":
+            typer.echo(f"==> {path} <==")
+        if text:
+            typer.echo(text)
+        self.printed += 1
+
+    def close(self):
+        import typer
+
+        if self.output == "json" and self.out_dir is None:
+            typer.echo("\n]" if self.printed else "[]")
+
+
+def json_error(path, error):
     import json
 
-    import typer
+    return json.dumps({"file": str(path), "error": str(error)}, indent=2)
 
-    from ocr_cli.formats import render
 
-    if output == "json":
-        typer.echo(json.dumps([json.loads(render("json", r, dict(source, file=str(p)), min_confidence))
-                               if e is None else {"file": str(p), "error": str(e)} for p, r, e in results], indent=2))
-        return
-    first = True
-    for path, reading, error in results:
-        if error is None:
-            if several and output != "tsv":
-                typer.echo(f"==> {path} <==")
-            text = render(output, reading, dict(source, file=str(path)), min_confidence, first)
-            first = False
-            if text:
-                typer.echo(text)
+def output_names(paths, suffix, out_dir, force=False):
+    """``{path: file name}`` for writing one result per input into ``out_dir``: the
+    input's stem and ``suffix``, ``-2``, ``-3``... added where two inputs share a
+    stem; an :class:`~ocr_cli.errors.InputError` if a name would replace one of the
+    inputs, or an existing file without ``force``."""
+    from ocr_cli.errors import InputError
+
+    names, taken = {}, set()
+    inputs = {p.resolve() for p in paths}
+    for path in paths:
+        stem, n = path.stem, 1
+        name = f"{stem}{suffix}"
+        while name in taken:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        taken.add(name)
+        target = out_dir / name
+        if target.resolve() in inputs:
+            raise InputError(target, "is one of the inputs; choose another --output-dir")
+        if target.exists() and not force:
+            raise InputError(target, "already exists; pass --force to overwrite it")
+        names[path] = name
+    return names
 
 
 def print_compression(console, rows, pca):

@@ -79,7 +79,7 @@ def jpeg_bytes(rgb):
 
 BAD_IMAGES = {
     "missing.jpg": (None, "no such file"),
-    "folder.jpg": ("dir", "is a directory, not an image"),
+    "folder.jpg": ("dir", "is a folder that holds no images"),
     "empty.jpg": (lambda photo: b"", "not an image file (unknown or damaged format)"),
     "text.jpg": (lambda photo: b"shopping list: milk, eggs\n", "not an image file (unknown or damaged format)"),
     "truncated.jpg": (lambda photo: jpeg_bytes(photo)[:len(jpeg_bytes(photo)) // 2], "cannot decode image"),

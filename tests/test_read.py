@@ -286,3 +286,74 @@ def test_characters_scored_not_a_character_are_dropped_and_lines_renumbered():
     assert kept.word.tolist() == [0, 1, 0, 1]
     same = drop_not_characters(letters, None, probs[:, :36], CLASSES)
     assert same[0] is letters and same[3] == CLASSES
+
+
+# --- many files ---
+
+@pytest.fixture()
+def folder(photo_file, blank_file, tmp_path):
+    """A folder of three images (two share the stem 'note') and a file that is not one."""
+    import shutil
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(photo_file, tmp_path / "a" / "note.jpg")
+    shutil.copy(photo_file, tmp_path / "b" / "note.jpg")
+    shutil.copy(blank_file, tmp_path / "a" / "blank.png")
+    (tmp_path / "a" / "notes.txt").write_text("not an image")
+    return tmp_path
+
+
+def test_folders_patterns_lists_and_stdin_name_the_same_images(folder, page, pattern_model, photo_file):
+    import os
+
+    by_folder = run("read", folder / "a", "-m", pattern_model)
+    assert by_folder.exit_code == 0
+    assert by_folder.stdout == f"==> {folder / 'a' / 'blank.png'} <==\n==> {folder / 'a' / 'note.jpg'} <==\n{page.text}\n"
+    by_pattern = run("read", str(folder / "a" / "*.*g"), "-m", pattern_model)
+    assert by_pattern.stdout == by_folder.stdout
+    listed = folder / "list.txt"
+    listed.write_text(f"{folder / 'a' / 'blank.png'}\n\n{folder / 'a' / 'note.jpg'}\n")
+    assert run("read", f"@{listed}", "-m", pattern_model).stdout == by_folder.stdout
+    with open(photo_file, "rb") as image:
+        piped = runner.invoke(app, ["read", "-", "-m", str(pattern_model)], input=image.read())
+    assert piped.exit_code == 0 and piped.stdout == page.text + "\n"
+    nothing = run("read", str(folder / "a" / "*.tif"), "-m", pattern_model)
+    assert nothing.exit_code == 2 and "no files match this pattern" in nothing.stderr
+    assert not [p for p in os.listdir(folder) if p.startswith("ocr-stdin")]
+
+
+def test_output_dir_writes_one_file_per_input_with_unique_names(folder, page, pattern_model):
+    out = folder / "out"
+    out.mkdir()
+    result = run("read", folder / "a" / "note.jpg", folder / "b" / "note.jpg", "-m", pattern_model, "-o", out,
+                 "-f", "alto")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == ["note-2.xml", "note.xml"]
+    assert (out / "note.xml").read_text() == (out / "note-2.xml").read_text().replace("b/note.jpg", "a/note.jpg")
+    again = run("read", folder / "a" / "note.jpg", "-m", pattern_model, "-o", out, "-f", "alto")
+    assert again.exit_code == 2 and "already exists; pass --force" in again.stderr
+    onto_input = run("read", folder / "a" / "notes.txt", "-m", pattern_model, "-o", folder / "a")
+    assert onto_input.exit_code == 2 and "is one of the inputs" in onto_input.stderr
+    assert (folder / "a" / "notes.txt").read_text() == "not an image"
+
+
+def test_ctrl_c_keeps_what_was_printed_and_says_how_many_files_were_left(photo_file, page, pattern_model, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    listed = tmp_path / "forty.txt"
+    listed.write_text(f"{photo_file}\n" * 40)
+    process = subprocess.Popen([sys.executable, "-m", "ocr_cli", "read", f"@{listed}", "-m", str(pattern_model),
+                                "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()  # printed as soon as the first file is read
+    assert first == f"==> {photo_file} <==\n"
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert (first + out).count(page.text) >= 1 and (first + out).endswith(page.text + "\n")
+    left = int(err.split("ocr: interrupted: ")[1].split()[0])
+    assert 0 < left < 40 and f"of 40 files not read" in err and "Traceback" not in err
