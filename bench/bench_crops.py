@@ -7,7 +7,7 @@
    32x32 pixels darker than 0.5), stroke width (ink area / skeleton length, px), the
    long side of the character's ink box (px) and the distance of the ink's centre of
    mass from the image centre (px).
-2. Composes --pages pages from nist36_valid glyphs (ocr_cli/synth.py) and prints the
+2. Composes --pages pages from nist36_valid glyphs (ocr_synth/pages.py) and prints the
    model's accuracy on those glyphs read directly from the file, and through the
    pipeline (find, crop, classify; no word context) on the clean page and on its
    simulated phone photo: the accuracy the crop step loses.
@@ -24,7 +24,7 @@ from ocr_cli.data import load_dataset, split_file
 from ocr_cli.images import load_image, to_gray
 from ocr_cli.model import load_model
 from ocr_cli.segment import segment
-from ocr_cli.synth import RecordingBank, compose_page, photograph, random_text
+from ocr_synth.pages import RecordingBank, compose_page, photograph, random_text
 
 MEASURES = ("ink fraction", "stroke width", "long side", "centre offset")
 

@@ -5,7 +5,7 @@ of pages written by other writers with other pens.
 
 Composes --pages pages per pen from nist36_test glyphs (writers never trained on;
 fixed seed, so every model sees the same pages) and photographs them
-(ocr_cli/synth.py): ``plain`` (the glyphs as scanned), ``thin`` (strokes eroded to a
+(ocr_synth/pages.py): ``plain`` (the glyphs as scanned), ``thin`` (strokes eroded to a
 fine pen's), ``faint`` (ink barely darker than paper), ``broken`` (a pen that skips)
 and ``fine+dry`` (thin and broken, faint ink). Each page is segmented and cropped as
 ``ocr read`` does; every found box that covers one true character (intersection over
@@ -27,8 +27,8 @@ from ocr_cli.data import split_file
 from ocr_cli.images import to_gray
 from ocr_cli.model import load_model
 from ocr_cli.segment import segment
-from ocr_cli.synth import FAINT_INK, INK_DARKNESS, RecordingBank, broken_pen, compose_page, fine_dry_pen, \
-    photograph, random_text, thin_pen
+from ocr_synth.pages import (FAINT_INK, INK_DARKNESS, RecordingBank, broken_pen, compose_page, fine_dry_pen,
+                             photograph, random_text, thin_pen)
 
 PENS = {  # name: (glyph pen, ink darkness of the photo)
     "plain": (None, INK_DARKNESS),

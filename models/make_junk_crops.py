@@ -5,7 +5,7 @@
 Composes pages from nist36_train and nist36_extra glyphs (never valid or test), writes
 them with random pens, and draws on them what a photo holds besides characters: a box
 around a word, an underline, scribbles and specks, a hard shadow, a table edge, a dark
-desk around the sheet. Each page is photographed (ocr_cli/synth.py), found and cropped
+desk around the sheet. Each page is photographed (ocr_synth/pages.py), found and cropped
 exactly as ``ocr read`` does, and every crop is labelled by its overlap with the true
 character boxes: a crop that covers one character (intersection over union >= 0.5)
 keeps that character's class; a crop that barely touches any character (under a fifth
@@ -29,8 +29,18 @@ from ocr_cli.crop import crop_letters
 from ocr_cli.data import concatenate, load_dataset
 from ocr_cli.images import to_gray
 from ocr_cli.segment import segment
-from ocr_cli.synth import (FAINT_INK, INK_DARKNESS, STROKE_SHARE, GlyphBank, broken_pen, compose_page,
-                           fine_dry_pen, photograph, random_text, thin_pen)
+from ocr_synth.pages import (
+    FAINT_INK,
+    INK_DARKNESS,
+    STROKE_SHARE,
+    GlyphBank,
+    broken_pen,
+    compose_page,
+    fine_dry_pen,
+    photograph,
+    random_text,
+    thin_pen,
+)
 
 PENS = (None, None, thin_pen, broken_pen, fine_dry_pen)
 MATCH = 0.5  # intersection over union for a crop to count as the character it covers

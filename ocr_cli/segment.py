@@ -163,7 +163,7 @@ def threshold(ink, blur):
     above the paper's noise. A page whose darkest pixels do not stand out of the
     paper noise (6 sigma) and 10% above the paper is blank: an empty mask."""
     smooth = ndi.gaussian_filter(ink, blur)
-    if smooth.max() <= smooth.min():
+    if smooth.max() - smooth.min() < 1e-4:  # far under one grey level of 8-bit: a flat page
         return np.zeros(ink.shape, bool)
     paper, noise = paper_noise(smooth)
     cores = float(np.percentile(smooth, 99.5))

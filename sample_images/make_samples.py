@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli.synth import GlyphBank, compose_page, photograph, random_strings, random_text, save_jpeg
+from ocr_synth.pages import GlyphBank, compose_page, photograph, random_strings, random_text, save_jpeg
 
 REPO = Path(__file__).resolve().parents[1]
 CHAR_HEIGHT = (50, 90)  # pixels: a phone photo of a note, near to far

@@ -84,8 +84,8 @@ def pattern_glyph(index):
 
 @pytest.fixture(scope="session")
 def pattern_bank():
-    """A :class:`ocr_cli.synth.GlyphBank` with one pattern glyph per class."""
-    from ocr_cli.synth import GlyphBank
+    """A :class:`ocr_synth.pages.GlyphBank` with one pattern glyph per class."""
+    from ocr_synth.pages import GlyphBank
 
     images = np.array([pattern_glyph(i).T.reshape(-1) for i in range(len(CLASSES))])
     return GlyphBank(images, np.eye(len(CLASSES)))

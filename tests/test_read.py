@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ocr_cli.cli import app
 from ocr_cli.model import load_model
 from ocr_cli.reader import read_image
-from ocr_cli.synth import compose_page, photograph
+from ocr_synth.pages import compose_page, photograph
 
 runner = CliRunner()
 LINES = ["CALL 42 NOW", "B7 IS OK", "ZQ9"]

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from ocr_cli.segment import find_letters, segment, word_threshold
-from ocr_cli.synth import compose_page, photograph
+from ocr_synth.pages import compose_page, photograph
 
 LINES = ["HELLO WORLD 42", "AB CD", "7 NOTES TO READ"]
 HEIGHT = 40

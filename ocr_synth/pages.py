@@ -330,9 +330,19 @@ def photograph(image, rng, rotation_deg=0.0, ink=INK_DARKNESS):
     (H', W', 3) uint8 RGB; ``(H', W') == (H, W)`` when ``rotation_deg`` is 0.
     """
     grey = ink_reflectance(rotate(np.asarray(image, dtype=np.float64), rotation_deg), rng, ink)
-    rgb = grey[..., None] * paper_colour(rng) * lighting(grey.shape, rng)[..., None]
+    return develop(light(grey[..., None] * paper_colour(rng), rng), rng)
+
+
+def light(rgb, rng):
+    """``rgb: (H, W, 3)`` reflectance under the room's uneven light (:func:`lighting`)."""
+    return rgb * lighting(rgb.shape[:2], rng)[..., None]
+
+
+def develop(rgb, rng):
+    """``rgb: (H, W, 3)`` light reaching the camera -> (H, W, 3) uint8: the lens's
+    softness (:data:`BLUR_SIGMA`), sensor grain and 8-bit rounding."""
     sigma = rng.uniform(*BLUR_SIGMA)
-    rgb = ndimage.gaussian_filter(rgb, (sigma, sigma, 0)) + camera_noise(grey.shape, rng)
+    rgb = ndimage.gaussian_filter(rgb, (sigma, sigma, 0)) + camera_noise(rgb.shape[:2], rng)
     return np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
 
 
@@ -385,7 +395,6 @@ def random_text(rng, n_lines=None):
     if n_lines is None:
         n_lines = rng.integers(3, 7)
     return [random_line(rng) for _ in range(n_lines)]
-
 
 
 def random_strings(rng, n_lines=None):
