@@ -3,7 +3,7 @@
 The pipeline, one step per function::
 
     grey -> choose working scale -> flatten lighting -> mask what is not the sheet
-         -> blur -> threshold (hysteresis) -> label -> typical character height
+         -> blur -> threshold (hysteresis) -> strip drawn boxes -> label
          -> join pieces -> drop what is not a character (size, frame, shape, ink)
          -> group lines -> order -> word gaps -> boxes in original pixels
 
@@ -81,14 +81,23 @@ def resize(gray, scale):
     return np.asarray(Image.fromarray(gray).resize(size, Image.BOX if scale < 1 else Image.BILINEAR))
 
 
-def background(gray, block):
+def background(gray, block, sheet):
     """Paper brightness under uneven lighting: the 90th percentile of each ``block``
-    square (ink covers far less than 10% of a block larger than a character), a 3x3
-    median over blocks to overrule blocks crowded with ink, then a smooth bilinear
-    upsampling back to ``gray``'s shape."""
+    square (ink covers far less than 10% of a block larger than a character) of the
+    pixels on the ``sheet`` (mask; a desk beside the sheet in the block would make the
+    paper look as dark as the desk and the ink beside it as pale as the paper), a
+    block with none taking its nearest block's value, a 3x3 median over blocks to
+    overrule blocks crowded with ink, then a smooth bilinear upsampling back to
+    ``gray``'s shape."""
     from PIL import Image
 
-    grid = ndi.median_filter(block_statistic(gray, block, 90), 3, mode="nearest")
+    grid = block_statistic(np.where(sheet, gray, np.nan) if not sheet.all() else gray, block, 90)
+    missing = np.isnan(grid)
+    if missing.all():
+        grid = block_statistic(gray, block, 90)
+    elif missing.any():
+        grid = grid[tuple(ndi.distance_transform_edt(missing, return_distances=False, return_indices=True))]
+    grid = ndi.median_filter(grid, 3, mode="nearest")
     return np.asarray(Image.fromarray(grid).resize(gray.shape[::-1], Image.BILINEAR))
 
 
@@ -96,19 +105,27 @@ def ink_darkness(gray, block):
     """``(H, W)`` ink darkness 0..1 (0 paper): 1 - grey / background; 0 on what is
     not the sheet (:func:`not_sheet`, in blocks of a quarter of ``block``: half a
     character)."""
-    ink = np.clip(1.0 - gray / np.maximum(background(gray, block), 1e-3), 0.0, 1.0)
-    ink[not_sheet(gray, max(2, block // 4))] = 0.0
+    off = not_sheet(gray, max(2, block // 4))
+    ink = np.clip(1.0 - gray / np.maximum(background(gray, block, ~off), 1e-3), 0.0, 1.0)
+    ink[off] = 0.0
     return ink
 
 
 def block_statistic(gray, block, q):
     """The ``q``-th percentile of each ``block`` x ``block`` square of ``gray``:
-    ``(ceil(H / block), ceil(W / block))``."""
+    ``(ceil(H / block), ceil(W / block))``; NaN pixels are left out (NaN for a block
+    of nothing else)."""
+    import warnings
+
     h, w = gray.shape
     rows, cols = -(-h // block), -(-w // block)
     padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
     tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
-    return np.percentile(tiles, q, axis=2).astype(np.float32)
+    if not np.isnan(tiles).any():
+        return np.percentile(tiles, q, axis=2).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a block of NaN only: its answer is NaN
+        return np.nanpercentile(tiles, q, axis=2).astype(np.float32)
 
 
 def not_sheet(gray, block):
@@ -117,7 +134,8 @@ def not_sheet(gray, block):
     half a block) but not a surface; the surround's blocks are darker than half the
     paper's brightness (90th percentile of the blocks: a shadow over the sheet darkens
     it by less) and reach the frame. From them the mask grows through every pixel
-    darker than half the paper, so it follows the sheet's edge to the pixel."""
+    darker than half the paper, so it follows the sheet's edge to the pixel, but not
+    into ink near the edge that does not touch the surround."""
     medians = ndi.median_filter(block_statistic(gray, block, 50), 3, mode="nearest")
     paper = np.percentile(medians, 90)
     labels, _ = ndi.label(medians < 0.5 * paper)
@@ -125,10 +143,16 @@ def not_sheet(gray, block):
     core = np.isin(labels, edge[edge > 0])
     if not core.any():
         return np.zeros(gray.shape, bool)
+    # Seeds: the surround's inner blocks (a block at its edge may hold ink of the sheet
+    # beside it) and its pixels on the frame.
+    inner = ndi.binary_erosion(core, np.ones((3, 3)), border_value=1)
     rows = np.minimum(np.arange(gray.shape[0]) // block, core.shape[0] - 1)
     cols = np.minimum(np.arange(gray.shape[1]) // block, core.shape[1] - 1)
+    on_frame = np.zeros(gray.shape, bool)
+    on_frame[[0, -1], :] = on_frame[:, [0, -1]] = True
     dark = gray < 0.5 * paper
-    return ndi.binary_propagation(core[np.ix_(rows, cols)] & dark, mask=dark)
+    seeds = (inner[np.ix_(rows, cols)] | (core[np.ix_(rows, cols)] & on_frame)) & dark
+    return ndi.binary_propagation(seeds, mask=dark)
 
 
 def strokes_only(ink, height):
@@ -185,6 +209,81 @@ def components(binary):
     boxes = np.array([[s[0].start, s[1].start, s[0].stop, s[1].stop] for s in slices], dtype=np.int64).reshape(-1, 4)
     areas = np.bincount(labels.ravel(), minlength=n + 1)[1:]
     return labels, boxes, areas
+
+
+def runs_at_least(mask, length, axis):
+    """Pixels of ``mask`` on a straight run of at least ``length`` pixels along ``axis``
+    (1: rows, 0: columns): a morphological opening with a line, by running sums, so
+    that it costs the same for any length."""
+    m = np.moveaxis(mask, axis, -1).astype(np.int32)
+    sums = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(m, -1)], -1)
+    starts = (sums[..., length:] - sums[..., :-length]) == length  # a full run starts here
+    covered = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(starts, -1, dtype=np.int32)], -1)
+    n = m.shape[-1]
+    first = np.clip(np.arange(n) - length + 1, 0, None)  # run starts that cover pixel x: x-length+1 .. x
+    last = np.minimum(np.arange(n), starts.shape[-1] - 1)
+    hit = (covered[..., last + 1] - covered[..., first]) > 0 if starts.shape[-1] else np.zeros_like(m, bool)
+    return np.moveaxis(hit & (m > 0), -1, axis)
+
+
+def drawn_lines(own):
+    """The pixels of ``own`` (one mark's mask, cut to its box) on the straight sides of
+    a box drawn by hand, and how many of the four sides there are: rows that run along
+    half the box's width and columns along half its height, touching the box's outer
+    edge (the letters inside never do). A hand-drawn line wanders off straight by a few
+    percent of its length (a tilt, a wobble), so runs are looked for in the mask
+    thickened across by 1.5% of their length: a letter touching the line loses as
+    much of its ink next to it."""
+    rules, sides = np.zeros(own.shape, bool), 0
+    for axis in (1, 0):
+        length = max(2, own.shape[axis] // 2)
+        wobble = int(np.ceil(0.015 * length))
+        across = (2 * wobble + 1, 1) if axis == 1 else (1, 2 * wobble + 1)
+        band = runs_at_least(ndi.binary_dilation(own, np.ones(across)), length, axis)
+        labels, _ = ndi.label(band)
+        # The side's band reaches the box's edge up to a tenth of the box across (a
+        # stroke's ragged edge, a line's end bent off), where no letter inside reaches.
+        zone = max(wobble + 1, int(0.1 * own.shape[1 - axis]))
+        near = np.moveaxis(labels, 1 - axis, 0)
+        for edge in (near[:zone], near[-zone:]):
+            found = np.unique(edge[edge > 0])
+            sides += len(found) > 0
+            rules |= np.isin(labels, found)
+    return own & rules, sides
+
+
+def holds_a_letter(mask, height):
+    """Whether ``mask`` has a mark at least 0.2 character heights tall: a small word's
+    letters (0.3 heights and up) shortened where they touched the box's lines, not
+    the short stubs of a broken letter's inner strokes."""
+    spans = [s[0].stop - s[0].start for s in ndi.find_objects(ndi.label(mask)[0])]
+    return bool(spans) and max(spans) >= 0.2 * height
+
+
+def without_drawn_boxes(binary, height):
+    """``binary`` less the lines of boxes drawn around words, so that letters touching
+    their box become marks of their own. A drawn box is a mark whose box wholly holds
+    another mark at least a third of its height and of 0.3 character heights (a
+    letter, not a speck inside an O or an E), or a mark at least 1.5 times as wide as
+    tall (a word's width, not a letter's) with three or four straight sides (a letter
+    touching the box can break its fourth off) and a letter
+    left when they are gone (not a broken letter's boxy half)."""
+    labels, boxes, _ = components(binary)
+    if not len(boxes):
+        return binary
+    i, j = overlapping_pairs(boxes).T
+    h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    holds = encloses(boxes, i, j) & (h[j] >= h[i] / 3) & (h[j] >= 0.3 * height)
+    holding = np.zeros(len(boxes), bool)
+    holding[i[holds]] = True
+    out = binary.copy()
+    for k in np.flatnonzero(holding | ((w >= 1.5 * h) & (h >= 0.3 * height))):
+        y1, x1, y2, x2 = boxes[k]
+        own = labels[y1:y2, x1:x2] == k + 1
+        lines, sides = drawn_lines(own)
+        if holding[k] or (sides >= 3 and holds_a_letter(own & ~lines, height)):
+            out[y1:y2, x1:x2] &= ~lines
+    return out
 
 
 def typical_height(boxes, areas, shape):
@@ -268,10 +367,11 @@ def merge_boxes(boxes, groups):
 
 def is_character(boxes, height):
     """Keeps boxes of character size: drops specks and punctuation (both sides under
-    0.4 character heights: a period, a stray dot) and giants (taller than 3 character
-    heights or wider than 5: rules, borders, shadows)."""
+    0.3 character heights: a period, a stray dot; the small words written beside
+    large ones, in a box or a margin, are 0.4 heights and up) and giants (taller
+    than 3 character heights or wider than 5: rules, borders, shadows)."""
     h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    small = (h < 0.4 * height) & (w < 0.4 * height)
+    small = (h < 0.3 * height) & (w < 0.3 * height)
     giant = (h > 3 * height) | (w > 5 * height)
     return ~small & ~giant
 
@@ -405,7 +505,7 @@ def segment(image, factor=1.0, char_height=None):
     # A block of two character heights always holds paper around the strokes.
     ink = strokes_only(ink_darkness(small, max(4, int(2 * work_height))), work_height)
     # Blur by 1/32 of a character: smooths paper grain and JPEG blocks, keeps strokes.
-    binary = threshold(ink, work_height / 32)
+    binary = without_drawn_boxes(threshold(ink, work_height / 32), work_height)
     labels, boxes, areas = components(binary)
     groups = join_pieces(boxes, work_height) if len(boxes) else []
     merged, groups = merge_boxes(boxes, groups), [g + 1 for g in groups]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocr_cli.segment import find_letters, segment, word_threshold
+from ocr_cli.segment import find_letters, runs_at_least, segment, word_threshold
 from ocr_synth.pages import compose_page, photograph
 
 LINES = ["HELLO WORLD 42", "AB CD", "7 NOTES TO READ"]
@@ -201,6 +201,44 @@ def test_a_heading_and_small_text_in_a_box_are_both_read(pattern_bank):
     assert len(letters) == len(expected)
     assert letters.line.tolist() == [0] * 3 + [1] * 7
     assert_boxes_match(letters.boxes, expected, 70 / 8)
+
+
+def test_letters_touching_the_box_drawn_around_them_are_read(pattern_bank):
+    rng = np.random.default_rng(9)
+    heading = compose_page(["BIG"], pattern_bank, rng, char_height=70)
+    small = compose_page(["SPACE"], pattern_bank, rng, char_height=36)
+    image = np.ones((heading.image.shape[0] + small.image.shape[0] + 40, 700), np.float32)
+    image[:heading.image.shape[0], :heading.image.shape[1]] = heading.image
+    top = heading.image.shape[0] + 20
+    image[top:top + small.image.shape[0], 40:40 + small.image.shape[1]] = small.image
+    boxes = [[b[0] + top, b[1] + 40, b[2] + top, b[3] + 40] for b in small.boxes]
+    # A hand-drawn box, slightly tilted, whose top and bottom lines touch the tallest letters
+    # at its left end; its sides stand clear of the word.
+    y1, y2 = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    x1, x2 = min(b[1] for b in boxes) - 12, max(b[3] for b in boxes) + 12
+    for x in range(x1, x2):
+        tilt = (x - x1) * 3 // (x2 - x1)
+        image[y1 - 2 - tilt:y1 + 1 - tilt, x] = image[y2 - 1 + tilt:y2 + 2 + tilt, x] = 0
+    image[y1 - 5:y2 + 5, x1:x1 + 3] = image[y1 - 5:y2 + 5, x2 - 3:x2] = 0
+    letters = find_letters(image)
+    expected = np.array(heading.boxes + boxes)
+    assert len(letters) == len(expected)
+    assert letters.line.tolist() == [0] * 3 + [1] * 5
+    assert_boxes_match(letters.boxes, expected, 70 / 8)
+
+
+def test_runs_at_least_is_a_line_opening():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        mask = rng.random(rng.integers(1, 12, 2)) < rng.uniform(0.3, 0.95)
+        length, axis = int(rng.integers(1, 14)), int(rng.integers(0, 2))
+        rows = np.moveaxis(mask, axis, -1)
+        expected = np.zeros_like(rows)
+        for r in range(rows.shape[0]):
+            for start in range(rows.shape[1] - length + 1):
+                if rows[r, start:start + length].all():
+                    expected[r, start:start + length] = True
+        assert (runs_at_least(mask, length, axis) == np.moveaxis(expected, -1, axis)).all()
 
 
 def test_overlap_sweep_finds_exactly_the_pairs_a_full_comparison_finds():
