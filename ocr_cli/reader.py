@@ -12,6 +12,7 @@ import numpy as np
 
 from ocr_cli.crop import crop_letters
 from ocr_cli.images import Page, load_page
+from ocr_cli.resegment import reread
 from ocr_cli.segment import segment
 
 
@@ -158,7 +159,8 @@ def read_page(page, model, lexicon=None):
     if model is None:
         return Reading(letters, None, np.zeros((len(letters), 0)), "", np.zeros(len(letters), int))
     crops = crop_letters(working)
-    letters, crops, probs, classes = drop_not_characters(letters, crops, model.predict_proba(crops), model.classes)
+    letters, working, crops, probs = reread(letters, working, crops, model.predict_proba(crops), model)
+    letters, crops, probs, classes = drop_not_characters(letters, crops, probs, model.classes)
     return Reading(letters, crops, probs, classes, read_words(probs, classes, letters.line, letters.word, lexicon))
 
 

@@ -57,17 +57,23 @@ class Letters:
 
 @dataclass
 class Working:
-    """The segmentation's working-scale images, which cropping reads: ``scale``
-    (working pixels per pixel of the array searched), ``ink: (h, w)`` float ink
-    darkness 0..1, ``labels: (h, w)`` component labels, ``members``: per character,
-    the labels of its own components, and ``boxes: (K, 4)`` in working pixels; in the
-    order of :class:`Letters`."""
+    """The segmentation's working-scale images, which cropping reads: ``photo_scale``
+    (working pixels per photo pixel), ``ink: (h, w)`` float ink darkness 0..1,
+    ``labels: (h, w)`` component labels, ``members``: per character, the labels of
+    its own components, ``boxes: (K, 4)`` in working pixels, in the order of
+    :class:`Letters`, and ``height``, the character height in working pixels."""
 
-    scale: float
+    photo_scale: float
     ink: np.ndarray
     labels: np.ndarray
     members: list
     boxes: np.ndarray
+    height: float = 0.0
+
+    def with_characters(self, boxes, members):
+        """The same images with other characters: ``boxes (K, 4)``, ``members``."""
+        return Working(self.photo_scale, self.ink, self.labels, list(members),
+                       np.asarray(boxes, np.int64).reshape(-1, 4), self.height)
 
 
 def resize(gray, scale):
@@ -265,9 +271,9 @@ def without_drawn_boxes(binary, height):
     their box become marks of their own. A drawn box is a mark whose box wholly holds
     another mark at least a third of its height and of 0.3 character heights (a
     letter, not a speck inside an O or an E), or a mark at least 1.5 times as wide as
-    tall (a word's width, not a letter's) with three or four straight sides (a letter
-    touching the box can break its fourth off) and a letter
-    left when they are gone (not a broken letter's boxy half)."""
+    tall (a word's width, not a letter's) with all four straight sides and a letter
+    left when they are gone (not a broken letter's boxy half; letters that touch, as
+    an E beside an E, make three sides at most)."""
     labels, boxes, _ = components(binary)
     if not len(boxes):
         return binary
@@ -281,7 +287,7 @@ def without_drawn_boxes(binary, height):
         y1, x1, y2, x2 = boxes[k]
         own = labels[y1:y2, x1:x2] == k + 1
         lines, sides = drawn_lines(own)
-        if holding[k] or (sides >= 3 and holds_a_letter(own & ~lines, height)):
+        if holding[k] or (sides == 4 and holds_a_letter(own & ~lines, height)):
             out[y1:y2, x1:x2] &= ~lines
     return out
 
@@ -514,12 +520,27 @@ def segment(image, factor=1.0, char_height=None):
     merged, groups = keep(merged, groups, not_a_frame(merged))
     merged, groups = keep(merged, groups, not_a_rule(merged, work_height))
     merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
+    working = Working(scale / factor, ink, labels, groups, merged, work_height)
+    size = tuple(int(v) for v in np.round(np.array(gray.shape) * factor))
+    return arrange(working, height * factor, size)
+
+
+def arrange(working, char_height, size):
+    """The characters of ``working`` (:class:`Working`) grouped into lines, put in
+    reading order and split into words: :class:`Letters` (``size``: the photo's
+    (height, width); ``char_height`` in photo pixels) and the :class:`Working` in the
+    same order."""
+    merged, groups, work_height = working.boxes, working.members, working.height
     line = group_lines(merged, work_height)
     order, word = order_and_words(merged, line, work_height) if len(merged) else (np.zeros(0, int), np.zeros(0, int))
-    merged, line, groups = merged[order], line[order], [groups[i] for i in order]
-    photo_scale = scale / factor  # working pixels per photo pixel
-    original = np.column_stack([np.floor(merged[:, :2] / photo_scale), np.ceil(merged[:, 2:] / photo_scale)])
-    size = np.round(np.array(gray.shape) * factor)
-    original = np.minimum(original, np.concatenate([size, size])).astype(np.int64)
-    return (Letters(original.reshape(-1, 4), line, word, height * factor, (int(size[0]), int(size[1]))),
-            Working(scale, ink, labels, groups, merged))
+    renewed = working.with_characters(merged[order], [groups[i] for i in order])
+    return Letters(photo_boxes(renewed, size), line[order], word, char_height, size), renewed
+
+
+def photo_boxes(working, size):
+    """``working.boxes`` in photo pixels, grown outward to whole pixels and kept
+    within the photo (``size``: its (height, width))."""
+    boxes = working.boxes
+    original = np.column_stack([np.floor(boxes[:, :2] / working.photo_scale),
+                                np.ceil(boxes[:, 2:] / working.photo_scale)])
+    return np.minimum(original, np.array(size + size)).astype(np.int64).reshape(-1, 4)

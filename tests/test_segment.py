@@ -48,7 +48,7 @@ def test_boxes_are_in_original_pixels_when_rescaled(page, photo, factor):
 def test_large_page_is_worked_at_a_reduced_scale(pattern_bank):
     big = compose_page(["AB 12"], pattern_bank, np.random.default_rng(4), char_height=200)
     letters = find_letters(big.image)
-    assert segment(big.image)[1].scale < 0.5  # characters are segmented at about 48 px, not 200
+    assert segment(big.image)[1].photo_scale < 0.5  # characters are segmented at about 48 px, not 200
     assert_boxes_match(letters.boxes, np.array(big.boxes), 200 / 10)
 
 

@@ -1,0 +1,166 @@
+"""Recognition-driven segmentation: where the ink alone is doubtful, the network decides.
+
+Ink cannot tell two letters that touch from one wide letter, nor a letter broken in two
+from two narrow ones. :func:`reread` proposes, line by line, the doubtful alternatives
+(two narrow neighbours as one character; a wide mark cut in two at a thin column),
+crops and scores them with the network in one batch beside the marks as found, and
+keeps for each line the reading the network finds likeliest: a dynamic programme over
+the line's marks that maximises the sum over its characters of ``log p - CHARACTER_COST``
+(``p``: the network's probability of the character's best class).
+
+    marks of a line -> candidates (as found, merged pairs, split marks)
+                    -> crops -> one batch of probabilities -> best path per line
+"""
+
+import numpy as np
+
+from ocr_cli.crop import crop_letters
+from ocr_cli.segment import Letters, photo_boxes
+
+# Log-probability charged per character read: a reading with more characters must be
+# that much likelier per extra character. Splitting a mark into two characters then
+# needs both to score well; merging two confident characters into one needs the
+# merged crop to be almost as confident as both together.
+CHARACTER_COST = 0.2
+# Two neighbours are merge candidates when both are narrow (under half their height,
+# as the halves of an H, a U or an N are) and close (under 0.4 of the height apart) and
+# their union is no wider than a wide letter (1.2 heights).
+NARROW, CLOSE, WIDE_LETTER = 0.5, 0.4, 1.2
+# A mark wider than 1.2 of its height (wider than all but a broad M or W) may be two
+# letters that touch: cut candidates at the two thinnest columns of its middle 40-60%.
+SPLIT_WIDTH, SPLIT_ZONE, CUTS = 1.2, (0.3, 0.7), 2
+
+
+def merge_candidates(boxes, line):
+    """Index pairs ``(k, k + 1)`` of neighbours on one line that may be one character."""
+    h = boxes[:, 2] - boxes[:, 0]
+    w = boxes[:, 3] - boxes[:, 1]
+    k = np.arange(len(boxes) - 1)
+    pair_h = np.maximum(h[k], h[k + 1])
+    gap = boxes[k + 1, 1] - boxes[k, 3]
+    union_w = np.maximum(boxes[k, 3], boxes[k + 1, 3]) - np.minimum(boxes[k, 1], boxes[k + 1, 1])
+    ok = ((line[k] == line[k + 1]) & (w[k] < NARROW * pair_h) & (w[k + 1] < NARROW * pair_h)
+          & (gap < CLOSE * pair_h) & (union_w <= WIDE_LETTER * pair_h))
+    return k[ok]
+
+
+def split_cuts(working, k):
+    """Columns (absolute, working pixels) where mark ``k`` may be cut in two: in the
+    middle of a wide mark, the middles of the :data:`CUTS` thinnest runs of columns
+    (least ink of its own)."""
+    y1, x1, y2, x2 = working.boxes[k]
+    if x2 - x1 < SPLIT_WIDTH * (y2 - y1):
+        return []
+    own = np.isin(working.labels[y1:y2, x1:x2], working.members[k])
+    profile = own.sum(0).astype(float)
+    lo, hi = int(SPLIT_ZONE[0] * (x2 - x1)), int(np.ceil(SPLIT_ZONE[1] * (x2 - x1)))
+    profile[:lo], profile[hi:] = np.inf, np.inf
+    cuts = []
+    while len(cuts) < CUTS and np.isfinite(profile).any():
+        c = int(np.argmin(profile))
+        left, right = c, c  # the run of equally thin columns around it: cut at its middle
+        while left > lo and profile[left - 1] == profile[c]:
+            left -= 1
+        while right < hi - 1 and profile[right + 1] == profile[c]:
+            right += 1
+        cuts.append(x1 + (left + right + 1) // 2)
+        profile[max(left - 2, 0):right + 3] = np.inf  # the next cut at least a stroke away
+    return cuts
+
+
+def piece_box(working, k, x1, x2):
+    """The box of mark ``k``'s own ink between columns ``x1`` and ``x2``, or None."""
+    y1, _, y2, _ = working.boxes[k]
+    own = np.isin(working.labels[y1:y2, x1:x2], working.members[k])
+    rows, cols = np.nonzero(own)
+    if not len(rows):
+        return None
+    return [y1 + rows.min(), x1 + cols.min(), y1 + rows.max() + 1, x1 + cols.max() + 1]
+
+
+def candidates(working, line):
+    """Every alternative to score: ``(kind, k, boxes, members)`` with ``kind`` one of
+    ``merge`` (marks ``k`` and ``k + 1`` as one) and ``split`` (mark ``k`` as the two
+    characters of ``boxes``)."""
+    out = []
+    for k in merge_candidates(working.boxes, line):
+        a, b = working.boxes[k], working.boxes[k + 1]
+        box = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+        out.append(("merge", int(k), [box], [np.concatenate([working.members[k], working.members[k + 1]])]))
+    for k in range(len(working.boxes)):
+        _, x1, _, x2 = working.boxes[k]
+        for cut in split_cuts(working, k):
+            left, right = piece_box(working, k, x1, cut), piece_box(working, k, cut, x2)
+            if left is not None and right is not None:
+                out.append(("split", k, [left, right], [working.members[k]] * 2))
+    return out
+
+
+def best_path(n, single, merges, splits):
+    """The best reading of a line of ``n`` marks: a list of steps ``("single", k)``,
+    ``("merge", k)`` or ``("split", k, choice)``, given the scores of each mark as
+    found ``single (n,)``, ``merges: {k: score}`` and ``splits: {k: [(score, choice)]}``."""
+    score = np.full(n + 1, -np.inf)
+    score[0] = 0.0
+    step = [None] * (n + 1)
+    for i in range(n):
+        if score[i] == -np.inf:
+            continue
+        options = [(single[i], i + 1, ("single", i))]
+        options += [(s, i + 1, ("split", i, c)) for s, c in splits.get(i, [])]
+        if i in merges:
+            options.append((merges[i], i + 2, ("merge", i)))
+        for s, j, what in options:
+            if score[i] + s > score[j]:
+                score[j], step[j] = score[i] + s, (what, i)
+    path, j = [], n
+    while j > 0:
+        what, j = step[j]
+        path.append(what)
+    return path[::-1]
+
+
+def reread(letters, working, crops, probs, model):
+    """The characters of ``letters`` (:class:`ocr_cli.segment.Letters`, with their
+    ``working`` images, ``crops (K, 1024)`` and ``probs (K, C)``) after the doubtful
+    merges and splits the network prefers. Returns the same four, renewed; a merged
+    character keeps the line and word of its left part, split ones those of the mark."""
+    alternatives = candidates(working, letters.line)
+    if not alternatives:
+        return letters, working, crops, probs
+    boxes = [b for _, _, bs, _ in alternatives for b in bs]
+    members = [m for _, _, _, ms in alternatives for m in ms]
+    extra_crops = crop_letters(working.with_characters(boxes, members))
+    extra_probs = model.predict_proba(extra_crops)
+    log_best = lambda p: np.log(np.maximum(p.max(1), 1e-12)) - CHARACTER_COST
+    single, extra = log_best(probs), log_best(extra_probs)
+    merges, splits, row, rows_of = {}, {}, 0, {}
+    for index, (kind, k, bs, _) in enumerate(alternatives):
+        rows_of[index] = list(range(row, row + len(bs)))
+        if kind == "merge":
+            merges[k] = extra[row]
+        else:
+            splits.setdefault(k, []).append((extra[row] + extra[row + 1], index))
+        row += len(bs)
+    merge_index = {k: i for i, (kind, k, _, _) in enumerate(alternatives) if kind == "merge"}
+    chosen = []  # (box, members, crop, probs, line, word), in reading order
+    for ln in np.unique(letters.line):
+        marks = np.flatnonzero(letters.line == ln)  # reading order: consecutive indices
+        first = marks[0]
+        local_merges = {k - first: s for k, s in merges.items() if k in marks and k + 1 in marks}
+        local_splits = {k - first: v for k, v in splits.items() if k in marks}
+        for what in best_path(len(marks), single[marks], local_merges, local_splits):
+            k = first + what[1]
+            if what[0] == "single":
+                take = [(working.boxes[k], working.members[k], crops[k], probs[k])]
+            else:
+                index = merge_index[k] if what[0] == "merge" else what[2]
+                _, _, bs, ms = alternatives[index]
+                take = [(b, m, extra_crops[r], extra_probs[r]) for b, m, r in zip(bs, ms, rows_of[index])]
+            chosen += [(b, m, c, p, ln, letters.word[k]) for b, m, c, p in take]
+    boxes, members, new_crops, new_probs, line, word = zip(*chosen)
+    renewed = working.with_characters(boxes, members)
+    renewed_letters = Letters(photo_boxes(renewed, letters.size), np.array(line), np.array(word),
+                              letters.char_height, letters.size)
+    return renewed_letters, renewed, np.array(new_crops), np.array(new_probs)
+
