@@ -1,6 +1,6 @@
 """Wall time of training, against PyTorch on the same machine in the same run.
 
-    python bench/bench_train.py [DATA_DIR] [--runs 3] [--torch-python PATH] [--threads 1]
+    python bench/bench_train.py [DATA_DIR] [--runs 3] [--torch-python PATH] [--threads N]
                                 [--no-loaded] [--only course|cnn|cnn-augment]
 
 DATA_DIR defaults to $OCR_DATA, else ../shared/nist36. Three workloads, each run in a
@@ -103,7 +103,8 @@ def main():
     default_dir = os.environ.get("OCR_DATA") or ROOT.parent / "shared" / "nist36"
     parser.add_argument("data", nargs="?", type=Path, default=Path(default_dir))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for ocr (ocr train --threads)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="BLAS threads for ocr (ocr train --threads; 0, the default: the idle cores)")
     parser.add_argument("--torch-python", metavar="PATH", help="a Python interpreter with torch installed")
     parser.add_argument("--no-loaded", action="store_true", help="skip the runs beside a second training")
     parser.add_argument("--only", choices=["course", "cnn", "cnn-augment"], action="append")
@@ -112,7 +113,7 @@ def main():
     if args.worker:
         return worker(args.worker, args.data, args.threads)
     kinds = args.only or ["course", "cnn", "cnn-augment"]
-    print(f"{os.cpu_count()} cores; ocr with {args.threads} BLAS thread(s); PyTorch: "
+    print(f"{os.cpu_count()} cores; ocr with {args.threads or 'the idle cores as'} BLAS thread(s); PyTorch: "
           f"{args.torch_python or 'not given'}; {args.runs} runs each", flush=True)
     print("unloaded:", flush=True)
     alone = measure(kinds, args)

@@ -191,7 +191,7 @@ def train(
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
-    threads: Annotated[int, typer.Option(min=1, max=256, help="BLAS threads. More pay only for convolutions on an otherwise idle machine; beside another busy process they make training many times slower.")] = 1,
+    threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads; 0: as many as the cores other processes leave idle, measured every epoch (more threads beside a busy process make training many times slower).")] = 0,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,

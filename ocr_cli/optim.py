@@ -24,11 +24,15 @@ class SGD:
 
     def step(self, params, grads):
         if self.velocity is None:
-            self.velocity = [np.zeros_like(p) for p in params]
+            self.velocity = [np.zeros_like(p) for p in params]  # without momentum: scratch for lr * g
         for p, g, m in zip(params, grads, self.velocity):
-            m *= self.momentum
-            m -= self.lr * g
-            p += m
+            if self.momentum:
+                m *= self.momentum
+                m -= self.lr * g
+                p += m
+            else:  # W -= lr * g, with no allocation
+                np.multiply(g, self.lr, out=m)
+                p -= m
         decay_weights(params, self.lr, self.weight_decay)
 
 

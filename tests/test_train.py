@@ -175,12 +175,37 @@ def test_float32_training_matches_float64_on_a_tiny_network():
         np.testing.assert_allclose(p32, p64, atol=1e-4)
 
 
-def test_training_runs_on_one_blas_thread_by_default():
+def blas_threads_per_epoch(threads):
     from threadpoolctl import threadpool_info
 
     seen = []
     train_set, valid_set = four_blobs(10, 0), four_blobs(10, 1)
-    fit(Network.mlp([2, 4, 4], "tanh"), train_set, valid_set, TrainConfig(hidden=[4], epochs=1),
-        on_epoch=lambda record: seen.extend(pool["num_threads"] for pool in threadpool_info()
-                                            if pool["user_api"] == "blas"))
-    assert seen and set(seen) == {1}
+    fit(Network.mlp([2, 4, 4], "tanh"), train_set, valid_set, TrainConfig(hidden=[4], epochs=2, threads=threads),
+        on_epoch=lambda record: seen.append((record["threads"], [pool["num_threads"] for pool in threadpool_info()
+                                                                  if pool["user_api"] == "blas"])))
+    return seen
+
+
+def test_training_runs_on_the_threads_asked_for():
+    assert [threads for threads, _ in blas_threads_per_epoch(1)] == [1, 1]
+
+
+def test_beside_a_busy_process_training_takes_only_the_idle_cores():
+    import os
+    import subprocess
+    import sys
+
+    from ocr_cli.train import IdleCores
+
+    cores = os.cpu_count()
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    try:
+        meter = IdleCores()
+        assert meter() == 1  # every core busy elsewhere
+        assert all(threads == 1 for threads, _ in blas_threads_per_epoch(0))
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    meter = IdleCores()
+    assert 1 <= meter() <= cores
