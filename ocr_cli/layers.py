@@ -50,7 +50,7 @@ class Weighted(Layer):
         return self.A
 
     def to_preactivation(self, dA):
-        return dA * self.f_deriv(self.A)
+        return dA if self.activation == "linear" else dA * self.f_deriv(self.A)
 
 
 class Dense(Weighted):

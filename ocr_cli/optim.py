@@ -51,19 +51,21 @@ class Adam:
         self.t += 1
         correct1 = 1 - self.beta1 ** self.t
         correct2 = 1 - self.beta2 ** self.t
+        # p -= lr * (m / correct1) / (sqrt(v / correct2) + eps), written as
+        # p -= step * m / (sqrt(v) + eps * sqrt(correct2)), in place
+        step = self.lr * np.sqrt(correct2) / correct1
         for p, g, m, v, work in zip(params, grads, self.m, self.v, self.work):
             m *= self.beta1
-            m += (1 - self.beta1) * g
+            np.multiply(g, 1 - self.beta1, out=work)
+            m += work
             v *= self.beta2
             np.multiply(g, g, out=work)
             work *= 1 - self.beta2
             v += work
-            # p -= lr * (m / correct1) / (sqrt(v / correct2) + eps), in place
             np.sqrt(v, out=work)
-            work *= 1 / np.sqrt(correct2)
-            work += self.eps
+            work += self.eps * np.sqrt(correct2)
             np.divide(m, work, out=work)
-            work *= self.lr / correct1
+            work *= step
             p -= work
         decay_weights(params, self.lr, self.weight_decay)
 

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from ocr_cli.augment import augment as augment_batch
 from ocr_cli.data import provenance
 from ocr_cli.errors import InputError
 from ocr_cli.metrics import evaluate
@@ -218,6 +217,14 @@ def classification_loss(label_smoothing):
     return loss
 
 
+def augmentation():
+    """``vary(inputs, targets, rng)`` for :class:`Loop`: every batch augmented
+    (imported only when asked for: it needs scipy.ndimage)."""
+    from ocr_cli.augment import augment
+
+    return lambda X, Y, rng: augment(X, rng, Y.argmax(1))
+
+
 def count_correct(logits, y):
     return int((logits.argmax(1) == y.argmax(1)).sum())
 
@@ -237,7 +244,7 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     labels = train_set.Y.argmax(1)
     loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor,
                 order=(lambda rng: balanced_order(labels, rng)) if config.balance else None,
-                vary=(lambda X, Y, rng: augment_batch(X, rng, Y.argmax(1))) if config.augment else None,
+                vary=augmentation() if config.augment else None,
                 correct=count_correct, validate=validate, patience=config.patience, threads=config.threads)
     return run_epochs(net, optimizer, train_set.X, train_set.Y, classification_loss(config.label_smoothing),
                       loop, np.random.default_rng(config.seed), on_epoch)
