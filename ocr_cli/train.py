@@ -126,13 +126,15 @@ class Loop:
 
 class IdleCores:
     """Calling it gives the number of cores that other processes left idle since the
-    last call (at least 1): the machine's busy time (``/proc/stat``) less this
-    process's own CPU time, over the wall time between calls. The first call looks
-    over a tenth of a second. Where ``/proc/stat`` cannot be read: 1."""
+    last look (at least 1): the machine's busy time (``/proc/stat``) less this
+    process's own CPU time, over the wall time between looks. The first call looks
+    over a tenth of a second; later calls look again once a tenth of a second has
+    passed and otherwise repeat the last answer. Where ``/proc/stat`` cannot be
+    read: 1."""
 
     def __init__(self):
         self.cores = os.cpu_count() or 1
-        self.last = self.sample()
+        self.last, self.answer = self.sample(), None
 
     @staticmethod
     def sample():
@@ -150,7 +152,10 @@ class IdleCores:
         now = self.sample()
         if now is None or self.last is None:
             return 1
-        if now[1] - self.last[1] < 10 * self.cores:  # under a tenth of a second seen: look
+        enough = 10 * self.cores  # jiffies: a tenth of a second on every core at 100 Hz
+        if now[1] - self.last[1] < enough:
+            if self.answer is not None:
+                return self.answer
             time.sleep(0.1)
             now = self.sample()
         (busy0, all0, own0), (busy1, all1, own1) = self.last, now
@@ -158,7 +163,8 @@ class IdleCores:
         seconds = (all1 - all0) / self.cores / os.sysconf("SC_CLK_TCK")
         others = self.cores * (busy1 - busy0) / max(all1 - all0, 1) - (own1 - own0) / max(seconds, 1e-9)
         # Another process busy for more than a quarter of a core takes that core.
-        return int(min(self.cores, max(1, self.cores - max(others, 0.0) + 0.25)))
+        self.answer = int(min(self.cores, max(1, self.cores - max(others, 0.0) + 0.25)))
+        return self.answer
 
 
 def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
