@@ -23,9 +23,11 @@ from ocr_cli.segment import Letters, photo_boxes
 # merged crop to be almost as confident as both together.
 CHARACTER_COST = 0.2
 # Two neighbours are merge candidates when both are narrow (under half their height,
-# as the halves of an H, a U or an N are) and close (under 0.4 of the height apart) and
-# their union is no wider than a wide letter (1.2 heights).
-NARROW, CLOSE, WIDE_LETTER = 0.5, 0.4, 1.2
+# as the halves of an H, a U or an N are), or one is a fragment (under 3/4 of its
+# line's median height: a piece of a letter a dry pen broke), and they are close
+# (under 0.4 of the height apart) and their union is no wider than a wide letter (1.2
+# heights).
+NARROW, FRAGMENT, CLOSE, WIDE_LETTER = 0.5, 0.75, 0.4, 1.2
 # A mark wider than 1.2 of its height (wider than all but a broad M or W) may be two
 # letters that touch: cut candidates at the two thinnest columns of its middle 40-60%.
 SPLIT_WIDTH, SPLIT_ZONE, CUTS = 1.2, (0.3, 0.7), 2
@@ -35,12 +37,17 @@ def merge_candidates(boxes, line):
     """Index pairs ``(k, k + 1)`` of neighbours on one line that may be one character."""
     h = boxes[:, 2] - boxes[:, 0]
     w = boxes[:, 3] - boxes[:, 1]
+    line_h = np.zeros(len(boxes))
+    for ln in np.unique(line):
+        line_h[line == ln] = np.median(h[line == ln])
     k = np.arange(len(boxes) - 1)
-    pair_h = np.maximum(h[k], h[k + 1])
+    pair_h = np.maximum(np.maximum(h[k], h[k + 1]), line_h[k])
     gap = boxes[k + 1, 1] - boxes[k, 3]
     union_w = np.maximum(boxes[k, 3], boxes[k + 1, 3]) - np.minimum(boxes[k, 1], boxes[k + 1, 1])
-    ok = ((line[k] == line[k + 1]) & (w[k] < NARROW * pair_h) & (w[k + 1] < NARROW * pair_h)
-          & (gap < CLOSE * pair_h) & (union_w <= WIDE_LETTER * pair_h))
+    narrow = (w[k] < NARROW * pair_h) & (w[k + 1] < NARROW * pair_h)
+    fragment = (h[k] < FRAGMENT * line_h[k]) | (h[k + 1] < FRAGMENT * line_h[k])
+    ok = ((line[k] == line[k + 1]) & (narrow | fragment) & (gap < CLOSE * pair_h)
+          & (union_w <= WIDE_LETTER * pair_h))
     return k[ok]
 
 
