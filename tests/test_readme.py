@@ -1,0 +1,75 @@
+"""The README's console examples print what the commands print.
+
+Each ```console block of README.md is a command (``$ ...``, ``\\`` continues it) and its
+output. The commands run with bash in a scratch folder that holds ``sample_images`` and
+``models`` as the repository has them and ``../shared`` as CI has it, at 80 columns;
+a line of ``...`` cells in the README stands for any number of lines left out.
+Training examples are not run here yet (they print their timings).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKED = ("ocr read", "ocr find-letters", "ocr evaluate", "ocr confusion")
+
+
+def console_blocks(text):
+    """``(command, expected lines)`` of every console block of ``text``."""
+    blocks = []
+    for body in re.findall(r"```console\n(.*?)```", text, re.S):
+        lines = body.rstrip("\n").split("\n")
+        command = lines.pop(0)[2:]
+        while command.endswith("\\"):
+            command = command[:-1] + " " + lines.pop(0).strip()
+        blocks.append((command, lines))
+    return blocks
+
+
+def elided(line):
+    """Whether a README line stands for lines left out: only ``...`` between separators."""
+    cells = [c.strip() for c in re.split(r"[│|]", line) if c.strip()]
+    return bool(cells) and all(c == "..." for c in cells)
+
+
+def matches(expected, actual):
+    """Whether ``actual`` lines are ``expected`` with each elided line standing for any
+    number of lines (at least one)."""
+    pattern = "".join(r"(?:[^\n]*\n)+?" if elided(line) else re.escape(line) + r"\n" for line in expected)
+    return re.fullmatch(pattern, "".join(line + "\n" for line in actual)) is not None
+
+
+def test_the_console_blocks_are_found():
+    blocks = console_blocks((ROOT / "README.md").read_text())
+    assert [c for c, _ in blocks if c.startswith(CHECKED)], "no console examples found"
+    assert all(c.startswith("ocr ") for c, _ in blocks)
+
+
+@pytest.mark.parametrize("command, expected", [b for b in console_blocks((ROOT / "README.md").read_text())
+                                               if b[0].startswith(CHECKED)], ids=lambda v: str(v)[:40])
+def test_a_readme_example_prints_what_the_readme_shows(command, expected, tmp_path):
+    shared = ROOT.parent / "shared"
+    if "../shared" in command and not (shared / "nist36" / "nist36_test.mat").is_file():
+        pytest.skip("the example needs ../shared/nist36")
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "shared").symlink_to(shared)
+    (work / "sample_images").symlink_to(ROOT / "sample_images")
+    shutil.copytree(ROOT / "models", work / "models")
+    ocr = f"{sys.executable} -m ocr_cli"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", re.sub(r"^ocr ", ocr + " ", command)], cwd=work,
+                            capture_output=True, text=True, env=dict(os.environ, COLUMNS="80"), timeout=300)
+    actual = result.stdout.rstrip("\n").split("\n")
+    assert matches(expected, actual), "README shows:\n" + "\n".join(expected) + "\n\nthe command prints:\n" + result.stdout
+
+
+def test_elided_lines_stand_for_one_or_more_lines():
+    assert matches(["a", "│ ... │ ... │", "z"], ["a", "b", "c", "z"])
+    assert not matches(["a", "│ ... │", "z"], ["a", "z"])
+    assert not matches(["a", "b"], ["a", "c"])
