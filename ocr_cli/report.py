@@ -56,9 +56,13 @@ def print_runs(console, runs, best, out):
     """Summary table: one row per run (several when the learning rate is studied): epochs
     run and seconds, then the figures of the epoch kept (the last, or the best with
     early stopping) and the best valid accuracy seen."""
-    table = Table(title="training summary")
-    for column in ("lr", "epochs", "seconds", "kept", "train loss", "train acc", "valid loss", "valid acc",
-                   "best valid (epoch)"):
+    from rich import box
+
+    # Two-line headers and no column rules: nine columns in 80 characters.
+    table = Table(title="training summary", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  collapse_padding=True)
+    for column in ("lr", "epochs", "seconds", "kept\nepoch", "train\nloss", "train\nacc", "valid\nloss", "valid\nacc",
+                   "best valid\n(epoch)"):
         table.add_column(column, justify="right")
     for run in runs:
         f, last = run.final, run.history[-1]
