@@ -284,7 +284,9 @@ def confusion(
     if plot is not None:
         from ocr_cli.plots import plot_confusion
 
-        plot_confusion(result.confusion, classes, plot)
+        from ocr_cli.model import default_model_path
+
+        plot_confusion(result.confusion, classes, plot, f"{Path(model or default_model_path()).name} on {Path(path).name}")
         typer.echo(f"wrote {plot}", err=True)
     if as_json:
         print_json({"file": str(path), "accuracy": result.accuracy, "classes": classes,

@@ -77,16 +77,26 @@ def plot_lr_study(runs, path):
     save(fig, path)
 
 
-def plot_confusion(confusion, classes, path):
-    """``confusion: (C, C)`` counts (rows true, columns predicted) with labelled axes."""
+def plot_confusion(confusion, classes, path, title="confusion matrix"):
+    """``confusion: (C, C)`` counts (rows true, columns predicted) with labelled axes,
+    each non-zero count written in its cell (dark text on light cells), a log colour
+    bar, and ``title`` (say, the model and the file) above the sample count."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(10, 9))
+    fig, ax = plt.subplots(figsize=(11, 10))
     image = ax.imshow(confusion, cmap="viridis", norm="log" if confusion.max() > 0 else None)
     ticks = np.arange(len(classes))
     ax.set_xticks(ticks, list(classes), fontsize=8)
     ax.set_yticks(ticks, list(classes), fontsize=8)
-    ax.set(xlabel="predicted", ylabel="true", title=f"confusion matrix ({int(confusion.sum())} samples)")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="count (log scale)")
+    light = image.norm(np.maximum(confusion, 1)) > 0.6  # viridis is light (yellow) at its top
+    for (i, j), count in np.ndenumerate(confusion):
+        if count:
+            ax.text(j, i, str(int(count)), ha="center", va="center", fontsize=6,
+                    color="black" if light[i, j] else "white")
+    ax.set(xlabel="predicted", ylabel="true")
+    ax.set_title(f"{title}\n{int(confusion.sum())} samples, rows true, columns predicted")
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("count (log scale)", fontsize=11)
+    bar.ax.tick_params(labelsize=10)
     save(fig, path)
 
 
@@ -113,20 +123,28 @@ def figure_path(option, image, suffix, several):
     return option / f"{image.stem}_{suffix}.png"
 
 
-def plot_boxes(gray, letters, path, labels=None, factor=1.0):
+def plot_boxes(gray, letters, path, labels=None, factor=1.0, confidence=None, title=None, unsure=0.5):
     """The photo ``gray: (H, W)`` (each pixel ``factor`` photo pixels wide) with each
     character's box, coloured by line, and its reading-order number (or ``labels[k]``)
-    above it, in photo pixels."""
+    above it, in photo pixels. With ``confidence (K,)``, characters read with less than
+    ``unsure`` get a dashed red box and their label a question mark. ``title`` (say,
+    the file's name) heads the count of characters and lines."""
     plt = pyplot()
     height, width = gray.shape
     fig, ax = plt.subplots(figsize=(12, 12 * height / width))
     ax.imshow(gray, cmap="gray", vmin=0, vmax=1, extent=(-0.5, width * factor - 0.5, height * factor - 0.5, -0.5))
     colours = plt.cm.tab10(np.arange(10))
+    doubtful = np.zeros(len(letters), bool) if confidence is None else np.asarray(confidence) < unsure
     for k, (y1, x1, y2, x2) in enumerate(letters.boxes):
-        colour = colours[int(letters.line[k]) % 10]
-        ax.add_patch(plt.Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, lw=1.2, ec=colour))
-        ax.text(x1, y1 - 2, str(k + 1) if labels is None else labels[k], color=colour, fontsize=7, va="bottom")
-    ax.set_title(f"{len(letters)} characters, {int(letters.line.max()) + 1 if len(letters) else 0} lines")
+        colour = "red" if doubtful[k] else colours[int(letters.line[k]) % 10]
+        ax.add_patch(plt.Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, lw=1.2, ec=colour,
+                                   ls="--" if doubtful[k] else "-"))
+        text = str(k + 1) if labels is None else labels[k]
+        ax.text(x1, y1 - 2, text + ("?" if doubtful[k] else ""), color=colour, fontsize=7, va="bottom")
+    count = f"{len(letters)} characters, {int(letters.line.max()) + 1 if len(letters) else 0} lines"
+    if doubtful.any():
+        count += f", {int(doubtful.sum())} read with less than {unsure:.0%} confidence (dashed, red)"
+    ax.set_title(f"{title}: {count}" if title else count)
     ax.axis("off")
     save(fig, path)
 

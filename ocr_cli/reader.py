@@ -229,7 +229,8 @@ class PageReader:
 
             if self.figures is not None:
                 plot_boxes(page.gray, reading.letters, figure_path(self.figures, path, self.figure_name, self.several),
-                           reading.labels if model else None, page.factor)
+                           reading.labels if model else None, page.factor,
+                           reading.confidence if model else None, Path(path).name)
             if self.crops is not None:
                 plot_crops(reading.crops, reading.labels, figure_path(self.crops, path, "crops", self.several))
         return replace(reading, crops=None)
