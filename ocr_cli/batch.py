@@ -57,6 +57,26 @@ def run_each(work, paths, jobs=1):
             yield path, result, error
 
 
+def run_on_cluster(work, paths, scheduler):
+    """:func:`run_each` on a dask.distributed cluster (``scheduler``: its address, e.g.
+    ``tcp://10.0.0.5:8786``, or a ``distributed.Client``): one task per file, results
+    yielded in input order as each is done; ``work`` is sent to the workers with the
+    tasks (a :class:`ocr_cli.reader.PageReader` travels without its model, which each
+    worker loads once). Needs the ``dask`` extra (``pip install 'ocr-cli[dask]'``)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise OcrError("--scheduler needs dask.distributed: pip install 'ocr-cli[dask]'") from None
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = client.map(attempt, [work] * len(paths), paths, pure=False)
+        for path, future in zip(paths, futures):
+            yield (path, *future.result())
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
 def run_all(work, paths, jobs=1):
     """``[(path, result, error)]`` for every path, in order (see :func:`run_each`)."""
     return list(run_each(work, paths, jobs))

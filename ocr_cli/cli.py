@@ -457,6 +457,7 @@ def read(
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Read the files on a dask.distributed cluster (e.g. tcp://host:8786) instead of here; needs the dask extra.")] = None,
 ):
     """Read the text of photos: one output line per written line.
 
@@ -486,7 +487,8 @@ def read(
     code = 0
     with report.file_progress(len(paths), quiet) as advance:
         try:
-            for path, reading, error in batch.run_each(reader, paths, jobs):
+            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
+            for path, reading, error in done:
                 if error is not None:
                     complain(error)
                     code = error.exit_code if len(paths) == 1 else 1

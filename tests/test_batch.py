@@ -1,6 +1,9 @@
-"""Running work over many files, in this process or in worker processes."""
+"""Running work over many files, in this process, in worker processes or on a cluster."""
 
 import os
+
+import numpy as np
+import pytest
 
 from ocr_cli.batch import run_all
 from ocr_cli.errors import InputError
@@ -45,3 +48,38 @@ def test_worker_processes_set_up_once_each_and_return_in_input_order():
     assert all(r[1] == 1 for _, r, _ in results if r)  # set up once per process, not per file
     error = results[1][2]
     assert isinstance(error, InputError) and (error.path, error.problem) == ("bad", "bad on purpose")
+
+
+@pytest.fixture(scope="module")
+def photo_files(pattern_bank, tmp_path_factory):
+    """Three photographed pages of pattern glyphs and a file that is not an image."""
+    from PIL import Image
+
+    from ocr_synth.pages import compose_page, photograph
+
+    folder = tmp_path_factory.mktemp("pages")
+    rng = np.random.default_rng(21)
+    paths = []
+    for k, lines in enumerate((["AB CD"], ["EF 12", "GH"], ["IJ KL MN"])):
+        page = compose_page(lines, pattern_bank, rng, char_height=40)
+        paths.append(folder / f"page{k}.jpg")
+        Image.fromarray(photograph(page.image, rng)).save(paths[-1], quality=90)
+    paths.append(folder / "notes.txt")
+    paths[-1].write_text("not an image")
+    return paths
+
+
+def test_a_dask_cluster_of_two_workers_reads_as_one_process_does(photo_files, pattern_model):
+    distributed = pytest.importorskip("distributed")
+    from typer.testing import CliRunner
+
+    from ocr_cli.cli import app
+
+    runner = CliRunner()
+    files = [str(p) for p in photo_files]
+    here = runner.invoke(app, ["read", *files, "-m", str(pattern_model), "-j", "1", "--json"])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        there = runner.invoke(app, ["read", *files, "-m", str(pattern_model), "--json",
+                                    "--scheduler", cluster.scheduler_address])
+    assert here.exit_code == there.exit_code == 1  # the text file is reported, the photos are read
+    assert there.stdout == here.stdout and '"text": "AB CD"' in there.stdout
