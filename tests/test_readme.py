@@ -42,8 +42,11 @@ def elided(line):
 def matches(expected, actual):
     """Whether ``actual`` lines are ``expected`` with each elided line standing for any
     number of lines (at least one)."""
-    def line_pattern(line):  # the line as written, any time in place of its times
-        return r"\d+\.\d".join(re.escape(part) for part in SECONDS.split(line)) + r"\n"
+    def line_pattern(line):  # the line as written, any time (padded to any width) in place of its times
+        parts = SECONDS.split(line)
+        if len(parts) > 1:  # the spaces around a time pad its column: they vary with its width
+            parts = [parts[0].rstrip(" ")] + [p.strip(" ") for p in parts[1:-1]] + [parts[-1].lstrip(" ")]
+        return r" *\d+\.\d *".join(re.escape(part) for part in parts) + r"\n"
 
     pattern = "".join(r"(?:[^\n]*\n)+?" if elided(line) else line_pattern(line) for line in expected)
     return re.fullmatch(pattern, "".join(line + "\n" for line in actual)) is not None
