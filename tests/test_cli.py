@@ -254,3 +254,23 @@ def test_init_with_not_a_character_data_widens_the_model(nist_dir, tiny_model, t
     assert model.predict_proba(X).argmax(1).mean() > 30  # it learned the noise is not a character
     scored = json.loads(run("evaluate", "--model", out, "--data", nist_dir, "--json").stdout)
     assert 0 < scored["accuracy"] <= 1 and set(scored["per_class"]) == set(CLASSES + NOT_A_CHARACTER)
+
+
+def test_shell_completion_installs_and_completes_commands_and_options(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ocr = shutil.which("ocr", path=str(Path(sys.executable).parent))
+    env = dict(os.environ, HOME=str(tmp_path), SHELL="/bin/bash",
+               PATH=os.pathsep.join([str(Path(ocr).parent), os.environ.get("PATH", "")]))
+    install = subprocess.run([ocr, "--install-completion", "bash"], capture_output=True, text=True, env=env)
+    assert install.returncode == 0, install.stderr
+    complete = ('source ~/.bashrc; COMP_WORDS=(ocr {}); COMP_CWORD={}; _ocr_completion ocr; '
+                'printf "%s\\n" "${{COMPREPLY[@]}}"')
+    for words, expected in (("fi", "find-letters"), ("read --form", "--format")):
+        script = complete.format(words, len(words.split()))
+        shown = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env)
+        assert shown.stdout.split() == [expected], shown.stdout + shown.stderr
