@@ -472,8 +472,12 @@ def read(
     output_format = "json" if as_json else output.value
     names = None
     if output_dir is not None:
-        if not output_dir.is_dir():
-            raise InputError(output_dir, "no such folder; create it first")
+        if output_dir.exists() and not output_dir.is_dir():
+            raise InputError(output_dir, "not a folder")
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)  # as mkdir -p: a new folder for the results
+        except OSError as error:
+            raise InputError(output_dir, f"cannot create the folder: {error.strerror.lower()}") from None
         names = report.output_names(paths, SUFFIXES[output_format], output_dir, force)
     jobs = min(jobs or os.cpu_count() or 1, len(paths) or 1)
     if jobs > 1:

@@ -324,8 +324,7 @@ def test_folders_patterns_lists_and_stdin_name_the_same_images(folder, page, pat
 
 
 def test_output_dir_writes_one_file_per_input_with_unique_names(folder, page, pattern_model):
-    out = folder / "out"
-    out.mkdir()
+    out = folder / "results" / "out"  # made as mkdir -p makes it
     result = run("read", folder / "a" / "note.jpg", folder / "b" / "note.jpg", "-m", pattern_model, "-o", out,
                  "-f", "alto")
     assert result.exit_code == 0 and result.stdout == ""
@@ -336,6 +335,8 @@ def test_output_dir_writes_one_file_per_input_with_unique_names(folder, page, pa
     onto_input = run("read", folder / "a" / "notes.txt", "-m", pattern_model, "-o", folder / "a")
     assert onto_input.exit_code == 2 and "is one of the inputs" in onto_input.stderr
     assert (folder / "a" / "notes.txt").read_text() == "not an image"
+    onto_a_file = run("read", folder / "a" / "note.jpg", "-m", pattern_model, "-o", folder / "a" / "notes.txt")
+    assert onto_a_file.exit_code == 2 and onto_a_file.stderr.strip().endswith("notes.txt: not a folder")
 
 
 def test_ctrl_c_keeps_what_was_printed_and_says_how_many_files_were_left(photo_file, page, pattern_model, tmp_path):
