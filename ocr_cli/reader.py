@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli.crop import crop_letters
+from ocr_cli.errors import InputError
 from ocr_cli.images import Page, load_page
 from ocr_cli.resegment import reread
 from ocr_cli.segment import segment
@@ -223,7 +224,10 @@ class PageReader:
         not travel back from a worker)."""
         model, lexicon = self.load()
         page = load_page(path)
-        reading = read_page(page, model, lexicon)
+        try:
+            reading = read_page(page, model, lexicon)
+        except InputError as error:  # what is wrong with the page is wrong with this file
+            raise InputError(path, error.problem) from None
         if self.figures is not None or self.crops is not None:
             from ocr_cli.plots import figure_path, plot_boxes, plot_crops
 

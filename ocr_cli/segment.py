@@ -17,6 +17,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.filters import apply_hysteresis_threshold, threshold_otsu
 
+from ocr_cli.errors import InputError
 from ocr_cli.images import to_gray
 
 # Pass 1 looks at the page at about this many pixels: enough to measure characters
@@ -25,6 +26,10 @@ SURVEY_PIXELS = 1_000_000
 # Characters are segmented and cropped at this height (pixels): well above the 25 px
 # the network sees, so that resampling, not the photo, limits the crop.
 WORKING_HEIGHT = 48
+# A page of hand printing holds at most a couple of thousand characters; a thousand
+# solid dots outnumbering the marks that could be characters is a pattern, a halftone
+# or noise, and reading each of them would only spend time and memory.
+MOST_BLOBS = 1000
 
 
 @dataclass
@@ -382,6 +387,19 @@ def is_character(boxes, height):
     return ~small & ~giant
 
 
+def not_a_blob(boxes, groups, areas):
+    """Drops solid blobs: marks whose ink fills over 95% of their box and that are not
+    thin (short side over half the long one): a dot, a blot, a filled square. Strokes
+    leave paper in a character's box: of the nist36 training characters none fills
+    more than 80% of a box that is not thin (an I or a 1 fills a thin one); the margin
+    is for the blur of thresholding, which closes narrow gaps between strokes."""
+    h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    ink = np.array([areas[g - 1].sum() for g in groups], dtype=np.float64).reshape(-1)
+    solid = ink > 0.95 * np.maximum(h * w, 1)
+    squat = np.minimum(h, w) > 0.5 * np.maximum(h, w)
+    return ~(solid & squat)
+
+
 def inside_frame(boxes, shape):
     """Boxes clear of the image's edge. What the frame cuts is the surround (a desk, a
     shadow, a table edge) or a character cut in half; when nothing else is found (a
@@ -516,6 +534,10 @@ def segment(image, factor=1.0, char_height=None):
     groups = join_pieces(boxes, work_height) if len(boxes) else []
     merged, groups = merge_boxes(boxes, groups), [g + 1 for g in groups]
     merged, groups = keep(merged, groups, is_character(merged, work_height))
+    shaped = not_a_blob(merged, groups, areas)
+    if (~shaped).sum() > MOST_BLOBS and (~shaped).mean() > 0.5:
+        raise InputError("image", f"not a page of text: {(~shaped).sum()} of its {len(shaped)} marks are solid dots")
+    merged, groups = keep(merged, groups, shaped)
     merged, groups = keep(merged, groups, inside_frame(merged, ink.shape))
     merged, groups = keep(merged, groups, not_a_frame(merged))
     merged, groups = keep(merged, groups, not_a_rule(merged, work_height))

@@ -265,3 +265,14 @@ def test_twenty_thousand_specks_are_joined_in_bounded_memory():
     boxes = np.stack([yy.ravel(), xx.ravel(), yy.ravel() + 5, xx.ravel() + 5], 1)
     groups = join_pieces(boxes, 5)
     assert len(groups) == len(boxes) and sorted(np.concatenate(groups).tolist()) == list(range(len(boxes)))
+
+
+def test_solid_blots_of_character_size_are_not_characters(pattern_bank):
+    page = compose_page(["AB CD"], pattern_bank, np.random.default_rng(6), char_height=HEIGHT)
+    image = page.image.copy()
+    y1, x1, y2, x2 = page.boxes[-1]
+    image[y1:y2, x2 + HEIGHT:x2 + 2 * HEIGHT] = 0  # a filled square as tall as the letters
+    image[y2 + HEIGHT:y2 + 2 * HEIGHT, x1:x1 + HEIGHT // 2] = 0  # a thick blot below
+    letters = find_letters(image)
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 10)
+
