@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ocr_cli.layers import Weighted
-from ocr_cli.network import Network
+from ocr_cli.network import Network, check_network_size
 from ocr_cli.nn import squared_error
-from ocr_cli.optim import SGD
+from ocr_cli.optim import SGD, check_hyperparameters
 from ocr_cli.train import Loop, run_epochs
 
 
@@ -31,6 +31,30 @@ class AutoencoderConfig:
     lr_step: int = 20
     lr_factor: float = 0.9
     seed: int = 0
+
+
+def check_config(config, n_inputs=1024):
+    """Refuses (an :class:`~ocr_cli.errors.InputError` naming the option) settings
+    that cannot train: a learning rate that is not a finite number above 0, momentum
+    outside [0, 1), a learning-rate factor outside (0, 1], layers too large to hold."""
+    check_hyperparameters(config.lr, config.momentum, 0.0, config.lr_factor)
+    check_network_size(n_inputs, n_inputs, config.hidden)
+
+
+def check_examples(dataset, chosen, plot=True):
+    """With ``plot``: refuses a ``dataset`` that has no image of some class in
+    ``chosen`` (the classes the reconstruction figure shows), before any training."""
+    from ocr_cli import CLASSES
+    from ocr_cli.errors import InputError
+
+    if not plot:
+        return
+    present = set(np.flatnonzero(dataset.Y.sum(0)))
+    missing = [c for c in chosen if CLASSES.index(c) not in present]
+    if missing:
+        raise InputError(dataset.paths[0], f"has no images of class{'es' * (len(missing) > 1)} {', '.join(missing)} to show "
+                                           f"(--classes {','.join(chosen)})")
+
 
 def create(n_inputs, config):
     """A fresh autoencoder of ``n_inputs`` pixels with ``config.hidden`` relu layers."""

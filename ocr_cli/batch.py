@@ -2,6 +2,7 @@
 with the results in input order and each file's error kept beside it."""
 
 import os
+from contextlib import contextmanager
 
 from ocr_cli.errors import OcrError
 
@@ -27,15 +28,50 @@ def attempt(work, path):
         return None, exc
     except MemoryError:
         return None, OcrError(f"{path}: out of memory while reading it")
+    except (PermissionError, FileNotFoundError, IsADirectoryError) as exc:  # the file itself: bad input, the rest still read
+        from ocr_cli.errors import InputError, os_problem
+
+        return None, InputError(path, os_problem(exc))
+    except OSError as exc:  # any other I/O failure on this file fails it alone
+        from ocr_cli.errors import os_problem
+
+        return None, OcrError(f"{path}: {os_problem(exc)}")
 
 
 def _install(work):
+    """Each worker's start: the work, and signals left to the parent (Ctrl-C reaches the
+    whole process group; the parent stops the workers), SIGTERM and SIGHUP ending it."""
+    import signal
+
     global _work
     _work = work
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def _attempt_installed(path):
     return attempt(_work, path)
+
+
+@contextmanager
+def worker_pool(work, jobs):
+    """A pool of ``jobs`` worker processes holding ``work``; whatever ends the block
+    (done, an error, Ctrl-C, SIGTERM) ends the workers too: none outlives it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(jobs, initializer=_install, initargs=(work,))
+    try:
+        yield pool
+    except BaseException:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=5)
+        raise
+    pool.shutdown()
 
 
 def run_each(work, paths, jobs=1):
@@ -44,17 +80,34 @@ def run_each(work, paths, jobs=1):
     cores: more processes only share the same cores and multiply the memory) the files
     are shared out to that many processes, each of which receives ``work`` once when it
     starts (inherited where processes fork, else pickled), so whatever it loads on first
-    use (a model) is loaded at most once per process."""
-    jobs = max(1, min(jobs, len(paths), os.cpu_count() or 1))
+    use (a model) is loaded at most once per process. A worker that dies (killed by the
+    system for memory, or by a signal) costs the file it was reading, which is read
+    again alone and reported if it kills its worker again; the other files are read."""
+    jobs = max(1, min(jobs, len(paths), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
     if jobs == 1:
         for path in paths:
             yield (path, *attempt(work, path))
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(jobs, initializer=_install, initargs=(work,)) as pool:
-        for path, (result, error) in zip(paths, pool.map(_attempt_installed, paths)):
-            yield path, result, error
+    done = 0
+    while done < len(paths):
+        with worker_pool(work, jobs) as pool:
+            futures = [pool.submit(_attempt_installed, path) for path in paths[done:]]
+            try:
+                for future in futures:
+                    yield (paths[done], *future.result())
+                    done += 1
+                continue
+            except BrokenProcessPool:
+                pass
+        with worker_pool(work, 1) as alone:  # the first file not read: alone, to tell whether it is the cause
+            try:
+                yield (paths[done], *alone.submit(_attempt_installed, paths[done]).result())
+            except BrokenProcessPool:
+                yield paths[done], None, OcrError(f"{paths[done]}: the process reading it was killed (out of memory?)")
+        done += 1
 
 
 def run_on_cluster(work, paths, scheduler):

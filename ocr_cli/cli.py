@@ -5,6 +5,7 @@ invalid input, 1 failure while processing, 130 interrupted (Ctrl-C). Heavy modul
 imported inside commands so that ``ocr --help`` starts fast.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -24,8 +25,29 @@ class OcrGroup(TyperGroup):
     model records the command line as its user typed it."""
 
     def main(self, args=None, prog_name=None, **kwargs):
+        # typer's click (it vendors its own): its usage and other errors, by their names
+        usage_error, click_error = (next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+                                    for name in ("UsageError", "ClickException"))
         settings["argv"] = list(sys.argv[1:] if args is None else args)
-        return super().main(args, prog_name, **kwargs)
+        kwargs.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **kwargs)
+        except usage_error as exc:  # one line, as every other error, and where to look
+            command = " ".join(["ocr", *exc.ctx.command_path.split()[1:]]) if exc.ctx is not None else "ocr"
+            where = f" (see '{command} -h')"
+            if exc.format_message():  # (none after the help shown for no arguments)
+                typer.echo(f"ocr: error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except BrokenPipeError:  # the help piped into head
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(BROKEN_PIPE)
+        except click_error as exc:
+            typer.echo(f"ocr: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("ocr: interrupted", err=True)
+            sys.exit(INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def typed_command():
@@ -68,10 +90,84 @@ def complain(exc):
     """One line on stderr for a project error (re-raised with its traceback under --debug)."""
     if settings["debug"]:
         raise exc
-    typer.echo(f"ocr: error: {exc}", err=True)
+    from ocr_cli.formats import printable
+
+    typer.echo(f"ocr: error: {printable(exc)}", err=True)
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+BROKEN_PIPE = 141  # ... and for one whose reader left (128 + SIGPIPE)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, so that they end it as Ctrl-C
+    does: workers stopped, temporary files removed, what was printed kept."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop_on_signals():
+    """Turns SIGTERM and SIGHUP into :class:`Stopped` (main thread only: elsewhere
+    Python cannot install handlers)."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop)
+
+
+def interrupted_code(exc):
+    """Exit code after an interruption: 128 + the signal's number, as a shell reports a
+    process the signal ended (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
+    return 128 + exc.signum if isinstance(exc, Stopped) else INTERRUPTED
+
+
+@contextlib.contextmanager
+def one_line_of_warnings():
+    """Warnings that libraries raise during a command (numpy overflowing on a model's
+    huge weights, PIL on a damaged image) become one line on stderr at its end, not a
+    screenful of source lines."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            yield
+        finally:
+            if caught and not settings["debug"]:
+                from ocr_cli.formats import printable
+
+                first = printable(f"{caught[0].category.__name__}: {caught[0].message}")[:200]
+                more = f" (and {len(caught) - 1} more)" if len(caught) > 1 else ""
+                typer.echo(f"ocr: warning: {first}{more}", err=True)
+            elif caught:
+                for warning in caught:
+                    typer.echo(warnings.formatwarning(warning.message, warning.category, warning.filename,
+                                                      warning.lineno), err=True, nl=False)
+
+
+class ClosedOutput:
+    """Stands for a standard output that was closed when ocr started: writing a result
+    to it is an error (exit 2), rather than the result silently lost."""
+
+    def write(self, text):
+        from ocr_cli.errors import InputError
+
+        if text:
+            raise InputError("standard output", "closed; the results would be lost (redirect it to a file)")
+        return 0
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
 
 
 def reports_errors(command):
@@ -82,17 +178,30 @@ def reports_errors(command):
     def wrapper(*args, **kwargs):
         from ocr_cli.errors import OcrError
 
+        stop_on_signals()
+        if sys.stdout is None:  # started with stdout closed (>&-): fail on the first result, not lose it
+            sys.stdout = ClosedOutput()
         try:
-            return command(*args, **kwargs)
+            try:
+                with one_line_of_warnings():
+                    return command(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # results still buffered fail here, not silently at exit
         except OcrError as exc:
             complain(exc)
             raise typer.Exit(exc.exit_code) from None
         except MemoryError as exc:
             complain(OcrError(f"out of memory ({exc or 'no detail'})"))
             raise typer.Exit(OcrError.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             typer.echo("ocr: interrupted", err=True)
-            raise typer.Exit(INTERRUPTED) from None
+            raise typer.Exit(interrupted_code(exc)) from None
+        except BrokenPipeError:  # the reader of a pipe left (ocr read ... | head): end quietly, as cat does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(BROKEN_PIPE) from None
+        except OSError as exc:  # a full disk under stdout, an I/O error: one line, not a traceback
+            complain(OcrError(f"{exc.filename or 'standard output'}: {(exc.strerror or str(exc)).lower()}"))
+            raise typer.Exit(OcrError.exit_code) from None
 
     return wrapper
 
@@ -118,9 +227,9 @@ class Optimizer(str, Enum):
     adam = "adam"
 
 
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", metavar="PATH", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).")]
-DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", metavar="DIR", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).")]
-TestOpt = Annotated[Optional[Path], typer.Option("--test", metavar="FILE", help="Test .mat file; default: nist36_test.mat in --data.")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", metavar="PATH", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).", readable=False)]
+DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", metavar="DIR", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).", readable=False)]
+TestOpt = Annotated[Optional[Path], typer.Option("--test", metavar="FILE", help="Test .mat file; default: nist36_test.mat in --data.", readable=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 
 
@@ -169,14 +278,14 @@ def parse_conv(values, kernel):
 @reports_errors
 def train(
     data: DataOpt = None,
-    train_files: Annotated[Optional[list[Path]], typer.Option("--train", metavar="FILE", help="Training .mat file (repeatable); default: nist36_train.mat in --data.")] = None,
-    valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.")] = None,
+    train_files: Annotated[Optional[list[Path]], typer.Option("--train", metavar="FILE", help="Training .mat file (repeatable); default: nist36_train.mat in --data.", readable=False)] = None,
+    valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.", readable=False)] = None,
     hidden: Annotated[list[str], typer.Option("--hidden", metavar="SIZES", help="Hidden layer sizes: repeat or comma-separate for several layers.")] = ["64"],
     activation: Annotated[Activation, typer.Option(help="Hidden-layer activation.")] = Activation.sigmoid,
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 50,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per mini-batch.")] = 32,
-    lr: Annotated[list[float], typer.Option("--lr", metavar="RATE", help="Learning rate; repeat to train one network per rate (the learning-rate study).")] = [3e-3],
-    optimizer: Annotated[Optimizer, typer.Option(help="sgd (with --momentum) or adam.")] = Optimizer.sgd,
+    lr: Annotated[Optional[list[float]], typer.Option("--lr", metavar="RATE", help="Learning rate; repeat to train one network per rate (the learning-rate study). Default 0.003; with --init, the rate the model was trained with.")] = None,
+    optimizer: Annotated[Optional[Optimizer], typer.Option(help="sgd (with --momentum) or adam. Default sgd; with --init, the optimizer the model was trained with.")] = None,
     momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
     conv: Annotated[list[str], typer.Option("--conv", metavar="FILTERS", help="Convolution blocks before the hidden layers: filters per block, repeat or comma-separate (e.g. 32,64).")] = [],
@@ -185,7 +294,7 @@ def train(
     weight_decay: Annotated[float, typer.Option(min=0.0, help="Decoupled weight decay: W -= lr * this * W every step.")] = 0.0,
     label_smoothing: Annotated[float, typer.Option(min=0.0, max=0.5, help="Train on targets (1 - this) * one-hot + this / classes.")] = 0.0,
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better valid accuracy and keep the best epoch (0: never).")] = 0,
-    init: Annotated[Optional[Path], typer.Option("--init", metavar="MODEL", help="Start from this model's network and weights (fine-tuning); its layers replace --hidden, --activation, --conv, --kernel and --dropout.")] = None,
+    init: Annotated[Optional[Path], typer.Option("--init", metavar="MODEL", help="Start from this model's network and weights (fine-tuning); its layers replace --hidden, --activation, --conv, --kernel and --dropout.", readable=False)] = None,
     augment: Annotated[bool, typer.Option("--augment", help="Vary every batch at random: rotation, scale, shear, shift, elastic distortion, stroke width, blur.")] = False,
     balance: Annotated[bool, typer.Option("--balance", help="Each epoch, draw at most the median class count of rows from every class (new rows every epoch), so that no class dominates.")] = False,
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
@@ -193,25 +302,30 @@ def train(
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
     threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads; 0: as many as the cores other processes leave idle, measured every epoch (more threads beside a busy process make training many times slower).")] = 0,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out and the figures in --plot if they exist.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,
     as_json: JsonOpt = False,
 ):
     """Train the network on nist36 .mat files and save it."""
     from ocr_cli import report
     from ocr_cli.data import concatenate, load_dataset
-    from ocr_cli.model import check_writable, load_model, save_model
+    from ocr_cli.model import load_model, save_model
+    from ocr_cli.outputs import check_figure_folder, check_file
+    from ocr_cli.plots import LR_STUDY_FIGURE, TRAINING_FIGURES
 
     configs = train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed,
                             augment, balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience,
                             init, threads, average_shifts)
-    check_writable(out, force)
-    if init is not None:
-        load_model(init)  # a bad starting model fails before the data is read
     train_paths = resolve_files(data, train_files, "train")
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
-    train_set = concatenate([load_dataset(p) for p in train_paths])
-    valid_set = load_dataset(valid_path)
+    inputs = [*train_paths, valid_path, init]
+    check_file(out, inputs, force, "model")  # every output is checked before the data is read
+    if plot is not None:
+        check_figure_folder(plot, TRAINING_FIGURES + ((LR_STUDY_FIGURE,) if len(configs) > 1 else ()), inputs, force)
+    if init is not None:
+        configs = fine_tuning(configs, load_model(init), init, lr, optimizer)  # a bad model fails before the data is read
+    train_set = concatenate([load_dataset(p, prefer="train") for p in train_paths])
+    valid_set = load_dataset(valid_path, prefer="valid")
     runs = [report.train_with_progress(config, train_set, valid_set, typed_command()) for config in configs]
     best = max(runs, key=lambda run: run.final["valid_acc"])
     save_model(out, best.model, force)
@@ -231,15 +345,37 @@ def train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, opti
                   average_shifts):
     """The :class:`~ocr_cli.train.TrainConfig` of each run ``ocr train`` was asked for
     (one per ``--lr``), from the command's parsed options."""
+    from ocr_cli.network import check_network_size
+    from ocr_cli.optim import check_hyperparameters
     from ocr_cli.train import TrainConfig
 
-    options = dict(hidden=parse_sizes(hidden, "--hidden"), activation=Activation(activation).value,
-                   conv=parse_conv(conv, kernel), kernel=kernel, epochs=epochs, batch_size=batch_size,
-                   optimizer=Optimizer(optimizer).value, momentum=momentum, seed=seed, augment=augment,
+    lr = lr or [TrainConfig.lr]
+    for rate in lr:
+        check_hyperparameters(rate, momentum, weight_decay, lr_factor)
+    sizes, blocks = parse_sizes(hidden, "--hidden"), parse_conv(conv, kernel)
+    check_network_size(1024, 36, sizes, blocks, kernel)
+    options = dict(hidden=sizes, activation=Activation(activation).value,
+                   conv=blocks, kernel=kernel, epochs=epochs, batch_size=batch_size,
+                   optimizer=Optimizer(optimizer or "sgd").value, momentum=momentum, seed=seed, augment=augment,
                    balance=balance, lr_step=lr_step, lr_factor=lr_factor, dropout=dropout,
                    weight_decay=weight_decay, label_smoothing=label_smoothing, patience=patience,
                    init=str(init or ""), threads=threads, average_shifts=average_shifts)
     return [TrainConfig(lr=rate, **options) for rate in lr]
+
+
+def fine_tuning(configs, start, init, lr, optimizer):
+    """With ``--init``: ``configs`` with the optimiser and, without ``--lr``, the
+    learning rate the starting model was trained with (the from-scratch default, SGD
+    at 0.003, makes a relu network trained with Adam diverge), said on stderr."""
+    from dataclasses import replace
+
+    from ocr_cli.train import fine_tuning_optimizer
+
+    name, rate = fine_tuning_optimizer(start.metadata, optimizer and Optimizer(optimizer).value)
+    if not lr or not optimizer:
+        typer.echo(f"fine-tuning {init} with {name}" + ("" if lr else f" at lr {rate:g}")
+                   + " (--lr and --optimizer choose others)", err=True)
+    return [replace(config, optimizer=name, lr=config.lr if lr else rate) for config in configs]
 
 
 def score_on_test(model, data, test):
@@ -249,7 +385,7 @@ def score_on_test(model, data, test):
     from ocr_cli.metrics import evaluate as score
 
     loaded = load_model(model)
-    test_set = load_dataset(resolve_files(data, [test] if test else None, "test")[0])
+    test_set = load_dataset(resolve_files(data, [test] if test else None, "test")[0], prefer="test")
     return loaded.classes, test_set.paths[0], score(loaded, test_set.X, test_set.Y)
 
 
@@ -272,19 +408,24 @@ def confusion(
     model: ModelOpt = None,
     data: DataOpt = None,
     test: TestOpt = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG", help="Write the 36x36 confusion matrix figure here (.png).")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG", help="Write the 36x36 confusion matrix figure here (.png; .pdf, .svg... by the extension).")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many of the most confused pairs to list.")] = 10,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --plot if it exists.")] = False,
     as_json: JsonOpt = False,
 ):
     """The confusion matrix of a model and its most confused pairs."""
     from ocr_cli import report
+    from ocr_cli.model import default_model_path
 
+    if plot is not None:  # checked before the model and the data are read
+        from ocr_cli.outputs import check_figure
+
+        test = resolve_files(data, [test] if test else None, "test")[0]
+        plot = check_figure(plot, [model or default_model_path(), test], force)
     classes, path, result = score_on_test(model, data, test)
     pairs = result.most_confused(classes, top)
     if plot is not None:
         from ocr_cli.plots import plot_confusion
-
-        from ocr_cli.model import default_model_path
 
         plot_confusion(result.confusion, classes, plot, f"{Path(model or default_model_path()).name} on {Path(path).name}")
         typer.echo(f"wrote {plot}", err=True)
@@ -312,8 +453,8 @@ def parse_classes(value):
 @reports_errors
 def autoencode(
     data: DataOpt = None,
-    train_file: Annotated[Optional[Path], typer.Option("--train", metavar="FILE", help="Training .mat file; default: nist36_train.mat in --data.")] = None,
-    valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.")] = None,
+    train_file: Annotated[Optional[Path], typer.Option("--train", metavar="FILE", help="Training .mat file; default: nist36_train.mat in --data.", readable=False)] = None,
+    valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.", readable=False)] = None,
     hidden: Annotated[list[str], typer.Option("--hidden", metavar="SIZES", help="Hidden relu layers; the middle one is the code.")] = ["32,32,32"],
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 100,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per mini-batch.")] = 36,
@@ -324,10 +465,10 @@ def autoencode(
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
     components: Annotated[int, typer.Option(min=1, max=1024, help="Principal components kept by the PCA baseline.")] = 32,
     classes: Annotated[str, typer.Option("--classes", metavar="C,C,...", help="Classes whose validation images --plot shows, two each.")] = "H,3,U,8,Q",
-    model: Annotated[Optional[Path], typer.Option("--model", metavar="PATH", help="A saved autoencoder to evaluate instead of training one.")] = None,
-    eval_file: Annotated[Optional[Path], typer.Option("--eval", metavar="FILE", help="With --model: the .mat file to measure PSNR on; default: --valid.")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", metavar="PATH", help="A saved autoencoder to evaluate instead of training one.", readable=False)] = None,
+    eval_file: Annotated[Optional[Path], typer.Option("--eval", metavar="FILE", help="With --model: the .mat file to measure PSNR on; default: --valid.", readable=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", metavar="PATH", help="Save the trained autoencoder here (.npz).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out and the figures in --plot if they exist.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Write ae_loss.png and ae_reconstructions.png here.")] = None,
     as_json: JsonOpt = False,
 ):
@@ -335,24 +476,33 @@ def autoencode(
     from ocr_cli import autoencoder, report
     from ocr_cli.data import load_dataset
     from ocr_cli.errors import InputError
-    from ocr_cli.model import check_writable, load_model, save_model
+    from ocr_cli.model import load_model, save_model
+    from ocr_cli.outputs import check_figure_folder, check_file
+    from ocr_cli.plots import AUTOENCODER_FIGURES
 
     shown = parse_classes(classes)
     config = autoencoder.AutoencoderConfig(parse_sizes(hidden, "--hidden"), epochs, batch_size, lr, momentum,
                                            lr_step, lr_factor, seed)
+    autoencoder.check_config(config)
     if eval_file is not None and model is None:
         raise InputError("--eval", "measures a saved autoencoder; give it with --model")
     if out is not None and model is not None:
         raise InputError("--out", "saves a trained autoencoder; --model only evaluates one")
-    if out is not None:
-        check_writable(out, force)
+    inputs = [model, eval_file, train_file, valid_file, *(Path(data) / f"nist36_{s}.mat" for s in ("train", "valid") if data)]
+    if out is not None:  # every output is checked before the data is read
+        check_file(out, inputs, force, "model")
+    if plot is not None:
+        check_figure_folder(plot, AUTOENCODER_FIGURES[:1 if model is not None else 2], inputs, force)
     if model is not None:
         net = load_model(model, task="autoencode").net
-        test = load_dataset(eval_file or resolve_files(data, [valid_file] if valid_file else None, "valid")[0])
+        test = load_dataset(eval_file or resolve_files(data, [valid_file] if valid_file else None, "valid")[0],
+                            prefer="valid")
+        autoencoder.check_examples(test, shown, plot)
         rows, pca, history = [autoencoder.autoencoder_row(net, test.X)], None, None
     else:
-        train_set = load_dataset(resolve_files(data, [train_file] if train_file else None, "train")[0])
-        test = load_dataset(resolve_files(data, [valid_file] if valid_file else None, "valid")[0])
+        train_set = load_dataset(resolve_files(data, [train_file] if train_file else None, "train")[0], prefer="train")
+        test = load_dataset(resolve_files(data, [valid_file] if valid_file else None, "valid")[0], prefer="valid")
+        autoencoder.check_examples(test, shown, plot)  # before training, not after
         baseline, pca = autoencoder.pca_baseline(train_set.X, test.X, components)
         with report.epoch_progress("autoencoder", epochs, lambda r: f"loss {r['train_loss']:.2f}") as on_epoch:
             net, history = autoencoder.train_autoencoder(train_set.X, config, on_epoch)
@@ -369,9 +519,9 @@ def autoencode(
         labels = test.Y.argmax(1)
         picks = autoencoder.examples(labels, CLASSES, shown)
         plot_reconstructions(test.X[picks], net.predict(test.X[picks]), [CLASSES[labels[i]] for i in picks],
-                             plot / "ae_reconstructions.png")
+                             plot / AUTOENCODER_FIGURES[0])
         if history:
-            plot_autoencoder_loss(history, plot / "ae_loss.png")
+            plot_autoencoder_loss(history, plot / AUTOENCODER_FIGURES[1])
         typer.echo(f"wrote figures to {plot}", err=True)
     if as_json:
         print_json({"file": str(test.paths[0]), "rows": rows, "pca": pca, "history": history})
@@ -388,7 +538,7 @@ class Format(str, Enum):
     alto = "alto"
 
 
-ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).")]
+ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).", readable=False)]
 
 
 def each_image(images, work, jobs=1):
@@ -413,14 +563,19 @@ def find_letters_command(
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes over the photo (numbered, coloured by line).")] = None,
     crops: Annotated[Optional[Path], typer.Option("--crops", metavar="PNG|DIR", help="Show the 32x32 crops as the network sees them, with predicted labels.")] = None,
     model: ModelOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing figures.")] = False,
     as_json: JsonOpt = False,
 ):
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
     from ocr_cli.reader import PageReader
 
     from ocr_cli.batch import expand_inputs
+    from ocr_cli.outputs import check_image_figures
 
     images = expand_inputs(images)
+    for option, name in ((plot, "boxes"), (crops, "crops")):
+        if option is not None:  # every figure is checked before any photo is read
+            check_image_figures(option, images, name, [*images, model], force)
     reader = PageReader(model, figures=plot, several=len(images) > 1, classify=crops is not None, crops=crops,
                         figure_name="boxes")
     reader.load()  # a bad model fails here, once, before any photo
@@ -451,11 +606,11 @@ def read(
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
-    lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.")] = None,
+    lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir and --plot.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Read the files on a dask.distributed cluster (e.g. tcp://host:8786) instead of here; needs the dask extra.")] = None,
 ):
@@ -466,26 +621,25 @@ def read(
     from ocr_cli import batch, report
     from ocr_cli.formats import SUFFIXES
 
-    from ocr_cli.errors import InputError
+    from ocr_cli.outputs import check_files, check_image_figures, make_folder
 
     paths = batch.expand_inputs(images)
     output_format = "json" if as_json else output.value
     names = None
+    inputs = [*paths, model, lexicon_file]
     if output_dir is not None:
-        if output_dir.exists() and not output_dir.is_dir():
-            raise InputError(output_dir, "not a folder")
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)  # as mkdir -p: a new folder for the results
-        except OSError as error:
-            raise InputError(output_dir, f"cannot create the folder: {error.strerror.lower()}") from None
+        make_folder(output_dir)  # as mkdir -p: a new folder for the results
         names = report.output_names(paths, SUFFIXES[output_format], output_dir, force)
+        check_files([output_dir / name for name in names.values()], inputs, force, "result")
+    if plot is not None:  # every figure is checked before any photo is read
+        check_image_figures(plot, paths, "read", inputs, force)
     jobs = min(jobs or os.cpu_count() or 1, len(paths) or 1)
     if jobs > 1:
         batch.one_thread_per_process()  # before numpy is imported, below
     from ocr_cli.reader import PageReader
 
     several = len(paths) > 1 or output_dir is not None
-    reader = PageReader(model, lexicon_file, not no_lexicon, plot, several)
+    reader = PageReader(model, lexicon_file, not no_lexicon, plot, len(paths) > 1)  # one image: --plot may name a file
     reader.load()  # a bad model or word list fails here, once, before any photo
     stream = report.ReadingStream(output_format, min_confidence, several, reader.source(), output_dir, names)
     code = 0
@@ -498,10 +652,10 @@ def read(
                     code = error.exit_code if len(paths) == 1 else 1
                 stream.add(path, reading, error)
                 advance()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             stream.close()
             typer.echo(f"ocr: interrupted: {len(paths) - stream.done} of {len(paths)} files not read", err=True)
-            raise typer.Exit(INTERRUPTED) from None
+            raise typer.Exit(interrupted_code(exc)) from None
     stream.close()
     raise typer.Exit(code)
 

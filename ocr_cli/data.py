@@ -7,6 +7,7 @@ characters (:data:`ocr_cli.NOT_A_CHARACTER`).
 """
 
 import hashlib
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,6 +18,17 @@ from ocr_cli.errors import InputError, existing_file
 
 IMAGE_SIDE = 32
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+# The most data one file may hold, as the float32 training works in: 1 GiB, 262,144 rows,
+# 24 times nist36's training set. Checked from the file's headers before anything is
+# loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats); loading takes
+# at most three times this (float64 as stored, plus the float32 copy).
+MAX_DATA_BYTES = 1 << 30
+MAX_ROWS = MAX_DATA_BYTES // (N_PIXELS * 4)
+# Values this far outside 0..1 are rounding (1.0000001), clipped rather than refused.
+RANGE_TOLERANCE = 1e-6
+# MATLAB classes that hold plain numbers (whosmat's names).
+NUMERIC_CLASSES = {"double", "single", "logical", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
+                   "uint64"}
 
 
 class Dataset(NamedTuple):
@@ -42,68 +54,145 @@ def split_file(data_dir, split):
     """``DIR/nist36_<split>.mat``, which must exist."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
+        if data_dir.exists():
+            raise InputError(data_dir, f"is a {'file' if data_dir.is_file() else 'special file'}, not a folder; "
+                                       "--data (or $OCR_DATA) names the folder holding nist36_{train,valid,test}.mat")
         raise InputError(data_dir, "no such data directory")
-    path = data_dir / f"nist36_{split}.mat"
-    if not path.is_file():
-        raise InputError(path, "no such file")
-    return path
+    return existing_file(data_dir / f"nist36_{split}.mat", "a .mat file")
 
 
-def read_mat(path):
-    """The variables of a ``.mat`` file as a dict, or an :class:`InputError`."""
+def read_mat(path, names=None):
+    """The variables of a ``.mat`` file as a dict (only ``names`` if given), or an
+    :class:`InputError`. Library warnings while reading are not shown."""
     from scipy.io import loadmat
 
     path = existing_file(path, "a .mat file")
     try:
-        return loadmat(path)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            return loadmat(path, variable_names=names)
     except Exception as exc:  # scipy raises many types for a damaged or foreign file
         raise InputError(path, f"not a readable .mat file ({type(exc).__name__}: {exc})") from None
 
 
-def find_split(variables, path, split=None):
-    """The ``<split>`` whose ``_data`` and ``_labels`` keys are both present."""
+def read_headers(path):
+    """``{name: (shape, MATLAB class)}`` of the variables of a ``.mat`` file, from their
+    headers (nothing is loaded), or an :class:`InputError`."""
+    from scipy.io import whosmat
+
+    path = existing_file(path, "a .mat file")
+    try:
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            return {name: (tuple(int(n) for n in shape), kind) for name, shape, kind in whosmat(str(path))}
+    except Exception as exc:  # as read_mat
+        raise InputError(path, f"not a readable .mat file ({type(exc).__name__}: {exc})") from None
+
+
+def find_split(variables, path, split=None, prefer=None):
+    """The ``<split>`` whose ``_data`` and ``_labels`` keys are both present: ``split``
+    if given (which must be there), else the file's only pair, else the pair named
+    ``prefer`` (the split the file is read as: ``"train"``, ``"valid"``, ``"test"``) or,
+    failing that, the one pair named in the file's name (``nist36_train.mat``)."""
+    import re
+
     splits = sorted(k[:-5] for k in variables if k.endswith("_data") and f"{k[:-5]}_labels" in variables)
     if split is not None:
         if split not in splits:
             raise InputError(path, f"no '{split}_data' and '{split}_labels' keys (found: {', '.join(splits) or 'none'})")
         return split
-    if len(splits) != 1:
+    if len(splits) == 1:
+        return splits[0]
+    if not splits:
         keys = ", ".join(k for k in variables if not k.startswith("__")) or "none"
-        problem = "no '<split>_data' and '<split>_labels' key pair" if not splits else "several splits, name one"
-        raise InputError(path, f"{problem} (keys: {keys})")
-    return splits[0]
+        raise InputError(path, f"no '<split>_data' and '<split>_labels' key pair (keys: {keys})")
+    if prefer in splits:
+        return prefer
+    named = [s for s in splits if s in re.split(r"[^0-9a-zA-Z]+", Path(path).stem)]
+    if len(named) == 1:
+        return named[0]
+    which = f", none of them '{prefer}' (the split it is read as)" if prefer else ""
+    raise InputError(path, f"holds several splits ({', '.join(splits)}){which}; ocr reads one "
+                           f"'<split>_data'/'<split>_labels' pair per file: save each pair in its own file")
+
+
+def check_shapes(data_shape, labels_shape, path, split):
+    """Refuses ``<split>_data`` that is not (N, 1024) with 1..:data:`MAX_ROWS` rows, or
+    labels that are not (N, 36) or (N, 37)."""
+    dname, lname = f"{split}_data", f"{split}_labels"
+    if len(data_shape) != 2 or data_shape[1] != N_PIXELS:
+        raise InputError(path, f"'{dname}' has shape {data_shape}; expected (N, {N_PIXELS}) rows of 32x32 images")
+    rows = data_shape[0]
+    if rows == 0:
+        raise InputError(path, f"'{dname}' holds no rows")
+    if rows > MAX_ROWS:
+        raise InputError(path, f"'{dname}' has {rows:,} rows, {rows * N_PIXELS * 4 / 2 ** 30:,.1f} GiB as float32; "
+                               f"the most ocr loads is {MAX_ROWS:,} rows ({MAX_DATA_BYTES / 2 ** 30:g} GiB)")
+    if len(labels_shape) != 2 or labels_shape[0] != rows or labels_shape[1] not in (len(CLASSES), len(CLASSES) + 1):
+        raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(CLASSES)}) one-hot rows "
+                               f"(or {len(CLASSES) + 1} columns, the last for crops that are not characters)")
+
+
+def check_headers(headers, path, split):
+    """Refuses, before loading, a pair that is not plain numbers (sparse, cell, struct,
+    text) or of the wrong shape or too large (:func:`check_shapes`)."""
+    for name in (f"{split}_data", f"{split}_labels"):
+        kind = headers[name][1]
+        if kind == "sparse":
+            raise InputError(path, f"'{name}' is a sparse matrix; save it as a full array (full() in MATLAB, "
+                                   ".toarray() in scipy)")
+        if kind not in NUMERIC_CLASSES:
+            raise InputError(path, f"'{name}' is a MATLAB {kind}; expected an array of numbers")
+    check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split)
+
+
+def span(low, high):
+    """``"0..1.0000001"``: a range with the digits that tell its ends apart from 0 and 1."""
+    def show(value):
+        return np.format_float_positional(value, trim="-") if np.issubdtype(type(value), np.floating) else str(value)
+
+    return f"{show(low)}..{show(high)}"
 
 
 def validate(data, labels, path, split):
     """Checks shapes, dtypes, finiteness, range and one-hot labels; returns float32 copies (training runs in float32)."""
     dname, lname = f"{split}_data", f"{split}_labels"
     for name, array in ((dname, data), (lname, labels)):
+        if hasattr(array, "toarray"):  # scipy.sparse
+            raise InputError(path, f"'{name}' is a sparse matrix; save it as a full array")
+        if np.iscomplexobj(array):
+            raise InputError(path, f"'{name}' holds complex numbers; expected real values")
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError(path, f"'{name}' has dtype {array.dtype}; expected numbers")
-    if data.ndim != 2 or data.shape[1] != N_PIXELS:
-        raise InputError(path, f"'{dname}' has shape {data.shape}; expected (N, {N_PIXELS}) rows of 32x32 images")
-    if len(data) == 0:
-        raise InputError(path, f"'{dname}' holds no rows")
-    if labels.ndim != 2 or len(labels) != len(data) or labels.shape[1] not in (len(CLASSES), len(CLASSES) + 1):
-        raise InputError(path, f"'{lname}' has shape {labels.shape}; expected ({len(data)}, {len(CLASSES)}) one-hot rows "
-                               f"(or {len(CLASSES) + 1} columns, the last for crops that are not characters)")
-    if not np.isfinite(data).all():
+    check_shapes(data.shape, labels.shape, path, split)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        low, high = data.min(), data.max()  # NaN and infinities reach one or the other
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise InputError(path, f"'{dname}' holds NaN or infinite values")
-    low, high = data.min(), data.max()
-    if low < 0 or high > 1:
-        raise InputError(path, f"'{dname}' values span {float(low)!r}..{float(high)!r}; expected 0..1 (ink 0, paper 1)")
+    if low < -RANGE_TOLERANCE or high > 1 + RANGE_TOLERANCE:
+        raise InputError(path, f"'{dname}' values span {span(low, high)}; expected 0..1 (ink 0, paper 1)")
     if not (np.isin(labels, (0, 1)).all() and (labels.sum(1) == 1).all()):
         raise InputError(path, f"'{lname}' is not one-hot (each row must hold a single 1)")
     data, labels = data.astype(np.float32), labels.astype(np.float32)
+    if low < 0 or high > 1:  # within the tolerance: rounding
+        np.clip(data, 0, 1, out=data)
     return data, labels
 
 
-def load_dataset(path, split=None):
+def load_dataset(path, split=None, prefer=None):
     """Reads and validates one nist36-layout file. ``split`` picks the key pair
-    (``train``, ``valid``, ...); by default the file's only pair is used."""
+    (``train``, ``valid``, ...); by default the file's only pair is used, or of several
+    the one named ``prefer`` (the split the file is read as), see :func:`find_split`.
+    Names, shapes and classes are checked from the file's headers first, and only the
+    chosen pair is loaded, so that a small file declaring huge arrays costs nothing."""
     path = Path(path)
-    variables = read_mat(path)
-    split = find_split(variables, path, split)
+    headers = read_headers(path)
+    split = find_split(headers, path, split, prefer)
+    check_headers(headers, path, split)
+    variables = read_mat(path, [f"{split}_data", f"{split}_labels"])
+    if f"{split}_data" not in variables or f"{split}_labels" not in variables:
+        raise InputError(path, f"not a readable .mat file ('{split}_data' or '{split}_labels' listed but not loaded)")
     X, Y = validate(variables[f"{split}_data"], variables[f"{split}_labels"], path, split)
     return Dataset(X, Y, (path,))
 

@@ -1,5 +1,8 @@
 """The project's own exceptions: each carries the exit code the CLI returns for it."""
 
+import errno
+import os
+import stat
 from pathlib import Path
 
 
@@ -27,11 +30,56 @@ class InputError(OcrError):
 
 
 def existing_file(path, kind):
-    """``path`` as a :class:`~pathlib.Path` if it is a file, else an :class:`InputError`
-    saying it is missing or a directory (not ``kind``, e.g. ``"an image"``)."""
+    """``path`` as a :class:`~pathlib.Path` if it is a regular file this process can
+    open, else an :class:`InputError` saying what it is instead (not ``kind``, e.g.
+    ``"an image"``): missing, a directory, a FIFO or pipe, a device, a socket, a
+    symlink loop or a broken symlink, or not readable. Nothing is read, so a FIFO or a
+    device never blocks, and ``/dev/zero`` is never read to the end."""
     path = Path(path)
-    if path.is_dir():
+    if str(path) == "-":
+        raise InputError(path, f"standard input cannot be read as {kind}; name a file")
+    try:
+        mode = path.stat().st_mode  # follows symlinks
+    except OSError as exc:
+        raise InputError(path, _missing(path, exc)) from None
+    if stat.S_ISDIR(mode):
         raise InputError(path, f"is a directory, not {kind}")
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    if not stat.S_ISREG(mode):
+        raise InputError(path, _not_regular(path, mode, kind))
+    try:  # a regular file opens at once; O_NONBLOCK in case it was just swapped for a FIFO
+        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+    except OSError as exc:
+        raise InputError(path, os_problem(exc)) from None
     return path
+
+
+def os_problem(exc):
+    """An :class:`OSError` as a short lower-case phrase: ``"permission denied"``."""
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def _missing(path, exc):
+    if exc.errno == errno.ELOOP:
+        return "is a symlink loop, not a file"
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return f"is a broken symlink (to '{os.readlink(path)}', which does not exist)"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "no such file"
+    return os_problem(exc)
+
+
+def _not_regular(path, mode, kind):
+    hint = " (pass - to read an image from standard input)" if kind == "an image" else ""
+    if stat.S_ISFIFO(mode):
+        try:  # a FIFO made with mkfifo is itself a FIFO; /dev/stdin on a pipe links to an anonymous one
+            named = stat.S_ISFIFO(os.lstat(os.path.realpath(path)).st_mode)
+        except OSError:
+            named = False
+        return f"is a {'FIFO' if named else 'pipe'}, not a file{hint}"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file"
+    return "is not a regular file"

@@ -112,7 +112,7 @@ def as_hocr(record, source):
     """An hOCR 1.2 document (XHTML) of one page."""
     html = ET.Element("html", {"xmlns": "http://www.w3.org/1999/xhtml", "xml:lang": "en", "lang": "en"})
     head = ET.SubElement(html, "head")
-    ET.SubElement(head, "title").text = source["file"]
+    ET.SubElement(head, "title").text = printable(source["file"])
     ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html; charset=utf-8"})
     ET.SubElement(head, "meta", {"name": "ocr-system", "content": f"ocr {source['version']}"})
     ET.SubElement(head, "meta", {"name": "ocr-capabilities",
@@ -120,7 +120,7 @@ def as_hocr(record, source):
     body = ET.SubElement(html, "body")
     height, width = record["size"]
     page = ET.SubElement(body, "div", {"class": "ocr_page", "id": "page_1",
-                                       "title": f'image "{source["file"]}"; bbox 0 0 {width} {height}; ppageno 0'})
+                                       "title": f'image "{printable(source["file"])}"; bbox 0 0 {width} {height}; ppageno 0'})
     area = ET.SubElement(page, "div", {"class": "ocr_carea", "id": "block_1_1",
                                        "title": bbox(union([l["box"] for l in record["lines"]]) if record["lines"]
                                                      else [0, 0, height, width])})
@@ -153,7 +153,7 @@ def as_alto(record, source):
     description = ET.SubElement(alto, q("Description"))
     ET.SubElement(description, q("MeasurementUnit")).text = "pixel"
     info = ET.SubElement(description, q("sourceImageInformation"))
-    ET.SubElement(info, q("fileName")).text = source["file"]
+    ET.SubElement(info, q("fileName")).text = printable(source["file"])
     processing = ET.SubElement(ET.SubElement(description, q("Processing"), {"ID": "OCR_0"}), q("processingSoftware"))
     ET.SubElement(processing, q("softwareName")).text = "ocr"
     ET.SubElement(processing, q("softwareVersion")).text = source["version"]
@@ -185,15 +185,23 @@ def position(box):
     return {"HPOS": str(box[1]), "VPOS": str(box[0]), "WIDTH": str(box[3] - box[1]), "HEIGHT": str(box[2] - box[0])}
 
 
-def render(output, reading, source, min_confidence=0.0, first=True):
+def printable(text):
+    """``text`` with every character that is not printable (a newline, a tab, a
+    terminal's escape) written as its escape, ``\\n``, ``\\x1b``: a file name shown in a
+    header or an error stays on its one line and cannot drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def render(output, reading, source, min_confidence=0.0, first=True, page_num=1):
     """One page's result in ``output`` (one of :data:`FORMATS`); ``source`` names the
     file, the tool's version and the model; ``first``: whether this is the first page
-    of the run (TSV prints its header once)."""
+    of the run (TSV prints its header once); ``page_num``: the page's number in the
+    run (TSV's page_num, as Tesseract numbers the pages of one input)."""
     record = page_record(reading, min_confidence)
     if output == "text":
         return as_text(record)
     if output == "json":
         return as_json(record, source)
     if output == "tsv":
-        return as_tsv(record, header=first)
+        return as_tsv(record, page_num, header=first)
     return (as_hocr if output == "hocr" else as_alto)(record, source)

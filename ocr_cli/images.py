@@ -17,6 +17,15 @@ from ocr_cli.errors import InputError, existing_file
 # About 1.5 GB of float32 working copies; a 48-megapixel photo is well inside this, and
 # PIL itself refuses images over 179 megapixels as possible decompression bombs.
 MAX_PIXELS = 150_000_000
+# The most bytes an image may take decoded, as its header declares it (width x height x
+# bands x bytes per band): 150 megapixels of 8-bit RGB. A small compressed file can
+# declare far more (a 580 KB PNG of 12000x12000 RGBA is 576 MB decoded), and reading
+# costs a fixed multiple of it, so it is refused before anything is decoded.
+MAX_DECODED_BYTES = 450_000_000
+# The longest side of an image may be at most this many times its shortest: a page, a
+# receipt or one line of writing is well inside it; a 1 x 100 million pixel strip is not
+# a photo, and its working copies would not fit in memory.
+MAX_ASPECT = 100
 
 
 def load_image(path):
@@ -34,12 +43,15 @@ def opened(path):
     path = existing_file(path, "an image")
     too_big = f"the most ocr reads is {MAX_PIXELS // 1_000_000} megapixels"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked here
+        # Libraries' warnings while decoding (a corrupt EXIF block, odd chunks) are kept
+        # off stderr: an image that decodes is read; one that does not is an error below.
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise InputError(path, f"image is {width}x{height} pixels; {too_big}")
+                check_shape(path, width, height, image.mode)
                 yield image
     except Image.DecompressionBombError:  # PIL refuses twice its own limit while opening
         raise InputError(path, f"image is larger than PIL opens safely; {too_big}") from None
@@ -47,6 +59,28 @@ def opened(path):
         raise InputError(path, "not an image file (unknown or damaged format)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot decode image ({exc})") from None
+
+
+def check_shape(path, width, height, mode):
+    """Refuses, from the header, an image of absurd shape (:data:`MAX_ASPECT`) or too
+    many decoded bytes (:data:`MAX_DECODED_BYTES`) for ``mode`` (a PIL mode)."""
+    from PIL import Image, ImageMode
+
+    if min(width, height) < 1:
+        raise InputError(path, f"image is {width}x{height} pixels; it has no pixels")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise InputError(path, f"image is {width}x{height} pixels, {max(width, height) / min(width, height):.0f} times "
+                               f"as {'wide' if width > height else 'tall'} as it is "
+                               f"{'tall' if width > height else 'wide'}; the most ocr reads is {MAX_ASPECT} times")
+    try:
+        band_bytes = np.dtype(ImageMode.getmode(mode).typestr).itemsize
+        bands = Image.getmodebands(mode)
+    except (KeyError, TypeError, ValueError):
+        band_bytes, bands = 4, 4  # an unusual mode: assume the widest
+    decoded = width * height * bands * band_bytes
+    if decoded > MAX_DECODED_BYTES:
+        raise InputError(path, f"image is {width}x{height} pixels of {mode}, {decoded / 1e6:,.0f} MB decoded; "
+                               f"the most ocr decodes is {MAX_DECODED_BYTES / 1e6:,.0f} MB")
 
 
 def image_size(path):
@@ -66,21 +100,33 @@ def decode(path, reduce=1):
         if reduce > 1 and image.format == "JPEG":
             image.draft("L", (width // reduce, height // reduce))  # PIL picks the largest scale that still covers this
         factor = width / image.size[0]
-        return to_gray(pil_to_array(ImageOps.exif_transpose(image))), factor
+        ImageOps.exif_transpose(image, in_place=True)  # no copy when upright already
+        array = pil_to_array(image)
+    return to_gray(array), factor  # the decoded image is closed (freed) by now
 
 
 def pil_to_array(image):
     """A PIL image as one grey channel, converted by PIL (fast, 8 bits) or kept at
     16 bits; transparency is composited over white first."""
-    from PIL import Image
-
     if image.mode.startswith("I;16"):
         return np.asarray(image.convert("I"))
     if image.mode in ("I", "F"):
         return np.asarray(image)
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        white = Image.new("RGBA", image.size, "white")
-        image = Image.alpha_composite(white, image.convert("RGBA"))
+        # Composited over white as 8-bit grey (grey * alpha + white * (1 - alpha)), one
+        # band at a time: the same as compositing the colours first (luma is linear),
+        # without two more full RGBA copies.
+        image = image if image.mode in ("RGBA", "LA") else image.convert("RGBA")
+        alpha = np.asarray(image.getchannel("A")).astype(np.uint16)
+        grey = np.asarray(image.convert("L")).astype(np.uint16)
+        grey *= alpha
+        alpha = 255 - alpha
+        alpha *= 255
+        grey += alpha
+        del alpha
+        grey += 127
+        grey //= 255
+        return grey.astype(np.uint8)
     return np.asarray(image.convert("L"))
 
 
@@ -89,7 +135,9 @@ def to_gray(array):
 
     ``array``: ``(H, W)`` grey, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA (alpha composited
     over white); integers are scaled by their type's range (or 65535 for 16-bit data
-    held in wider integers), floats are taken as 0..1.
+    held in wider integers), floats are taken as 0..1 unless their finite values go
+    beyond :data:`FLOAT_SCALE_ABOVE` (a float TIFF of 0..255 pixels): then they are
+    scaled by 255 or 65535 if they fit in that range, else from their span to 0..1.
     """
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[2] == 1:
@@ -103,6 +151,8 @@ def to_gray(array):
     values = array.astype(np.float32)
     if np.issubdtype(array.dtype, np.integer):
         values *= np.float32(1 / (np.iinfo(array.dtype).max if array.dtype.itemsize <= 2 else 65535))
+    if np.issubdtype(array.dtype, np.floating):
+        scale_floats(values)
     if array.dtype not in (np.uint8, np.uint16, bool):  # wider integers and floats may stray outside 0..1
         values = np.nan_to_num(np.clip(values, 0.0, 1.0, out=values), nan=1.0, copy=False)
     if values.ndim == 2:
@@ -112,6 +162,28 @@ def to_gray(array):
         alpha = values[:, :, 3]
         grey = grey * alpha + (1.0 - alpha)
     return grey.astype(np.float32)
+
+
+# Float pixels are taken as 0..1, and small excursions are clipped; beyond this the image
+# is on another scale (0..255, 0..65535 or its own) and is scaled instead.
+FLOAT_SCALE_ABOVE = 2.0
+
+
+def scale_floats(values):
+    """Scales float pixels ``values`` (float32, in place) to about 0..1 when their finite
+    values go beyond :data:`FLOAT_SCALE_ABOVE`: by 255 or 65535 when they lie in that
+    range, else from their own span (lowest to highest finite value)."""
+    finite = np.isfinite(values)
+    low = float(values.min(where=finite, initial=np.inf))
+    high = float(values.max(where=finite, initial=-np.inf))
+    del finite
+    if not np.isfinite(high) or (high <= FLOAT_SCALE_ABOVE and low >= -FLOAT_SCALE_ABOVE):
+        return
+    if low >= 0 and high <= 65535:
+        values *= np.float32(1 / (255 if high <= 255 else 65535))
+    else:  # divided first, so that no step overflows float32
+        values *= np.float32(1 / (high - low))
+        values -= np.float32(low / (high - low))
 
 
 # A photo is decoded at least this many times the working resolution: the last resize,

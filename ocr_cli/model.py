@@ -9,9 +9,11 @@ files (dense layers only, no ``type``) still load.
 """
 
 import json
+import math
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,18 +38,26 @@ MAX_SHIFTS = 3  # test-time averaging moves an image by at most this many pixels
 TASKS = {"classify": "a character classifier", "autoencode": "an autoencoder"}
 # The shipped model, package data (so that a wheel install reads); OCR_MODEL overrides it.
 DEFAULT_MODEL = "models/default.npz"
+# Bounds on what a model file may declare, checked before anything is loaded: a crafted
+# file must not make ocr allocate gigabytes (a few MB of compressed zeros can declare
+# 4 GB) or recurse without end. The shipped default holds 2.5 MB of weights.
+MAX_ARRAY_BYTES = 1 << 30  # any one array, and all of them together
+MAX_MEMBERS = 1000  # arrays in one file (a model has two per weighted layer and metadata)
+MAX_METADATA_CHARS = 1_000_000
+MAX_METADATA_DEPTH = 16  # nesting of JSON objects and lists (models write 5)
+MAX_NUMBER_DIGITS = 30  # digits of one JSON number
 
 
 def shifted(X, dy, dx):
     """Rows ``X: (N, 1024)`` of the layout with each image moved ``dy`` px down and
     ``dx`` px right (upright image), paper filling what comes in from the frame."""
     side = INPUT_LAYOUT["side"]
-    images = X.reshape(-1, side, side)  # stored transposed: axis 1 is x, axis 2 is y
+    images = X.reshape(len(X), side, side)  # stored transposed: axis 1 is x, axis 2 is y
     out = np.full_like(images, INPUT_LAYOUT["background"])
     source = lambda d: slice(max(-d, 0), side + min(-d, 0))
     target = lambda d: slice(max(d, 0), side + min(d, 0))
     out[:, target(dx), target(dy)] = images[:, source(dx), source(dy)]
-    return out.reshape(len(X), -1)
+    return out.reshape(len(X), side * side)
 
 
 @dataclass
@@ -136,6 +146,9 @@ def save_model(path, model, force=False):
     path = Path(path)
     check_writable(path, force)
     arrays = model.arrays()
+    broken = [name for name, array in arrays.items() if array.dtype.kind == "f" and not np.isfinite(array).all()]
+    if broken:  # it could never be loaded: keep whatever file is there
+        raise OcrError(f"{path}: not saved: the model's array '{broken[0]}' holds NaN or infinite values")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, file_mode(path))
@@ -151,60 +164,223 @@ def save_model(path, model, force=False):
         raise
 
 
+def unreadable(path, exc):
+    return InputError(path, f"not a readable model file ({type(exc).__name__}: {exc})")
+
+
+def read_header(stream):
+    """``(shape, dtype)`` from the header of the ``.npy`` array ``stream`` (its data
+    unread)."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise ValueError(f".npy format version {version[0]}.{version[1]} is not one numpy.savez writes")
+    if any(side < 0 for side in shape):
+        raise ValueError(f"negative shape {shape}")
+    return tuple(shape), dtype
+
+
+def readable_size(n):
+    return f"{n / 2 ** 30:.1f} GB" if n >= 2 ** 30 else f"{n / 2 ** 20:.1f} MB"
+
+
+class NpzArrays(Mapping):
+    """The arrays of an ``.npz`` file by name, each read from the archive only when
+    asked for; ``headers[name]`` is its ``(shape, dtype)`` as its ``.npy`` header
+    declares them, so that a shape can be checked before the array is loaded."""
+
+    def __init__(self, path, members, headers):
+        self.path, self.members, self.headers = path, members, headers
+
+    def __getitem__(self, name):
+        try:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.members[name]) as stream:
+                array = np.lib.format.read_array(stream, allow_pickle=False)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise unreadable(self.path, exc) from None
+        if array.shape != self.headers[name][0]:
+            raise InputError(self.path, f"not a readable model file (array '{name}' is shorter than its header says)")
+        return array
+
+    def __contains__(self, name):  # (Mapping's would load the array)
+        return name in self.headers
+
+    def __iter__(self):
+        return iter(self.headers)
+
+    def __len__(self):
+        return len(self.headers)
+
+
 def read_npz(path):
-    """All arrays of an ``.npz`` as a dict, refusing object arrays (no unpickling)."""
+    """The arrays of an ``.npz`` (a mapping that loads each one when asked for), after
+    reading every array's header: object arrays are refused (never unpickled), and so
+    is any array that declares more than :data:`MAX_ARRAY_BYTES`."""
     path = existing_file(path, "a model file")
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":
             raise InputError(path, "not a readable model file (not an .npz archive)")
+    members, headers, total = {}, {}, 0
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise InputError(path, "holds object arrays; refusing to unpickle them") from None
-        raise InputError(path, f"not a readable model file ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(path, f"not a readable model file ({type(exc).__name__}: {exc})") from None
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise InputError(path, f"holds {len(infos)} files; a model holds at most {MAX_MEMBERS}")
+            for info in infos:
+                name = info.filename.removesuffix(".npy")
+                if name == info.filename:
+                    raise InputError(path, f"holds '{info.filename}', which is not a .npy array")
+                if name in members:
+                    raise InputError(path, f"holds two arrays named '{name}'")
+                with archive.open(info) as stream:
+                    shape, dtype = read_header(stream)
+                if dtype.hasobject:
+                    raise InputError(path, "holds object arrays; refusing to unpickle them")
+                size = math.prod(shape) * dtype.itemsize
+                total += size
+                if size > MAX_ARRAY_BYTES:
+                    raise InputError(path, f"array '{name}' declares shape {shape} of {dtype} "
+                                           f"({readable_size(size)}); a model holds at most "
+                                           f"{readable_size(MAX_ARRAY_BYTES)} of arrays")
+                if total > MAX_ARRAY_BYTES:
+                    raise InputError(path, f"its arrays declare more than {readable_size(MAX_ARRAY_BYTES)} "
+                                           f"together, more than any model holds")
+                members[name], headers[name] = info, (shape, dtype)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise unreadable(path, exc) from None
+    return NpzArrays(path, members, headers)
+
+
+def declared(arrays, name):
+    """``(shape, dtype)`` of array ``name``: from its header if ``arrays`` has them
+    (:class:`NpzArrays`, nothing loaded), else from the array."""
+    if isinstance(arrays, NpzArrays):
+        return arrays.headers[name]
+    return np.shape(arrays[name]), np.asarray(arrays[name]).dtype
+
+
+def brief(value, limit=60):
+    """``repr(value)``, cut to ``limit`` characters: crafted values stay one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+KNOWN_CLASSES = CLASSES + NOT_A_CHARACTER
+# The type of each metadata field a model may hold (all but the first three optional).
+FIELDS = {"format": (str, "a string"), "version": (int, "a whole number"), "layers": (list, "a list"),
+          "task": (str, "a string"), "classes": (str, "a string"), "output": (str, "a string"),
+          "input": (dict, "an object"), "training": (dict, "an object"), "metrics": (dict, "an object"),
+          "data": (dict, "an object"), "average_shifts": (int, "a whole number")}
+
+
+def of_type(value, kind):
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def nesting(value, limit):
+    """How deeply lists and objects nest in ``value``, counted up to ``limit + 1``
+    (no recursion: a crafted value may nest deeper than Python's stack)."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+            level.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def load_json(text, path):
+    """The metadata JSON ``text`` parsed with bounds: its length, nesting, the digits of
+    a number; no NaN or infinity."""
+    if len(text) > MAX_METADATA_CHARS:
+        raise InputError(path, f"'metadata' is {len(text)} characters long; at most {MAX_METADATA_CHARS} expected")
+
+    def number(kind):
+        def parse(digits):
+            if len(digits) > MAX_NUMBER_DIGITS:
+                raise InputError(path, f"metadata holds a number of {len(digits)} characters "
+                                       f"(at most {MAX_NUMBER_DIGITS} expected)")
+            value = kind(digits)
+            if not math.isfinite(value):
+                raise InputError(path, f"metadata holds the number {brief(digits)}, too large for a float")
+            return value
+        return parse
+
+    def constant(name):
+        raise InputError(path, f"metadata holds {name}; a model's metadata has only finite numbers")
+
+    try:
+        metadata = json.loads(text, parse_int=number(int), parse_float=number(float), parse_constant=constant)
+    except RecursionError:
+        metadata = None
+    except ValueError as exc:  # JSONDecodeError, or a number Python will not convert
+        raise InputError(path, f"'metadata' is not valid JSON ({exc})") from None
+    if metadata is None or nesting(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
+        raise InputError(path, f"'metadata' nests lists or objects more than {MAX_METADATA_DEPTH} deep")
+    return metadata
 
 
 def parse_metadata(arrays, path):
+    """The metadata of a model file, every field checked for its type and meaning
+    before anything uses it; the JSON string's size is checked before it is loaded."""
     if "metadata" not in arrays:
         raise InputError(path, "no 'metadata' in the model file")
-    meta = arrays["metadata"]
-    if meta.shape != () or meta.dtype.kind != "U":
+    shape, dtype = declared(arrays, "metadata")
+    if shape != () or dtype.kind != "U":
         raise InputError(path, "'metadata' is not a JSON string")
-    try:
-        metadata = json.loads(str(meta))
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"'metadata' is not valid JSON ({exc})") from None
+    if dtype.itemsize // 4 > MAX_METADATA_CHARS:
+        raise InputError(path, f"'metadata' is {dtype.itemsize // 4} characters long; "
+                               f"at most {MAX_METADATA_CHARS} expected")
+    metadata = load_json(str(arrays["metadata"]), path)
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise InputError(path, f"not an {FORMAT} model (metadata 'format' is missing or different)")
+    for key, (kind, words) in FIELDS.items():
+        if key in metadata and not of_type(metadata[key], kind):
+            raise InputError(path, f"metadata '{key}' is {brief(metadata[key])}; expected {words}")
     version = metadata.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if version is None:
+        raise InputError(path, "metadata has no format 'version'")
+    if version > FORMAT_VERSION:
         raise InputError(path, f"model format version {version!r} is newer than this ocr reads ({FORMAT_VERSION}); upgrade ocr")
-    if not isinstance(metadata.get("layers"), list) or not metadata["layers"]:
+    if version < 1:
+        raise InputError(path, f"model format version {version!r} is not one ocr knows (1 to {FORMAT_VERSION})")
+    if not metadata.get("layers"):
         raise InputError(path, "metadata has no 'layers' list")
     task = metadata.setdefault("task", "classify")
     if task not in TASKS:
-        raise InputError(path, f"metadata 'task' is {task!r}; expected one of {', '.join(TASKS)}")
+        raise InputError(path, f"metadata 'task' is {brief(task)}; expected one of {', '.join(TASKS)}")
     classes = metadata.get("classes")
-    if task == "classify" and (not isinstance(classes, str) or not classes):
+    if task == "classify" and classes is None:
         raise InputError(path, "metadata has no 'classes' string")
+    if classes is not None and (not classes or any(c not in KNOWN_CLASSES for c in classes)
+                                or len(set(classes)) != len(classes)):
+        raise InputError(path, f"metadata 'classes' is {brief(classes)}; expected distinct characters "
+                               f"of {KNOWN_CLASSES}")
+    config = metadata.get("training", {}).get("config", {})
+    if not isinstance(config, dict):
+        raise InputError(path, f"metadata 'training' 'config' is {brief(config)}; expected an object")
     shifts = metadata.get("average_shifts", 0)
-    if not (isinstance(shifts, int) and not isinstance(shifts, bool) and 0 <= shifts <= MAX_SHIFTS):
+    if not 0 <= shifts <= MAX_SHIFTS:
         raise InputError(path, f"metadata 'average_shifts' is {shifts!r}; expected a whole number 0..{MAX_SHIFTS}")
     return metadata
 
 
 def check_array(arrays, name, shape, path):
+    """Array ``name`` of ``arrays``, checked to have ``shape``, floats and finite values;
+    shape and dtype are checked from the file's header, before the array is loaded."""
     if name not in arrays:
         raise InputError(path, f"missing array '{name}'")
+    found, dtype = declared(arrays, name)
+    if found != shape:
+        raise InputError(path, f"array '{name}' has shape {found}; expected {shape}")
+    if dtype.kind != "f":
+        raise InputError(path, f"array '{name}' has dtype {dtype}; expected floats")
     array = arrays[name]
-    if array.shape != shape:
-        raise InputError(path, f"array '{name}' has shape {array.shape}; expected {shape}")
-    if array.dtype.kind != "f":
-        raise InputError(path, f"array '{name}' has dtype {array.dtype}; expected floats")
     if not np.isfinite(array).all():
         raise InputError(path, f"array '{name}' holds NaN or infinite values")
     return array if array.dtype in (np.float32, np.float64) else array.astype(np.float32)
@@ -231,7 +407,7 @@ def build_layer(spec, shape, weights):
     if kind == "maxpool" and len(shape) == 3 and min(shape[:2]) >= 2:
         return MaxPool(), (shape[0] // 2, shape[1] // 2, shape[2])
     if kind == "reshape" and isinstance(spec.get("shape"), list) and all(map(positive_int, spec["shape"])) \
-            and np.prod(spec["shape"]) == np.prod(shape):
+            and math.prod(spec["shape"]) == math.prod(shape):
         return Reshape(spec["shape"]), tuple(spec["shape"])
     if kind == "dropout" and isinstance(spec.get("rate"), (int, float)) and 0 <= spec["rate"] < 1:
         return Dropout(spec["rate"]), shape
@@ -260,7 +436,7 @@ def build_model(arrays, path, task="classify"):
 
         built = build_layer(spec, shape, weights) if isinstance(spec, dict) else None
         if built is None:
-            raise InputError(path, f"metadata layer {i} is malformed or does not fit its input {shape}: {spec!r}")
+            raise InputError(path, f"metadata layer {i} is malformed or does not fit its input {shape}: {brief(spec, 200)}")
         layer, shape = built
         layers.append(layer)
     if task == "autoencode" and shape != (INPUT_LAYOUT["side"] ** 2,):

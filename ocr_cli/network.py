@@ -6,6 +6,39 @@ from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape, Weighted, p
 from ocr_cli.nn import softmax
 
 
+def parameter_count(n_inputs, n_outputs, hidden=(64,), conv=(), kernel=5):
+    """How many weights and biases :meth:`Network.create` would make for these
+    layers, computed without making them (Python integers: any size is exact)."""
+    side, channels, count = int(round(n_inputs ** 0.5)), 1, 0
+    if conv:
+        for filters in conv:
+            count += kernel * kernel * channels * filters + filters
+            side, channels = pooled_side(side, kernel), filters
+        n_inputs = side * side * channels
+    for size in [*hidden, n_outputs]:
+        count += n_inputs * size + size
+        n_inputs = size
+    return count
+
+
+MAX_PARAMETER_BYTES = 1 << 30  # float32 weights of the largest network ocr creates: 268 million
+
+
+def check_network_size(n_inputs, n_outputs, hidden=(64,), conv=(), kernel=5, option=None):
+    """Refuses (an :class:`~ocr_cli.errors.InputError` naming ``option``, by default
+    ``--hidden`` or ``--hidden/--conv``) layers whose float32 weights would take more
+    than :data:`MAX_PARAMETER_BYTES`, before anything is allocated."""
+    from ocr_cli.errors import InputError
+
+    count = parameter_count(n_inputs, n_outputs, hidden, conv, kernel)
+    if count * 4 > MAX_PARAMETER_BYTES:
+        size = count * 4 / 2 ** 30
+        words = f"{count:,} weights ({size:,.1f} GB)" if count < 10 ** 15 else f"{count:.3g} weights ({size:.3g} GB)"
+        raise InputError(option or ("--hidden/--conv" if conv else "--hidden"),
+                         f"these layers would have {words} as float32; ocr trains networks of at most "
+                         f"{MAX_PARAMETER_BYTES // 2 ** 30} GB of weights")
+
+
 class Network:
     """``forward(X: (N, D)) -> logits (N, C)``; ``backward(dlogits)`` fills every
     layer's gradients; ``params`` and ``grads`` list all of them in the same order."""

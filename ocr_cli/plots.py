@@ -21,8 +21,23 @@ def epoch_axis(ax):
 
 
 def save(fig, path):
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    pyplot().close(fig)
+    """Writes ``fig`` to ``path`` (its extension gives the format) and closes it; any
+    failure is an :class:`~ocr_cli.errors.InputError` naming ``path`` (and a file this
+    call began is removed)."""
+    import os
+
+    from ocr_cli.errors import InputError
+
+    existed = os.path.lexists(path)
+    try:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    except Exception as exc:  # noqa: BLE001 - whatever matplotlib raises, one line naming the file
+        if not existed and os.path.isfile(path):
+            os.remove(path)
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+        raise InputError(path, f"cannot write the figure ({detail})") from None
+    finally:
+        pyplot().close(fig)
 
 
 def plot_curves(history, key, ylabel, path):
@@ -100,27 +115,39 @@ def plot_confusion(confusion, classes, path, title="confusion matrix"):
     save(fig, path)
 
 
+TRAINING_FIGURES = ("accuracy.png", "loss.png", "weights_init.png", "weights_trained.png")
+LR_STUDY_FIGURE = "lr_study.png"  # with several runs
+AUTOENCODER_FIGURES = ("ae_reconstructions.png", "ae_loss.png")  # the loss only after training
+
+
 def plot_training(runs, best, folder):
     """The training figures in ``folder``: accuracy and loss curves and first-layer
     weights at init and after training of the saved run, and with several runs the
     learning-rate study."""
-    plot_curves(best.history, "acc", "accuracy", folder / "accuracy.png")
-    plot_curves(best.history, "loss", "mean cross-entropy", folder / "loss.png")
+    accuracy, loss, initial, after = (folder / name for name in TRAINING_FIGURES)
+    plot_curves(best.history, "acc", "accuracy", accuracy)
+    plot_curves(best.history, "loss", "mean cross-entropy", loss)
     trained = best.model.net.params[0]
     limit = float(max(np.abs(best.initial_weights).max(), np.abs(trained).max()))
-    plot_weights(best.initial_weights, folder / "weights_init.png", "first-layer weights at initialisation", limit)
-    plot_weights(trained, folder / "weights_trained.png", "first-layer weights after training", limit)
+    plot_weights(best.initial_weights, initial, "first-layer weights at initialisation", limit)
+    plot_weights(trained, after, "first-layer weights after training", limit)
     if len(runs) > 1:
-        plot_lr_study({run.config.lr: run.history for run in runs}, folder / "lr_study.png")
+        plot_lr_study({run.config.lr: run.history for run in runs}, folder / LR_STUDY_FIGURE)
 
 
 def figure_path(option, image, suffix, several):
-    """Where a figure for ``image`` goes: ``option`` itself for one image named *.png,
-    else ``option/<image stem>_<suffix>.png`` (the folder is created)."""
-    if not several and option.suffix.lower() == ".png":
-        return option
-    option.mkdir(parents=True, exist_ok=True)
-    return option / f"{image.stem}_{suffix}.png"
+    """Where a figure for ``image`` goes: ``option`` itself for one image and a name
+    with an extension (``boxes.png``, ``.pdf``...), else ``option/<image stem>_<suffix>.png``
+    (the folder is created); see :func:`ocr_cli.outputs.check_image_figures`, which
+    checks these paths before any image is read."""
+    from pathlib import Path
+
+    from ocr_cli.outputs import image_figure
+
+    path = image_figure(option, image, suffix, several)
+    if path != Path(option):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def plot_boxes(gray, letters, path, labels=None, factor=1.0, confidence=None, title=None, unsure=0.5):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli.crop import crop_letters
-from ocr_cli.errors import InputError
+from ocr_cli.errors import InputError, OcrError
 from ocr_cli.images import Page, load_page
 from ocr_cli.resegment import reread
 from ocr_cli.segment import segment
@@ -160,7 +160,10 @@ def read_page(page, model, lexicon=None):
     if model is None:
         return Reading(letters, None, np.zeros((len(letters), 0)), "", np.zeros(len(letters), int))
     crops = crop_letters(working)
-    letters, working, crops, probs = reread(letters, working, crops, model.predict_proba(crops), model)
+    probs = model.predict_proba(crops)
+    if not np.isfinite(probs).all():
+        raise OcrError("model: its outputs overflow (not finite numbers): its weights are too large to read with")
+    letters, working, crops, probs = reread(letters, working, crops, probs, model)
     letters, crops, probs, classes = drop_not_characters(letters, crops, probs, model.classes)
     return Reading(letters, crops, probs, classes, read_words(probs, classes, letters.line, letters.word, lexicon))
 

@@ -137,12 +137,14 @@ class ReadingStream:
         if error is not None:
             return
         text = render(self.output, reading, dict(self.source, file=str(path)), self.min_confidence,
-                      first=not self.printed)
+                      first=not self.printed, page_num=self.done)
         if self.out_dir is not None:
             (self.out_dir / self.names[path]).write_text(text + "\n")
             return
         if self.several and self.output != "tsv":
-            typer.echo(f"==> {path} <==")
+            from ocr_cli.formats import printable
+
+            typer.echo(f"==> {printable(path)} <==")
         if text:
             typer.echo(text)
         self.printed += 1

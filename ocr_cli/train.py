@@ -10,6 +10,7 @@ another busy process OpenBLAS's spinning threads make training 20 to 30 times sl
 beside a second training on 2 cores).
 """
 
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -17,12 +18,12 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from ocr_cli.data import provenance
-from ocr_cli.errors import InputError
+from ocr_cli.errors import InputError, OcrError
 from ocr_cli.metrics import evaluate
 from ocr_cli.model import Model, load_model, new_metadata
 from ocr_cli.network import Network
 from ocr_cli.nn import smooth_labels, softmax_cross_entropy
-from ocr_cli.optim import make_optimizer, step_decay
+from ocr_cli.optim import OPTIMIZERS, check_hyperparameters, make_optimizer, step_decay
 
 
 @dataclass
@@ -109,7 +110,11 @@ class Loop:
     targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
     after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
     (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
-    (0: as many as :class:`IdleCores` finds, every epoch)."""
+    (0: as many as :class:`IdleCores` finds, every epoch). ``guess_loss``: the loss per
+    row of guessing (uniform class probabilities: log of the class count); a batch
+    :data:`BLOWUP` times worse means training diverged, and so does an epoch worse than
+    guessing after a first batch better than half of it (0: only a loss or weights
+    that are not finite do). A diverged run raises :class:`Diverged`."""
 
     epochs: int
     batch_size: int
@@ -122,6 +127,46 @@ class Loop:
     patience: int = 0
     monitor: str = "valid_acc"
     threads: int = 0
+    guess_loss: float = 0.0
+
+
+BLOWUP = 10  # a batch loss per row this many times that of guessing: training diverged
+
+
+class Diverged(OcrError):
+    """Training diverged (the loss or the weights stopped being finite numbers, or the
+    loss exploded); nothing is saved. Exit code 1."""
+
+    def __init__(self, lr, epoch, batch, batches, reason):
+        self.lr, self.epoch, self.reason = lr, epoch, reason
+        where = f"epoch {epoch}, batch {batch} of {batches}" if batch else f"epoch {epoch}"
+        super().__init__(f"--lr {lr:g}: training diverged in {where}: {reason}; nothing was saved "
+                         f"(a smaller --lr may help)")
+
+
+def divergence(value, rows, guess_loss):
+    """Why a batch's summed loss ``value`` over ``rows`` rows means training diverged,
+    or None."""
+    if math.isnan(value):
+        return "the loss became NaN"
+    if math.isinf(value):
+        return "the loss became infinite"
+    if guess_loss and value > BLOWUP * guess_loss * rows:
+        return (f"the loss exploded to {value / rows:.3g} per row, over {BLOWUP} times that of guessing "
+                f"({guess_loss:.3g})")
+    return None
+
+
+def collapse(net, first_loss, epoch_loss, guess_loss):
+    """Why the end of an epoch means training diverged, or None: weights that are no
+    longer finite, or a network that started well (the first batch's loss per row
+    under half that of guessing) and now does worse than guessing over the epoch."""
+    if not all(np.isfinite(p).all() for p in net.params):
+        return "the weights are no longer finite numbers"
+    if guess_loss and first_loss is not None and first_loss < guess_loss / 2 and epoch_loss > guess_loss:
+        return (f"the loss per row rose from {first_loss:.3g} (first batch) to {epoch_loss:.3g} over the epoch, "
+                f"worse than guessing ({guess_loss:.3g})")
+    return None
 
 
 class IdleCores:
@@ -179,7 +224,7 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
     # Rows contiguous (a .mat file holds its arrays column-major: gathering rows from
     # one is three times slower).
     X, T = np.ascontiguousarray(X, dtype=net.dtype), np.ascontiguousarray(T, dtype=net.dtype)
-    history, best, start = [], None, time.perf_counter()
+    history, best, start, first_lr, first_loss = [], None, time.perf_counter(), optimizer.lr, None
     idle_cores = IdleCores() if not loop.threads else None
     for epoch in range(1, loop.epochs + 1):
         threads = loop.threads or idle_cores()
@@ -193,8 +238,15 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
                 if loop.vary:
                     batch = loop.vary(batch, batch_targets, rng)
                 value, outputs = descend(net, optimizer, batch, batch_targets, loss)
+                reason = divergence(value, len(batch), loop.guess_loss)
+                if reason:
+                    raise Diverged(first_lr, epoch, i // loop.batch_size + 1, -(-len(order) // loop.batch_size), reason)
+                first_loss = value / len(batch) if first_loss is None else first_loss
                 total += value
                 correct += loop.correct(outputs, batch_targets) if loop.correct else 0
+            reason = collapse(net, first_loss, total / len(order), loop.guess_loss)
+            if reason:
+                raise Diverged(first_lr, epoch, 0, 0, reason)
             record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": total / len(order)}
             if loop.correct:
                 record["train_acc"] = correct / len(order)
@@ -251,7 +303,8 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
     loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor,
                 order=(lambda rng: balanced_order(labels, rng)) if config.balance else None,
                 vary=augmentation() if config.augment else None,
-                correct=count_correct, validate=validate, patience=config.patience, threads=config.threads)
+                correct=count_correct, validate=validate, patience=config.patience, threads=config.threads,
+                guess_loss=math.log(train_set.Y.shape[1]))
     return run_epochs(net, optimizer, train_set.X, train_set.Y, classification_loss(config.label_smoothing),
                       loop, np.random.default_rng(config.seed), on_epoch)
 
@@ -274,6 +327,30 @@ def start_network(config, n_inputs, n_classes):
     start.net.astype(np.float32)
     recorded = start.metadata.get("training", {}).get("config", {})
     return start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded})
+
+
+FINE_TUNING = ("adam", 1e-4)  # for a model that records no usable optimiser: what made the default
+
+
+def fine_tuning_optimizer(metadata, optimizer=None):
+    """The optimiser and learning rate to go on training a model with (``--init``
+    without ``--lr``): the optimiser and starting rate its metadata records, else Adam
+    at 1e-4. Given ``optimizer``: the recorded rate if the model was trained with
+    that optimiser, else the from-scratch default. (The from-scratch default, SGD at
+    0.003 on the summed loss, suits the course's 64 sigmoid units, not a relu network
+    trained with Adam at 1e-4: on the shipped model it makes the loss explode within
+    a few batches.)"""
+    recorded = metadata.get("training", {}).get("config", {})
+    name, lr = recorded.get("optimizer"), recorded.get("lr")
+    try:
+        check_hyperparameters(lr)
+    except InputError:
+        name = None
+    if name not in OPTIMIZERS:
+        name, lr = FINE_TUNING
+    if optimizer is None or optimizer == name:
+        return name, lr
+    return optimizer, TrainConfig.lr
 
 
 def widen_output(net):

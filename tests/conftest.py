@@ -122,3 +122,25 @@ def tiny_model_loaded(tiny_model):
     from ocr_cli.model import load_model
 
     return load_model(tiny_model)
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder this process cannot create files in: permission bits, or, as root (who
+    ignores them), sysfs, which refuses new files to everyone."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    candidates = [folder, Path("/sys")]
+    try:
+        for candidate in candidates:
+            try:
+                with open(candidate / ".probe", "x"):
+                    pass
+                (candidate / ".probe").unlink()
+            except OSError:
+                yield candidate
+                return
+        pytest.skip("no folder here refuses writes to this user")
+    finally:
+        folder.chmod(0o755)

@@ -39,6 +39,65 @@ def test_in_this_process_results_keep_their_order_and_errors_their_place():
     assert isinstance(error, InputError) and str(error) == "bad: bad on purpose"
 
 
+class DyingWork:
+    """Kills the process it runs in on the file named ``poison`` (as the kernel's
+    out-of-memory killer would); returns the path otherwise."""
+
+    def __call__(self, path):
+        import signal
+
+        if path == "poison":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return path
+
+
+def test_a_killed_worker_costs_only_its_file_and_the_others_are_read():
+    paths = ["a", "b", "poison", "c", "d", "e"]
+    results = run_all(DyingWork(), paths, jobs=2)
+    assert [path for path, _, _ in results] == paths
+    assert [r for _, r, e in results if e is None] == ["a", "b", "c", "d", "e"]
+    (error,) = [e for _, _, e in results if e is not None]
+    assert str(error) == "poison: the process reading it was killed (out of memory?)" and error.exit_code == 1
+
+
+def children_of(pid):
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find the workers")
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_sigterm_and_sighup_end_the_workers_and_keep_what_was_printed(photo_files, pattern_model, tmp_path, signame,
+                                                                        code):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    listed = tmp_path / "thirty.txt"
+    listed.write_text(f"{photo_files[0]}\n" * 30)
+    process = subprocess.Popen([sys.executable, "-m", "ocr_cli", "read", f"@{listed}", "-m", str(pattern_model),
+                                "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()  # the workers are reading
+    workers = children_of(process.pid)
+    assert first.startswith("==> ") and workers
+    process.send_signal(getattr(signal, signame))
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == code, err
+    assert "of 30 files not read" in err and "Traceback" not in err
+    time.sleep(0.5)
+    assert [pid for pid in workers if os.path.exists(f"/proc/{pid}") and
+            open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] != "Z"] == []
+
+
 def test_worker_processes_set_up_once_each_and_return_in_input_order():
     results = run_all(CountingWork(), PATHS, jobs=2)
     assert [path for path, _, _ in results] == PATHS

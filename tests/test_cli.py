@@ -274,3 +274,14 @@ def test_shell_completion_installs_and_completes_commands_and_options(tmp_path):
         script = complete.format(words, len(words.split()))
         shown = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env)
         assert shown.stdout.split() == [expected], shown.stdout + shown.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["read", "--bogus"], "No such option: --bogus"),
+    (["read"], "Missing argument 'IMAGE...'."),
+    (["trian"], "No such command 'trian'. Did you mean 'train'?"),
+    (["read", "x.jpg", "--jobs", "abc"], "Invalid value for '--jobs' / '-j'"),
+])
+def test_usage_errors_are_one_line_that_says_where_to_look(args, message):
+    result = run(*args)
+    assert_one_line_error(result, 2, message, "(see 'ocr")

@@ -262,28 +262,6 @@ def test_object_arrays_in_a_model_are_refused_never_unpickled(tiny_model, photo,
 # ---------------------------------------------------------------- the output of train
 
 
-@pytest.fixture
-def read_only_folder(tmp_path):
-    """A folder this process cannot create files in: permission bits, or, as root (who
-    ignores them), sysfs, which refuses new files to everyone."""
-    folder = tmp_path / "read-only"
-    folder.mkdir()
-    folder.chmod(0o555)
-    candidates = [folder, Path("/sys")]
-    try:
-        for candidate in candidates:
-            try:
-                with open(candidate / ".probe", "x"):
-                    pass
-                (candidate / ".probe").unlink()
-            except OSError:
-                yield candidate
-                return
-        pytest.skip("no folder here refuses writes to this user")
-    finally:
-        folder.chmod(0o755)
-
-
 def test_train_output_in_a_missing_folder_fails_before_training(nist_dir, tmp_path):
     out = tmp_path / "no" / "such" / "m.npz"
     result = run("train", "--data", nist_dir, "--epochs", "1", "--out", out)
@@ -344,3 +322,50 @@ def test_sigkill_while_writing_the_model_leaves_the_old_one_whole(nist_dir, tiny
     assert process.returncode == -signal.SIGKILL
     assert out.read_bytes() == tiny_model.read_bytes()
     load_model(out)
+
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_a_signal_while_writing_the_model_leaves_the_old_one_and_no_temporary_file(nist_dir, tiny_model, tmp_path,
+                                                                                   signame, code):
+    out = tmp_path / "m.npz"
+    out.write_bytes(tiny_model.read_bytes())
+    process = ocr_process("train", "--data", nist_dir, "--hidden", "16", "--epochs", "1", "--out", out, "--force",
+                          code=HALF_WRITE)
+    assert process.stdout.readline().strip() == "half written"
+    process.send_signal(getattr(signal, signame))
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert stderr.strip().splitlines()[-1] == "ocr: interrupted" and "Traceback" not in stderr
+    assert os.listdir(tmp_path) == ["m.npz"] and out.read_bytes() == tiny_model.read_bytes()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("redirect, code, message", [
+    (">/dev/full", 1, "ocr: error: standard output: no space left on device"),
+    (">&-", 2, "ocr: error: standard output: closed; the results would be lost (redirect it to a file)"),
+])
+def test_results_that_cannot_be_written_to_stdout_are_an_error_not_lost(photo, pattern_model, tmp_path, redirect,
+                                                                        code, message):
+    import shlex
+
+    image = tmp_path / "page.png"
+    Image.fromarray(photo).save(image)
+    command = shlex.join([sys.executable, "-m", "ocr_cli", "read", str(image), "-m", str(pattern_model)])
+    result = subprocess.run(["bash", "-c", f"{command} {redirect}"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == code and result.stderr == message + "\n"
+
+
+def test_a_model_whose_outputs_overflow_is_an_error_with_one_warning_line(photo, pattern_model, tmp_path):
+    arrays = dict(np.load(pattern_model, allow_pickle=False))
+    for name in arrays:
+        if name.startswith("W"):
+            arrays[name] = (arrays[name].astype(np.float64) * 3e37).astype(np.float32)  # relu: inf, then NaN
+    huge = tmp_path / "huge.npz"
+    np.savez(huge, **arrays)
+    image = tmp_path / "page.png"
+    Image.fromarray(photo).save(image)
+    result = run("read", image, "--model", huge)
+    assert result.exit_code == 1
+    error, warning = result.stderr.splitlines()
+    assert error == "ocr: error: model: its outputs overflow (not finite numbers): its weights are too large to read with"
+    assert warning.startswith("ocr: warning: RuntimeWarning: overflow encountered")

@@ -357,4 +357,23 @@ def test_ctrl_c_keeps_what_was_printed_and_says_how_many_files_were_left(photo_f
     assert process.returncode == 130
     assert (first + out).count(page.text) >= 1 and (first + out).endswith(page.text + "\n")
     left = int(err.split("ocr: interrupted: ")[1].split()[0])
-    assert 0 < left < 40 and f"of 40 files not read" in err and "Traceback" not in err
+    assert 0 < left < 40 and "of 40 files not read" in err and "Traceback" not in err
+
+
+def test_names_with_newlines_tabs_and_escapes_stay_on_their_line(photo_file, page, pattern_model, tmp_path):
+    import shutil
+
+    odd = tmp_path / "a\nb\tc\x1b[31m.jpg"
+    shutil.copy(photo_file, odd)
+    result = run("read", odd, photo_file, "-m", pattern_model, "-q")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"==> {tmp_path}/a\\nb\\tc\\x1b[31m.jpg <==\n{page.text}\n==> ")
+    missing = run("read", tmp_path / "gone\n\x1b2J.jpg", "-m", pattern_model)
+    assert missing.exit_code == 2 and missing.stderr == f"ocr: error: {tmp_path}/gone\\n\\x1b2J.jpg: no such file\n"
+    tsv = run("read", odd, photo_file, "-m", pattern_model, "-q", "-f", "tsv").stdout.splitlines()
+    assert [row.split("\t")[1] for row in tsv[1:]] == ["1"] * (len(tsv) // 2) + ["2"] * (len(tsv) // 2)
+
+
+def test_a_blank_page_reads_as_no_text_with_the_shipped_model():
+    reading = read_image(np.ones((300, 400), np.float32))  # the shipped model averages over shifts: no crops at all
+    assert reading.text() == "" and len(reading.letters) == 0
