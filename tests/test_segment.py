@@ -276,3 +276,16 @@ def test_solid_blots_of_character_size_are_not_characters(pattern_bank):
     letters = find_letters(image)
     assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 10)
 
+
+
+def test_a_dense_page_of_small_characters_is_measured_at_full_resolution(pattern_bank):
+    from ocr_cli.segment import SURVEY_PIXELS, SURVEY_SMALLEST, survey
+
+    rng = np.random.default_rng(3)
+    lines = [" ".join("".join(rng.choice(list("ABCDEFGH0123"), 4)) for _ in range(24)) for _ in range(90)]
+    page = compose_page(lines, pattern_bank, rng, char_height=16)
+    scale = np.sqrt(SURVEY_PIXELS / page.image.size)
+    assert 16 * scale < SURVEY_SMALLEST  # too small to measure at the survey's scale
+    assert abs(survey(page.image) - 16) <= 2
+    letters = find_letters(page.image)
+    assert len(letters) == len(page.boxes) and abs(letters.char_height - 16) <= 2
