@@ -134,17 +134,24 @@ def block_statistic(gray, block, q):
     """The ``q``-th percentile of each ``block`` x ``block`` square of ``gray``:
     ``(ceil(H / block), ceil(W / block))``; NaN pixels are left out (NaN for a block
     of nothing else)."""
-    import warnings
-
     h, w = gray.shape
     rows, cols = -(-h // block), -(-w // block)
     padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
     tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
     if not np.isnan(tiles).any():
         return np.percentile(tiles, q, axis=2).astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a block of NaN only: its answer is NaN
-        return np.nanpercentile(tiles, q, axis=2).astype(np.float32)
+    # numpy's nanpercentile, vectorised (it works block by block: 10 s for 100,000
+    # blocks): NaN sort last, each block interpolates between its own valid values.
+    ordered = np.sort(tiles, axis=2)
+    valid = tiles.shape[2] - np.isnan(tiles).sum(axis=2)
+    position = np.maximum(valid - 1, 0) * (q / 100)
+    below = np.floor(position).astype(np.int64)
+    above = np.minimum(below + 1, np.maximum(valid - 1, 0))
+    low = np.take_along_axis(ordered, below[..., None], 2)[..., 0]
+    high = np.take_along_axis(ordered, above[..., None], 2)[..., 0]
+    result = low + (high - low) * (position - below)
+    result[valid == 0] = np.nan  # a block of NaN only: its answer is NaN
+    return result.astype(np.float32)
 
 
 def not_sheet(gray, block):
