@@ -90,9 +90,17 @@ def complain(exc):
     """One line on stderr for a project error (re-raised with its traceback under --debug)."""
     if settings["debug"]:
         raise exc
+    from ocr_cli.errors import InputError
     from ocr_cli.formats import printable
 
+    if isinstance(exc, InputError) and exc.path in OPTIONS:  # the library names parameters, the user typed options
+        exc = InputError(OPTIONS[exc.path], exc.problem)
     typer.echo(f"ocr: error: {printable(exc)}", err=True)
+
+
+# The option each library parameter is given by, for errors that name the parameter.
+OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-decay", "lr_factor": "--lr-factor",
+           "hidden": "--hidden", "hidden/conv": "--hidden/--conv"}
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)

@@ -26,7 +26,7 @@ MAX_PARAMETER_BYTES = 1 << 30  # float32 weights of the largest network ocr crea
 
 def check_network_size(n_inputs, n_outputs, hidden=(64,), conv=(), kernel=5, option=None):
     """Refuses (an :class:`~ocr_cli.errors.InputError` naming ``option``, by default
-    ``--hidden`` or ``--hidden/--conv``) layers whose float32 weights would take more
+    ``hidden`` or ``hidden/conv``) layers whose float32 weights would take more
     than :data:`MAX_PARAMETER_BYTES`, before anything is allocated."""
     from ocr_cli.errors import InputError
 
@@ -34,7 +34,7 @@ def check_network_size(n_inputs, n_outputs, hidden=(64,), conv=(), kernel=5, opt
     if count * 4 > MAX_PARAMETER_BYTES:
         size = count * 4 / 2 ** 30
         words = f"{count:,} weights ({size:,.1f} GB)" if count < 10 ** 15 else f"{count:.3g} weights ({size:.3g} GB)"
-        raise InputError(option or ("--hidden/--conv" if conv else "--hidden"),
+        raise InputError(option or ("hidden/conv" if conv else "hidden"),
                          f"these layers would have {words} as float32; ocr trains networks of at most "
                          f"{MAX_PARAMETER_BYTES // 2 ** 30} GB of weights")
 

@@ -9,23 +9,23 @@ from ocr_cli.errors import InputError
 
 def check_hyperparameters(lr, momentum=0.0, weight_decay=0.0, lr_factor=0.5):
     """Refuses settings no optimiser trains with (an :class:`InputError` naming the
-    option): ``lr`` a finite number above 0, ``momentum`` in [0, 1), ``weight_decay``
+    parameter): ``lr`` a finite number above 0, ``momentum`` in [0, 1), ``weight_decay``
     finite, at least 0 and with ``lr * weight_decay < 1`` (each step keeps ``1 - lr *
     weight_decay`` of every weight), ``lr_factor`` in (0, 1]."""
     def number(value):
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
     if not (number(lr) and lr > 0):
-        raise InputError("--lr", f"must be a finite number above 0, got {lr!r}")
+        raise InputError("lr", f"must be a finite number above 0, got {lr!r}")
     if not (number(momentum) and 0 <= momentum < 1):
-        raise InputError("--momentum", f"must be at least 0 and below 1, got {momentum!r}")
+        raise InputError("momentum", f"must be at least 0 and below 1, got {momentum!r}")
     if not (number(weight_decay) and weight_decay >= 0):
-        raise InputError("--weight-decay", f"must be a finite number of at least 0, got {weight_decay!r}")
+        raise InputError("weight_decay", f"must be a finite number of at least 0, got {weight_decay!r}")
     if lr * weight_decay >= 1:
-        raise InputError("--weight-decay", f"{weight_decay:g} at --lr {lr:g} would scale every weight by "
-                                           f"{1 - lr * weight_decay:g} each step; lr x weight decay must stay below 1")
+        raise InputError("weight_decay", f"{weight_decay:g} at lr {lr:g} would scale every weight by "
+                                          f"{1 - lr * weight_decay:g} each step; lr x weight decay must stay below 1")
     if not (number(lr_factor) and 0 < lr_factor <= 1):
-        raise InputError("--lr-factor", f"must be above 0 and at most 1, got {lr_factor!r}")
+        raise InputError("lr_factor", f"must be above 0 and at most 1, got {lr_factor!r}")
 
 
 def decay_weights(params, lr, weight_decay):

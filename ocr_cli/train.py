@@ -140,8 +140,8 @@ class Diverged(OcrError):
     def __init__(self, lr, epoch, batch, batches, reason):
         self.lr, self.epoch, self.reason = lr, epoch, reason
         where = f"epoch {epoch}, batch {batch} of {batches}" if batch else f"epoch {epoch}"
-        super().__init__(f"--lr {lr:g}: training diverged in {where}: {reason}; nothing was saved "
-                         f"(a smaller --lr may help)")
+        super().__init__(f"lr {lr:g}: training diverged in {where}: {reason}; nothing was saved "
+                         f"(a smaller learning rate may help)")
 
 
 def divergence(value, rows, guess_loss):

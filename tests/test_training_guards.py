@@ -51,7 +51,7 @@ def test_diverging_training_fails_and_keeps_the_old_model(args, fragment, nist_d
     result = run("train", "--data", nist_dir, *init, *args, "--epochs", "2", "--batch-size", "16",
                  "--out", out, "--force")
     line = assert_one_line_error(result, 1, fragment, "nothing was saved")
-    assert line.startswith("ocr: error: --lr ")
+    assert line.startswith("ocr: error: lr ")
     assert out.read_bytes() == tiny_model.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]  # no temporary file left either
 
@@ -66,7 +66,7 @@ def test_the_loop_stops_at_the_first_non_finite_loss():
         value, grad = classification_loss(0)(outputs, targets)
         return (np.nan if len(calls) == 3 else value), grad
 
-    with pytest.raises(Diverged, match=r"--lr 0.01: training diverged in epoch 1, batch 3 of 4: the loss became NaN"):
+    with pytest.raises(Diverged, match=r"lr 0.01: training diverged in epoch 1, batch 3 of 4: the loss became NaN"):
         run_epochs(net, SGD(0.01), X, T, loss, Loop(5, 10, guess_loss=np.log(2)), np.random.default_rng(0))
     assert len(calls) == 3
     assert isinstance(Diverged(0.1, 1, 1, 1, "x"), OcrError) and Diverged(0.1, 1, 1, 1, "x").exit_code == 1
@@ -128,7 +128,7 @@ def test_fine_tuning_optimizer_choice():
     ("train", ["--lr", "0.01", "--lr", "-1"], "--lr: must be a finite number above 0, got -1.0"),
     ("train", ["--lr", "0"], "--lr: must be a finite number above 0, got 0.0"),
     ("train", ["--weight-decay", "inf"], "--weight-decay: must be a finite number of at least 0, got inf"),
-    ("train", ["--weight-decay", "500"], "--weight-decay: 500 at --lr 0.003 would scale every weight by -0.5"),
+    ("train", ["--weight-decay", "500"], "--weight-decay: 500 at lr 0.003 would scale every weight by -0.5"),
     ("train", ["--lr-factor", "0"], "--lr-factor: must be above 0 and at most 1, got 0.0"),
     ("train", ["--hidden", "100000000000000000000"], "--hidden: these layers would have 1.06e+23 weights"),
     ("train", ["--hidden", "1000000"], "--hidden: these layers would have 1,061,000,036 weights (4.0 GB)"),
