@@ -115,21 +115,6 @@ def new_metadata(net, task="classify", **extra):
     }
 
 
-def check_writable(path, force=False):
-    """Fails early (before any training) if ``path`` cannot be written."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(path, "is a directory; give a file name for the model")
-    if path.exists() and not force:
-        raise InputError(path, "already exists; pass --force to overwrite it")
-    if not path.parent.is_dir():
-        raise InputError(path, f"folder '{path.parent}' does not exist")
-    try:  # a real write, as permission bits do not tell root, ACLs or read-only mounts apart
-        tempfile.TemporaryFile(dir=path.parent).close()
-    except OSError as exc:
-        raise InputError(path, f"folder '{path.parent}' is not writable ({exc.strerror})") from None
-
-
 def file_mode(path):
     """The permissions a new file at ``path`` gets: the replaced file's, else 0666 less
     the umask (mkstemp's own 0600 would hide the model from other users)."""
@@ -143,8 +128,9 @@ def file_mode(path):
 def save_model(path, model, force=False):
     """Writes ``model`` atomically: a temporary file in the same folder, then a rename,
     so an interrupted write never leaves a truncated file or damages an existing one."""
-    path = Path(path)
-    check_writable(path, force)
+    from ocr_cli.outputs import check_file
+
+    path = check_file(path, force=force, kind="model")  # fails before anything is written
     arrays = model.arrays()
     broken = [name for name, array in arrays.items() if array.dtype.kind == "f" and not np.isfinite(array).all()]
     if broken:  # it could never be loaded: keep whatever file is there
