@@ -308,7 +308,7 @@ def train(
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
-    threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads; 0: as many as the cores other processes leave idle, measured every epoch (more threads beside a busy process make training many times slower).")] = 0,
+    threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads, recorded in the model: the same command, seed and threads give the same weights whatever else runs. 0: as many as the cores other processes leave idle, every epoch (faster on a busy machine, but the weights then depend on its load).")] = 1,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out and the figures in --plot if they exist.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,

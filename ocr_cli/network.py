@@ -69,17 +69,25 @@ class Network:
         for size in hidden:
             layers.append(Dense.xavier(n_inputs, size, activation, rng))
             if dropout:
-                layers.append(Dropout(dropout, seed=(seed, len(layers))))  # each layer its own masks
+                layers.append(Dropout(dropout))
             n_inputs = size
         layers.append(Dense.xavier(n_inputs, n_classes, output, rng))
         net = cls(layers)
         net.astype(dtype)
+        net.seed_dropout(seed)
         return net
 
     @classmethod
     def mlp(cls, sizes, activation="sigmoid", seed=0):
         """Fully connected network, e.g. ``sizes=[1024, 64, 36]``."""
         return cls.create(sizes[0], sizes[-1], sizes[1:-1], activation, seed=seed)
+
+    def seed_dropout(self, seed):
+        """Gives each dropout layer its own random masks from ``seed``: layer ``i``
+        draws from ``(seed, i)``, for a new network and a loaded one alike."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dropout):
+                layer.rng = np.random.default_rng((seed, i))
 
     def astype(self, dtype):
         """Converts every parameter to ``dtype`` in place (float32 trains twice as fast)."""

@@ -2,12 +2,15 @@
 classifier's configuration and run record.
 
 The loop runs in float32, gathers the epoch's rows once into contiguous arrays (each
-mini-batch is then a view), and sets the BLAS threads (``threadpoolctl``) each epoch to
-the cores other processes leave idle (:class:`IdleCores`), unless told a number: two
-threads train the conv model 1.35 times faster on an idle 2-core machine, but beside
-another busy process OpenBLAS's spinning threads make training 20 to 30 times slower
-(measured: 6,400 rows of the conv model in 7.7 s with one thread, 166 s with two,
-beside a second training on 2 cores).
+mini-batch is then a view), and runs numpy's BLAS on a fixed number of threads
+(``threadpoolctl``; one by default), recorded in the model: BLAS sums a product's terms
+in an order that depends on its thread count, so the same command and seed give the
+same weights only on the same threads. Two threads train the conv model 1.35 times
+faster on an idle 2-core machine, but beside another busy process OpenBLAS's spinning
+threads make training 20 to 30 times slower (measured: 6,400 rows of the conv model in
+7.7 s with one thread, 166 s with two, beside a second training on 2 cores). ``threads``
+0 asks for the cores other processes left idle, measured every epoch
+(:class:`IdleCores`): fast whatever the load, but its weights depend on that load.
 """
 
 import math
@@ -53,7 +56,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     patience: int = 0  # stop after this many epochs without a better valid accuracy, keep the best (0: never)
     init: str = ""  # a model file whose network (layers and weights) training starts from
-    threads: int = 0  # BLAS threads; 0: the cores other processes leave idle, every epoch
+    threads: int = 1  # BLAS threads, fixed: the weights depend on them; 0: the idle cores, every epoch (not reproducible)
     average_shifts: int = 0  # the saved model averages over copies moved this many px (0: off)
 
 
@@ -110,7 +113,8 @@ class Loop:
     targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
     after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
     (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
-    (0: as many as :class:`IdleCores` finds, every epoch). ``guess_loss``: the loss per
+    (0: as many as :class:`IdleCores` finds, every epoch, whose weights then depend on
+    the machine's load). ``guess_loss``: the loss per
     row of guessing (uniform class probabilities: log of the class count); a batch
     :data:`BLOWUP` times worse means training diverged, and so does an epoch worse than
     guessing after a first batch better than half of it (0: only a loss or weights
@@ -126,7 +130,7 @@ class Loop:
     validate: object = None
     patience: int = 0
     monitor: str = "valid_acc"
-    threads: int = 0
+    threads: int = 1
     guess_loss: float = 0.0
 
 
@@ -320,6 +324,7 @@ def start_network(config, n_inputs, n_classes):
         return Network.create(n_inputs, n_classes, config.hidden, config.activation, config.conv,
                               config.kernel, config.dropout, config.seed, dtype=np.float32), config
     start = load_model(config.init)
+    start.net.seed_dropout(config.seed)  # a loaded network's dropout draws from this run's seed
     if len(start.classes) == n_classes - 1:  # the data adds "not a character": one more output
         widen_output(start.net)
     elif len(start.classes) != n_classes:

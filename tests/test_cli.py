@@ -264,7 +264,9 @@ def test_shell_completion_installs_and_completes_commands_and_options(tmp_path):
     from pathlib import Path
 
     ocr = shutil.which("ocr", path=str(Path(sys.executable).parent))
-    env = dict(os.environ, HOME=str(tmp_path), SHELL="/bin/bash",
+    # The shell named, not detected from the processes above the test (which differ
+    # between a terminal, CI and a background job): typer then takes it as the value.
+    env = dict(os.environ, HOME=str(tmp_path), SHELL="/bin/bash", _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1",
                PATH=os.pathsep.join([str(Path(ocr).parent), os.environ.get("PATH", "")]))
     install = subprocess.run([ocr, "--install-completion", "bash"], capture_output=True, text=True, env=env)
     assert install.returncode == 0, install.stderr

@@ -1,5 +1,7 @@
 """Batches, optimisers, the training loop and evaluation."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -176,36 +178,115 @@ def test_float32_training_matches_float64_on_a_tiny_network():
 
 
 def blas_threads_per_epoch(threads):
+    """The BLAS threads in force while each epoch trained (seen from its validation,
+    which runs inside the epoch's thread limit) and those the history records."""
     from threadpoolctl import threadpool_info
 
-    seen = []
-    train_set, valid_set = four_blobs(10, 0), four_blobs(10, 1)
-    fit(Network.mlp([2, 4, 4], "tanh"), train_set, valid_set, TrainConfig(hidden=[4], epochs=2, threads=threads),
-        on_epoch=lambda record: seen.append((record["threads"], [pool["num_threads"] for pool in threadpool_info()
-                                                                  if pool["user_api"] == "blas"])))
-    return seen
+    from ocr_cli.optim import make_optimizer
+    from ocr_cli.train import Loop, classification_loss, run_epochs
+
+    train_set, seen = four_blobs(10, 0), []
+
+    def validate():
+        seen.append([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
+        return {}
+
+    history, _ = run_epochs(Network.mlp([2, 4, 4], "tanh"), make_optimizer("sgd", 0.1), train_set.X, train_set.Y,
+                            classification_loss(0.0), Loop(epochs=2, batch_size=8, validate=validate, threads=threads),
+                            np.random.default_rng(0))
+    return seen, [record["threads"] for record in history]
 
 
-def test_training_runs_on_the_threads_asked_for():
-    assert [threads for threads, _ in blas_threads_per_epoch(1)] == [1, 1]
-
-
-def test_beside_a_busy_process_training_takes_only_the_idle_cores():
+def test_training_runs_on_the_threads_asked_for_by_default_one():
     import os
+
+    from ocr_cli.train import Loop
+
+    assert TrainConfig().threads == Loop(1, 1).threads == 1
+    two = min(2, os.cpu_count())
+    for threads in (1, two):
+        seen, recorded = blas_threads_per_epoch(threads)
+        assert recorded == [threads, threads]
+        assert seen and all(counts == [threads] * len(counts) for counts in seen), seen
+
+
+def busy_processes(count):
     import subprocess
     import sys
 
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def test_beside_busy_processes_threads_0_takes_only_the_idle_cores():
+    import os
+
     from ocr_cli.train import IdleCores
 
-    cores = os.cpu_count()
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    busy = busy_processes(os.cpu_count())
     try:
         meter = IdleCores()
         assert meter() == 1  # every core busy elsewhere
-        assert all(threads == 1 for threads, _ in blas_threads_per_epoch(0))
+        seen, recorded = blas_threads_per_epoch(0)
+        assert recorded == [1, 1] and all(counts == [1] * len(counts) for counts in seen)
     finally:
         for process in busy:
             process.kill()
             process.wait()
-    meter = IdleCores()
-    assert 1 <= meter() <= cores
+
+
+def trained_weights(folder, name, *options, busy=0):
+    """The arrays of the model that ``ocr train`` (a process of its own) saves from
+    the small synthetic files in ``folder``, with ``busy`` processes spinning beside it."""
+    import subprocess
+    import sys
+
+    spinning = busy_processes(busy)
+    try:
+        out = folder.parent / f"{name}.npz"
+        done = subprocess.run([sys.executable, "-m", "ocr_cli", "train", "--data", str(folder), "--hidden", "256,128",
+                               "--activation", "relu", "--batch-size", "96", "--epochs", "3", "--optimizer", "adam", "--lr", "0.001",
+                               "--out", str(out), *options], capture_output=True, text=True, timeout=300)
+    finally:
+        for process in spinning:
+            process.kill()
+            process.wait()
+    assert done.returncode == 0, done.stderr
+    with np.load(out) as arrays:
+        recorded = json.loads(str(arrays["metadata"]))["training"]["config"]
+        return {name: arrays[name] for name in arrays.files if name != "metadata"}, recorded["threads"]
+
+
+def test_the_same_command_gives_the_same_weights_beside_two_busy_processes(nist_dir):
+    """Layers wide enough for BLAS to share a product between threads: its sums then
+    depend on the thread count, which by default is fixed, not taken from the load."""
+    (alone, threads), (beside, threads_beside) = trained_weights(nist_dir, "alone"), trained_weights(nist_dir, "beside", busy=2)
+    assert threads == threads_beside == 1  # recorded in the model
+    assert alone.keys() == beside.keys()
+    for name in alone:
+        assert np.array_equal(alone[name], beside[name]), name
+
+
+def test_a_loaded_network_drops_out_with_the_runs_seed(tmp_path):
+    """``--init``: the loaded model's dropout layers draw their masks from the new
+    run's seed, each layer its own, as a new network of the same seed does."""
+    from ocr_cli.layers import Dropout
+    from ocr_cli.model import Model, new_metadata, save_model
+    from ocr_cli.train import start_network
+
+    path = tmp_path / "dropout.npz"
+    fresh = Network.create(1024, 36, hidden=[8, 8], activation="relu", dropout=0.5, seed=0)
+    save_model(path, Model(fresh, new_metadata(fresh)))
+    ones = np.ones((6, 8), np.float32)
+
+    def masks(net):
+        return [layer.forward(ones, training=True) for layer in net.layers if isinstance(layer, Dropout)]
+
+    def loaded(seed):
+        return masks(start_network(TrainConfig(init=str(path), seed=seed), 1024, 36)[0])
+
+    first, again, other = loaded(1), loaded(1), loaded(2)
+    assert len(first) == 2 and not np.array_equal(first[0], first[1])
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not any(np.array_equal(a, b) for a, b in zip(first, other))
+    new = masks(Network.create(1024, 36, hidden=[8, 8], activation="relu", dropout=0.5, seed=1))
+    assert all(np.array_equal(a, b) for a, b in zip(first, new))
