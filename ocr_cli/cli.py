@@ -310,7 +310,9 @@ def train(
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
     threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads, recorded in the model: the same command, seed and threads give the same weights whatever else runs. 0: as many as the cores other processes leave idle, every epoch (faster on a busy machine, but the weights then depend on its load).")] = 1,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out and the figures in --plot if they exist.")] = False,
+    checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", metavar="PATH", help="Write the run here after every epoch (weights, optimiser and random state), so that a stop loses nothing.", readable=False)] = None,
+    resume: Annotated[Optional[Path], typer.Option("--resume", metavar="PATH", help="Go on from this checkpoint of the same command; the result is the same as a run never stopped.", readable=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out, --checkpoint and the figures in --plot if they exist.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,
     as_json: JsonOpt = False,
 ):
@@ -327,14 +329,24 @@ def train(
     train_paths = resolve_files(data, train_files, "train")
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
     inputs = [*train_paths, valid_path, init]
-    check_file(out, inputs, force, "model")  # every output is checked before the data is read
+    check_file(out, [*inputs, checkpoint, resume], force, "model")  # every output is checked before the data is read
+    if checkpoint is not None or resume is not None:
+        from ocr_cli.errors import InputError
+        from ocr_cli.outputs import is_input
+
+        if len(configs) > 1:
+            raise InputError("--checkpoint" if checkpoint is not None else "--resume",
+                             "holds one run; give one --lr")
+        if checkpoint is not None and not (resume is not None and is_input(checkpoint, [resume])):
+            check_file(checkpoint, [*inputs, resume], force, "checkpoint")  # a checkpoint it resumes goes on in place
     if plot is not None:
         check_figure_folder(plot, TRAINING_FIGURES + ((LR_STUDY_FIGURE,) if len(configs) > 1 else ()), inputs, force)
     if init is not None:
         configs = fine_tuning(configs, load_model(init), init, lr, optimizer)  # a bad model fails before the data is read
     train_set = concatenate([load_dataset(p, prefer="train") for p in train_paths])
     valid_set = load_dataset(valid_path, prefer="valid")
-    runs = [report.train_with_progress(config, train_set, valid_set, typed_command()) for config in configs]
+    runs = [report.train_with_progress(config, train_set, valid_set, typed_command(), checkpoint, resume)
+            for config in configs]
     best = max(runs, key=lambda run: run.final["valid_acc"])
     save_model(out, best.model, force)
     if plot is not None:

@@ -131,10 +131,18 @@ def save_model(path, model, force=False):
     from ocr_cli.outputs import check_file
 
     path = check_file(path, force=force, kind="model")  # fails before anything is written
-    arrays = model.arrays()
+    write_npz(path, model.arrays(), "model")
+
+
+def write_npz(path, arrays, kind):
+    """Writes ``arrays`` (name -> array) to the ``.npz`` at ``path`` atomically (a
+    temporary file in the same folder, then a rename), unless a float array holds NaN
+    or infinite values: such a ``kind`` (``"model"``) could never be loaded, and
+    whatever file is there is kept."""
+    path = Path(path)
     broken = [name for name, array in arrays.items() if array.dtype.kind == "f" and not np.isfinite(array).all()]
-    if broken:  # it could never be loaded: keep whatever file is there
-        raise OcrError(f"{path}: not saved: the model's array '{broken[0]}' holds NaN or infinite values")
+    if broken:
+        raise OcrError(f"{path}: not saved: the {kind}'s array '{broken[0]}' holds NaN or infinite values")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, file_mode(path))
@@ -146,7 +154,7 @@ def save_model(path, model, force=False):
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise OcrError(f"{path}: cannot write the model ({exc.strerror or exc})") from None
+            raise OcrError(f"{path}: cannot write the {kind} ({exc.strerror or exc})") from None
         raise
 
 

@@ -47,6 +47,14 @@ class SGD:
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.velocity = None
 
+    def state(self):
+        """``(numbers, arrays)``: what a checkpoint keeps to go on exactly."""
+        return {"lr": self.lr}, list(self.velocity or [])
+
+    def restore(self, numbers, arrays):
+        """Takes back a :meth:`state`."""
+        self.lr, self.velocity = numbers["lr"], [a.copy() for a in arrays] or None
+
     def step(self, params, grads):
         if self.velocity is None:
             self.velocity = [np.zeros_like(p) for p in params]  # without momentum: scratch for lr * g
@@ -67,6 +75,19 @@ class Adam:
     def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
         self.lr, self.beta1, self.beta2, self.eps, self.weight_decay = lr, beta1, beta2, eps, weight_decay
         self.t, self.m, self.v = 0, None, None
+
+    def state(self):
+        """``(numbers, arrays)``: what a checkpoint keeps to go on exactly (the
+        moments, first ``m`` then ``v``)."""
+        return {"lr": self.lr, "t": self.t}, [*(self.m or []), *(self.v or [])]
+
+    def restore(self, numbers, arrays):
+        """Takes back a :meth:`state`."""
+        self.lr, self.t = numbers["lr"], numbers["t"]
+        if arrays:
+            half = len(arrays) // 2
+            self.m, self.v = [a.copy() for a in arrays[:half]], [a.copy() for a in arrays[half:]]
+            self.work = [np.zeros_like(a) for a in self.m]
 
     def step(self, params, grads):
         if self.m is None:

@@ -41,7 +41,7 @@ def file_progress(total, quiet=False):
         yield lambda: progress.update(task, advance=1)
 
 
-def train_with_progress(config, train_set, valid_set, command=None):
+def train_with_progress(config, train_set, valid_set, command=None, checkpoint=None, resume=None):
     """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
     from ocr_cli.train import train
 
@@ -49,7 +49,7 @@ def train_with_progress(config, train_set, valid_set, command=None):
         return f"loss {r['train_loss']:.4f}  train {r['train_acc']:.2%}  valid {r['valid_acc']:.2%}"
 
     with epoch_progress(f"lr {config.lr:g}", config.epochs, describe) as on_epoch:
-        return train(train_set, valid_set, config, on_epoch, command)
+        return train(train_set, valid_set, config, on_epoch, command, checkpoint, resume)
 
 
 def print_runs(console, runs, best, out):

@@ -134,6 +134,21 @@ class Loop:
     guess_loss: float = 0.0
 
 
+@dataclass
+class Progress:
+    """Where a run stands after its last whole epoch, all that a checkpoint holds
+    besides the weights, the optimiser's state and the random generators: the epochs
+    done, their ``history``, the ``best`` ``(value, epoch, weights)`` seen with
+    ``patience``, the first batch's loss per row (for :func:`collapse`) and whether
+    early stopping ended the run."""
+
+    epoch: int = 0
+    history: list = field(default_factory=list)
+    best: object = None
+    first_loss: object = None
+    stopped: bool = False
+
+
 BLOWUP = 10  # a batch loss per row this many times that of guessing: training diverged
 
 
@@ -216,26 +231,31 @@ class IdleCores:
         return self.answer
 
 
-def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
+def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None, progress=None):
     """The training loop: trains ``net`` in place on inputs ``X: (N, D)`` and targets
     ``T: (N, K)`` with ``loss(outputs, targets) -> (summed value, doutputs)``, as
     :class:`Loop` says. Returns the history (per epoch: ``epoch``, ``lr``,
     ``train_loss`` per row, ``train_acc`` with ``loop.correct``, the figures of
     ``loop.validate``, ``seconds`` so far) and the number of the epoch whose weights
-    ``net`` holds. ``on_epoch(record)`` is called after each epoch."""
+    ``net`` holds. ``progress`` (:class:`Progress`, updated after every epoch, before
+    ``on_epoch(record)`` is called) goes on from a checkpoint: with ``net``,
+    ``optimizer`` and ``rng`` restored too, the run ends as if never stopped."""
     from threadpoolctl import threadpool_limits
 
+    progress = progress if progress is not None else Progress()
     # Rows contiguous (a .mat file holds its arrays column-major: gathering rows from
     # one is three times slower).
     X, T = np.ascontiguousarray(X, dtype=net.dtype), np.ascontiguousarray(T, dtype=net.dtype)
-    history, best, start, first_lr, first_loss = [], None, time.perf_counter(), optimizer.lr, None
+    first_lr = progress.history[0]["lr"] if progress.history else optimizer.lr
+    before = progress.history[-1]["seconds"] if progress.history else 0.0
+    start = time.perf_counter()
     idle_cores = IdleCores() if not loop.threads else None
-    for epoch in range(1, loop.epochs + 1):
+    for epoch in range(progress.epoch + 1, loop.epochs + 1 if not progress.stopped else 0):
         threads = loop.threads or idle_cores()
         step_decay(optimizer, epoch, loop.lr_step, loop.lr_factor)
         order = loop.order(rng) if loop.order else rng.permutation(len(X))
         inputs, targets = X[order], T[order]  # one gather per epoch; batches are views
-        total, correct = 0.0, 0
+        total, correct, first_loss = 0.0, 0, progress.first_loss
         with threadpool_limits(limits=threads, user_api="blas"):
             for i in range(0, len(order), loop.batch_size):
                 batch, batch_targets = inputs[i:i + loop.batch_size], targets[i:i + loop.batch_size]
@@ -255,20 +275,22 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
             if loop.correct:
                 record["train_acc"] = correct / len(order)
             record.update(loop.validate() if loop.validate else {})
-        record["seconds"] = time.perf_counter() - start
+        record["seconds"] = before + time.perf_counter() - start
         record["threads"] = threads
-        history.append(record)
+        progress.history.append(record)
+        progress.epoch, progress.first_loss = epoch, first_loss
+        if loop.patience:
+            if progress.best is None or record[loop.monitor] > progress.best[0]:
+                progress.best = (record[loop.monitor], epoch, net.copy_params())
+            progress.stopped = epoch - progress.best[1] >= loop.patience
         if on_epoch:
             on_epoch(record)
-        if loop.patience:
-            if best is None or record[loop.monitor] > best[0]:
-                best = (record[loop.monitor], epoch, net.copy_params())
-            elif epoch - best[1] >= loop.patience:
-                break
-    if best is None:
-        return history, len(history)
-    net.set_params(best[2])
-    return history, best[1]
+        if progress.stopped:
+            break
+    if progress.best is None:
+        return progress.history, len(progress.history)
+    net.set_params(progress.best[2])
+    return progress.history, progress.best[1]
 
 
 def classification_loss(label_smoothing):
@@ -291,12 +313,17 @@ def count_correct(logits, y):
     return int((logits.argmax(1) == y.argmax(1)).sum())
 
 
-def fit(net, train_set, valid_set, config, on_epoch=None):
+def fit(net, train_set, valid_set, config, on_epoch=None, checkpoint=None, resume=None):
     """Trains the classifier ``net`` in place on ``train_set`` for ``config.epochs``
     (fewer with early stopping, which leaves the best epoch's weights in ``net``),
     measuring ``valid_set`` after each epoch. Returns the history (train/valid loss
-    averaged over rows, accuracy, seconds so far) and the number of the kept epoch."""
+    averaged over rows, accuracy, seconds so far) and the number of the kept epoch.
+    ``checkpoint(net, optimizer, rng, progress)`` is called after every epoch (to save
+    the run); ``resume`` (a :class:`ocr_cli.checkpoint.Checkpoint`) goes on from one."""
     optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.weight_decay)
+    rng, progress = np.random.default_rng(config.seed), Progress()
+    if resume is not None:
+        resume.restore(net, optimizer, rng, progress)
     valid_X = np.ascontiguousarray(valid_set.X, dtype=net.dtype)
 
     def validate():
@@ -309,8 +336,14 @@ def fit(net, train_set, valid_set, config, on_epoch=None):
                 vary=augmentation() if config.augment else None,
                 correct=count_correct, validate=validate, patience=config.patience, threads=config.threads,
                 guess_loss=math.log(train_set.Y.shape[1]))
+    def after_epoch(record):
+        if checkpoint is not None:
+            checkpoint(net, optimizer, rng, progress)
+        if on_epoch:
+            on_epoch(record)
+
     return run_epochs(net, optimizer, train_set.X, train_set.Y, classification_loss(config.label_smoothing),
-                      loop, np.random.default_rng(config.seed), on_epoch)
+                      loop, rng, after_epoch, progress)
 
 
 ARCHITECTURE = ("hidden", "activation", "conv", "kernel", "dropout")  # the TrainConfig fields a network's layers fix
@@ -366,16 +399,30 @@ def widen_output(net):
     last.b = np.pad(last.b, (0, 1))
 
 
-def train(train_set, valid_set, config=None, on_epoch=None, command=None):
+def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkpoint=None, resume=None):
     """Trains a network (fresh, or ``config.init``'s) on ``train_set``
     (:class:`ocr_cli.data.Dataset`), watching ``valid_set``; returns a :class:`Run`
     whose model carries its metadata. ``command``: the command line that started the
-    run, as its user typed it, recorded in the metadata."""
+    run, as its user typed it, recorded in the metadata. ``checkpoint``: a file the
+    run is written to after every epoch (:mod:`ocr_cli.checkpoint`); ``resume``: a
+    checkpoint of this same run (configuration and data) to go on from."""
+    from ocr_cli.checkpoint import load_checkpoint, save_checkpoint
+
     config = config or TrainConfig()
     valid_set = valid_set.widened(train_set.Y.shape[1])
+    data = provenance(train=train_set.paths, valid=valid_set.paths, init=[config.init] if config.init else [])
+    record = {"config": asdict(config), "data": data}
+    saved = load_checkpoint(resume) if resume is not None else None
+    if saved is not None:
+        saved.check(record)  # before the network is made: the same run or none
     net, config = start_network(config, train_set.X.shape[1], train_set.Y.shape[1])
     initial_weights = net.params[0].copy()
-    history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch)
+    save = None if checkpoint is None else (
+        lambda net, optimizer, rng, progress: save_checkpoint(checkpoint, net, optimizer, rng, progress, record,
+                                                              initial_weights))
+    if saved is not None:
+        initial_weights = saved.arrays["initial"]
+    history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch, save, saved)
     final = history[kept_epoch - 1]
     metadata = new_metadata(
         net,
@@ -384,7 +431,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None):
                   "kept_epoch": kept_epoch},
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
-        data=provenance(train=train_set.paths, valid=valid_set.paths, init=[config.init] if config.init else []),
+        data=data,
         **({"average_shifts": config.average_shifts} if config.average_shifts else {}),
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)

@@ -129,25 +129,6 @@ def test_early_stopping_keeps_the_best_valid_epoch():
     assert evaluate(net, valid_set.X, valid_set.Y).accuracy == accuracies[kept - 1]
 
 
-def test_one_loop_trains_both_the_classifier_and_the_autoencoder(monkeypatch):
-    import ocr_cli.autoencoder as autoencoder
-    import ocr_cli.train as training
-
-    calls, real = [], training.run_epochs
-
-    def spy(net, optimizer, X, T, loss, loop, rng, on_epoch=None):
-        calls.append((loss.__name__, loop.epochs))
-        return real(net, optimizer, X, T, loss, loop, rng, on_epoch)
-
-    monkeypatch.setattr(training, "run_epochs", spy)
-    monkeypatch.setattr(autoencoder, "run_epochs", spy)
-    train_set, valid_set = four_blobs(10, 0), four_blobs(10, 1)
-    fit(Network.mlp([2, 4, 4], "tanh"), train_set, valid_set, TrainConfig(hidden=[4], epochs=2))
-    autoencoder.train_autoencoder(np.random.default_rng(0).random((20, 6)),
-                                  autoencoder.AutoencoderConfig(hidden=[3], epochs=3))
-    assert calls == [("loss", 2), ("squared_error", 3)]
-
-
 def test_every_dropout_layer_draws_its_own_masks():
     net = Network.create(16, 4, hidden=[16, 16], activation="relu", dropout=0.5, seed=0)
     first, second = [layer for layer in net.layers if type(layer).__name__ == "Dropout"]
