@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli.crop import crop_letters, stroke_width
-from ocr_cli.data import load_dataset, split_file
-from ocr_cli.images import load_image, to_gray
-from ocr_cli.model import load_model
-from ocr_cli.segment import segment
+from ocr_cli.layout import stroke_width
+from ocr_cli.net.data import load_dataset, split_file
+from ocr_cli.pipeline.images import load_image, to_gray
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import cut
 from ocr_synth.pages import RecordingBank, compose_page, photograph, random_text
 
 MEASURES = ("ink fraction", "stroke width", "long side", "centre offset")
@@ -56,8 +56,8 @@ def crop_loss(valid_path, model, n_pages, seed=0):
         labels = np.array([label for label, _ in bank.used])
         inputs = [np.stack([image.T.reshape(-1) for _, image in bank.used])]  # the stored layout
         for image in (page.image, photograph(page.image, rng, rng.uniform(-2, 2))):
-            letters, working = segment(to_gray(image))
-            inputs.append(crop_letters(working) if len(letters) == len(labels) else None)
+            boxes, crops = cut(to_gray(image))
+            inputs.append(crops if len(boxes) == len(labels) else None)
         if any(X is None for X in inputs):
             continue
         correct += [(model.predict_proba(X).argmax(1) == labels).sum() for X in inputs]
@@ -76,7 +76,7 @@ def main():
     train = load_dataset(split_file(args.data, "train"))
     picks = np.random.default_rng(0).choice(len(train.X), min(args.samples, len(train.X)), replace=False)
     photos = sorted(p for p in args.folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    crops = np.concatenate([crop_letters(segment(load_image(p))[1]) for p in photos])
+    crops = np.concatenate([cut(load_image(p))[1] for p in photos])
     sources = {f"train ({len(picks)})": measure(train.X[picks]), f"crops ({len(crops)})": measure(crops)}
     print(f"{'measure':<14} {'source':<14} {'p10':>6} {'p50':>6} {'p90':>6}")
     for name in MEASURES:

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli import CLASSES
-from ocr_cli.crop import crop_letters
-from ocr_cli.data import split_file
-from ocr_cli.images import to_gray
-from ocr_cli.model import load_model
-from ocr_cli.segment import segment
+from ocr_cli.layout import CLASSES
+from ocr_cli.net.data import split_file
+from ocr_cli.pipeline.images import to_gray
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import cut
 from ocr_synth.pages import (FAINT_INK, INK_DARKNESS, RecordingBank, broken_pen, compose_page, fine_dry_pen,
                              photograph, random_text, thin_pen)
 
@@ -59,13 +58,13 @@ def pen_crops(test_path, pen, ink, n_pages, seed):
         bank.used = []
         page = compose_page(random_text(rng), bank, rng, char_height=int(rng.uniform(50, 90)), pen=pen)
         truth = np.array([label for label, _ in bank.used])
-        letters, working = segment(to_gray(photograph(page.image, rng, ink=ink)))  # no tilt: page boxes hold
+        boxes, cut_crops = cut(to_gray(photograph(page.image, rng, ink=ink)))  # no tilt: page boxes hold
         total += len(truth)
-        if not len(letters):
+        if not len(boxes):
             continue
-        overlap = iou(page.boxes, letters.boxes)
+        overlap = iou(page.boxes, boxes)
         found = np.flatnonzero(overlap.max(1) >= 0.5)
-        crops.append(crop_letters(working)[overlap[found].argmax(1)])
+        crops.append(cut_crops[overlap[found].argmax(1)])
         labels.append(truth[found])
     if not crops:
         return np.zeros((0, 1024), np.float32), np.zeros(0, int), total

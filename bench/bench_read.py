@@ -15,9 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
-from ocr_cli.lexicon import Lexicon, english
-from ocr_cli.model import load_model
-from ocr_cli.reader import read_image
+from ocr_cli.pipeline.lexicon import Lexicon, english
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import read_image
 
 
 def edit_distance(a, b):

@@ -18,9 +18,9 @@ import numpy as np
 from PIL import Image
 
 from bench_read import accuracy, characters
-from ocr_cli.images import load_image
-from ocr_cli.model import load_model
-from ocr_cli.reader import read_image
+from ocr_cli.pipeline.images import load_image
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import read_image
 
 
 def to_pil(gray):

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from bench_read import accuracy, characters, layout
-from ocr_cli.data import split_file
-from ocr_cli.lexicon import english
-from ocr_cli.model import load_model
-from ocr_cli.reader import read_image
+from ocr_cli.net.data import split_file
+from ocr_cli.pipeline.lexicon import english
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import read_image
 from ocr_synth.pages import GlyphBank, random_text
 from ocr_synth.stress import STRESS_KINDS, stress_photo
 
@@ -53,7 +53,9 @@ def read_kind(kind, bank, model, lexicon, pages, seed):
         scores.append((accuracy(characters(text), characters(photo.text)), accuracy(layout(text), layout(photo.text))))
         found += len(characters(text))
         expected += len(characters(photo.text))
-        stray += outside(np.asarray(reading.letters.boxes).reshape(-1, 4), photo.boxes)
+        corners = [[top, left, top + height, left + width] for left, top, width, height in
+                   (c.box for c in reading.characters)]
+        stray += outside(np.array(corners, np.int64).reshape(-1, 4), photo.boxes)
         empty += not characters(text)
     return scores, found, expected, stray, empty
 

@@ -43,8 +43,8 @@ def worker(kind, data, threads):
     """Runs one workload in this process and prints ``{"seconds", "valid"}`` as JSON;
     ``loop``: cnn epochs until killed (the second training of the loaded case)."""
     start = time.perf_counter()
-    from ocr_cli.data import concatenate, load_dataset
-    from ocr_cli.train import TrainConfig, train
+    from ocr_cli.net.data import concatenate, load_dataset
+    from ocr_cli.net.train import TrainConfig, train
 
     valid = load_dataset(data / "nist36_valid.mat")
     if kind == "course":

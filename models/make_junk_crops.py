@@ -24,11 +24,10 @@ import numpy as np
 from scipy import ndimage
 from scipy.io import savemat
 
-from ocr_cli import CLASSES
-from ocr_cli.crop import crop_letters
-from ocr_cli.data import concatenate, load_dataset
-from ocr_cli.images import to_gray
-from ocr_cli.segment import segment
+from ocr_cli.layout import CLASSES
+from ocr_cli.net.data import concatenate, load_dataset
+from ocr_cli.pipeline.images import to_gray
+from ocr_cli.pipeline.reader import cut
 from ocr_synth.pages import (
     FAINT_INK,
     INK_DARKNESS,
@@ -134,15 +133,15 @@ def page_crops(bank, rng):
     page = compose_page(random_text(rng), bank, rng, char_height=height, pen=PENS[rng.integers(len(PENS))])
     ink = FAINT_INK if rng.random() < 0.2 else INK_DARKNESS
     grey, offset = scene(to_gray(photograph(marks(page, rng, height), rng, ink=ink)), rng, height)
-    letters, working = segment(grey)
-    if not len(letters):
+    boxes, crops = cut(grey)
+    if not len(boxes):
         return np.zeros((0, 1024), np.float32), np.zeros(0, int)
     truth = np.array(page.boxes) + [offset[0], offset[1], offset[0], offset[1]]
-    iou, covered = overlaps(letters.boxes, truth)
+    iou, covered = overlaps(boxes, truth)
     chars = np.array([CLASSES.index(c) for c in page.chars])
     labels = np.where(iou.max(1) >= MATCH, chars[iou.argmax(1)], len(CLASSES))
     kept = (iou.max(1) >= MATCH) | (covered.max(1) < APART)
-    return crop_letters(working)[kept], labels[kept]
+    return crops[kept], labels[kept]
 
 
 def main():

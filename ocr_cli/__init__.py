@@ -4,31 +4,55 @@ The Python API behind the ``ocr`` command::
 
     from ocr_cli import load_model, train, evaluate, find_letters, read_image
 
+The package, by layer (a module imports only from its own layer and those above it in
+this list)::
+
+    errors, layout, files, cores      the project's errors; the network's input layout and
+                                      class lists; paths written; the machine's cores
+    net/                              the numpy network and its training: activations,
+                                      layers, network, optimisers, data files, model
+                                      files, the training loop, checkpoints
+    pipeline/                         reading a page, stage by stage (reader.py lists them)
+    output/                           what is shown: formats, figures, tables, streaming
+    inputs, batch, console, cli       the command line: its inputs, many files at once,
+                                      errors and signals, the commands
+
 Names are imported on first use, so ``ocr --help`` does not pay for numpy and scipy.
 """
 
 from importlib import import_module
 
-CLASSES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-# A model may have one more output, after the 36: "not a character" (a fragment, two
-# letters, a speck, an edge or a box line that segmentation cut); reading drops them.
-NOT_A_CHARACTER = "~"
-
 _API = {
+    "CLASSES": "ocr_cli.layout",
+    "NOT_A_CHARACTER": "ocr_cli.layout",
     "InputError": "ocr_cli.errors",
     "OcrError": "ocr_cli.errors",
-    "load_model": "ocr_cli.model",
-    "save_model": "ocr_cli.model",
-    "train": "ocr_cli.train",
-    "evaluate": "ocr_cli.metrics",
-    "find_letters": "ocr_cli.segment",
-    "read_image": "ocr_cli.reader",
+    "load_model": "ocr_cli.net.model",
+    "save_model": "ocr_cli.net.model",
+    "train": "ocr_cli.net.train",
+    "evaluate": "ocr_cli.net.metrics",
+    "find_letters": "ocr_cli.pipeline.reader",
+    "read_image": "ocr_cli.pipeline.reader",
+    "Page": "ocr_cli.pipeline.records",
 }
 
-__all__ = ["CLASSES", *_API]
+__all__ = [*_API, "__version__"]
+
+
+def version():
+    """The installed package's version ("unknown" when run from a checkout that is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("ocr-cli")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def __getattr__(name):
+    if name == "__version__":
+        return version()
     if name in _API:
         return getattr(import_module(_API[name]), name)
     raise AttributeError(f"module 'ocr_cli' has no attribute {name!r}")

@@ -1,22 +1,11 @@
 """Running one piece of work over many files: in this process or in worker processes,
 with the results in input order and each file's error kept beside it."""
 
-import os
 from contextlib import contextmanager
 
 from ocr_cli.errors import OcrError
 
 _work = None  # a worker process's copy of the work, set once when the worker starts
-# numpy's BLAS thread pool sizes (OpenBLAS, MKL, OpenMP builds).
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-
-
-def one_thread_per_process():
-    """Asks numpy's BLAS for a single thread, unless the user chose a number; only
-    effective before numpy is imported. When processes share out the cores, more
-    threads only fight over them (OpenBLAS threads spin while they wait)."""
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
 
 
 def attempt(work, path):
@@ -83,8 +72,9 @@ def run_each(work, paths, jobs=1):
     use (a model) is loaded at most once per process. A worker that dies (killed by the
     system for memory, or by a signal) costs the file it was reading, which is read
     again alone and reported if it kills its worker again; the other files are read."""
-    jobs = max(1, min(jobs, len(paths), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else os.cpu_count() or 1))
+    from ocr_cli.cores import usable_cores
+
+    jobs = max(1, min(jobs, len(paths), usable_cores()))
     if jobs == 1:
         for path in paths:
             yield (path, *attempt(work, path))
@@ -114,12 +104,12 @@ def run_on_cluster(work, paths, scheduler):
     """:func:`run_each` on a dask.distributed cluster (``scheduler``: its address, e.g.
     ``tcp://10.0.0.5:8786``, or a ``distributed.Client``): one task per file, results
     yielded in input order as each is done; ``work`` is sent to the workers with the
-    tasks (a :class:`ocr_cli.reader.PageReader` travels without its model, which each
-    worker loads once). Needs the ``dask`` extra (``pip install 'ocr-cli[dask]'``)."""
+    tasks (a :class:`ocr_cli.pipeline.reader.PageReader` travels without its model, which
+    each worker loads once). Needs the ``dask`` extra (``pip install 'ocr-cli[dask]'``)."""
     try:
         from distributed import Client
     except ImportError:
-        raise OcrError("--scheduler needs dask.distributed: pip install 'ocr-cli[dask]'") from None
+        raise OcrError("a dask scheduler needs dask.distributed: pip install 'ocr-cli[dask]'") from None
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         futures = client.map(attempt, [work] * len(paths), paths, pure=False)
@@ -133,51 +123,3 @@ def run_on_cluster(work, paths, scheduler):
 def run_all(work, paths, jobs=1):
     """``[(path, result, error)]`` for every path, in order (see :func:`run_each`)."""
     return list(run_each(work, paths, jobs))
-
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm")
-GLOB_CHARACTERS = set("*?[")
-
-
-def expand_inputs(arguments, stdin=None):
-    """The image paths that ``ocr read IMAGE...`` arguments name, in order: a folder
-    gives the images inside it (sorted), a pattern with ``*``, ``?`` or ``[`` that is
-    not a file gives the files it matches (sorted; the tool expands it, as a quoted
-    pattern is not expanded by the shell), ``@LIST`` gives the paths listed in that
-    file (one per line), ``-`` an image read from ``stdin`` (a binary stream) into a
-    temporary file (``.../stdin``, removed at exit). A pattern that matches nothing or a missing list is an
-    :class:`~ocr_cli.errors.InputError`; other paths are left for reading to judge."""
-    import atexit
-    import glob
-    import shutil
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    from ocr_cli.errors import InputError
-
-    paths = []
-    for argument in map(str, arguments):
-        if argument == "-":
-            folder = Path(tempfile.mkdtemp(prefix="ocr-stdin-"))
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            (folder / "stdin").write_bytes((stdin or sys.stdin.buffer).read())
-            paths.append(folder / "stdin")
-        elif argument.startswith("@") and not Path(argument).exists():
-            listed = Path(argument[1:])
-            if not listed.is_file():
-                raise InputError(listed, "no such list file")
-            paths += [Path(line.strip()) for line in listed.read_text().splitlines() if line.strip()]
-        elif Path(argument).is_dir():
-            inside = sorted(p for p in Path(argument).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-            if not inside:
-                raise InputError(argument, f"is a folder that holds no images ({', '.join(IMAGE_SUFFIXES)})")
-            paths += inside
-        elif GLOB_CHARACTERS & set(argument) and not Path(argument).exists():
-            matches = sorted(glob.glob(argument, recursive=True))
-            if not matches:
-                raise InputError(argument, "no files match this pattern")
-            paths += [Path(m) for m in matches]
-        else:
-            paths.append(Path(argument))
-    return paths

@@ -1,61 +1,22 @@
 """The ``ocr`` command line: thin commands over the ``ocr_cli`` library.
 
-Results go to stdout, progress and errors to stderr. Exit codes: 0 ok, 2 bad usage or
-invalid input, 1 failure while processing, 130 interrupted (Ctrl-C). Heavy modules are
-imported inside commands so that ``ocr --help`` starts fast.
+Results go to stdout, progress and errors to stderr (:mod:`ocr_cli.console` turns
+errors into one line and an exit code). Choices (activations, optimisers, formats) come
+from the library's registries. Heavy modules are imported inside commands so that
+``ocr --help`` starts fast.
 """
 
-import contextlib
-import functools
 import json
-import os
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 
-settings = {"debug": False, "argv": []}
-
-
-class OcrGroup(TyperGroup):
-    """The command group; remembers the arguments it was given, so that a trained
-    model records the command line as its user typed it."""
-
-    def main(self, args=None, prog_name=None, **kwargs):
-        # typer's click (it vendors its own): its usage and other errors, by their names
-        usage_error, click_error = (next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
-                                    for name in ("UsageError", "ClickException"))
-        settings["argv"] = list(sys.argv[1:] if args is None else args)
-        kwargs.pop("standalone_mode", None)
-        try:
-            code = super().main(args, prog_name, standalone_mode=False, **kwargs)
-        except usage_error as exc:  # one line, as every other error, and where to look
-            command = " ".join(["ocr", *exc.ctx.command_path.split()[1:]]) if exc.ctx is not None else "ocr"
-            where = f" (see '{command} -h')"
-            if exc.format_message():  # (none after the help shown for no arguments)
-                typer.echo(f"ocr: error: {exc.format_message()}{where}", err=True)
-            sys.exit(exc.exit_code)
-        except BrokenPipeError:  # the help piped into head
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(BROKEN_PIPE)
-        except click_error as exc:
-            typer.echo(f"ocr: error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            typer.echo("ocr: interrupted", err=True)
-            sys.exit(INTERRUPTED)
-        sys.exit(code if isinstance(code, int) else 0)
-
-
-def typed_command():
-    """The running command line as its user typed it: ``ocr train --data ...``."""
-    import shlex
-
-    return shlex.join(["ocr", *map(str, settings["argv"])])
-
+from ocr_cli.console import (OcrGroup, complain, interrupted_code, reports_errors, settings, typed_command)
+from ocr_cli.net.activations import HIDDEN
+from ocr_cli.net.optim import OPTIMIZERS
+from ocr_cli.output.formats import FORMATS
 
 app = typer.Typer(
     cls=OcrGroup,
@@ -68,13 +29,9 @@ app = typer.Typer(
 
 def show_version(value: bool):
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from ocr_cli import version
 
-        try:
-            number = version("ocr-cli")
-        except PackageNotFoundError:  # run from a checkout that is not installed
-            number = "unknown"
-        typer.echo(f"ocr {number}")
+        typer.echo(f"ocr {version()}")
         raise typer.Exit()
 
 
@@ -86,132 +43,14 @@ def main(
     settings["debug"] = debug
 
 
-def complain(exc):
-    """One line on stderr for a project error (re-raised with its traceback under --debug)."""
-    if settings["debug"]:
-        raise exc
-    from ocr_cli.errors import InputError
-    from ocr_cli.formats import printable
-
-    if isinstance(exc, InputError) and exc.path in OPTIONS:  # the library names parameters, the user typed options
-        exc = InputError(OPTIONS[exc.path], exc.problem)
-    typer.echo(f"ocr: error: {printable(exc)}", err=True)
+def choices(name, registry):
+    """An option's choices: an Enum of the names of a library registry."""
+    return Enum(name, {key: key for key in registry}, type=str)
 
 
-# The option each library parameter is given by, for errors that name the parameter.
-OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-decay", "lr_factor": "--lr-factor",
-           "hidden": "--hidden", "hidden/conv": "--hidden/--conv"}
-
-
-INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
-BROKEN_PIPE = 141  # ... and for one whose reader left (128 + SIGPIPE)
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the program is, so that they end it as Ctrl-C
-    does: workers stopped, temporary files removed, what was printed kept."""
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def stop_on_signals():
-    """Turns SIGTERM and SIGHUP into :class:`Stopped` (main thread only: elsewhere
-    Python cannot install handlers)."""
-    import signal
-    import threading
-
-    def stop(signum, frame):
-        raise Stopped(signum)
-
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, stop)
-
-
-def interrupted_code(exc):
-    """Exit code after an interruption: 128 + the signal's number, as a shell reports a
-    process the signal ended (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
-    return 128 + exc.signum if isinstance(exc, Stopped) else INTERRUPTED
-
-
-@contextlib.contextmanager
-def one_line_of_warnings():
-    """Warnings that libraries raise during a command (numpy overflowing on a model's
-    huge weights, PIL on a damaged image) become one line on stderr at its end, not a
-    screenful of source lines."""
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
-        try:
-            yield
-        finally:
-            if caught and not settings["debug"]:
-                from ocr_cli.formats import printable
-
-                first = printable(f"{caught[0].category.__name__}: {caught[0].message}")[:200]
-                more = f" (and {len(caught) - 1} more)" if len(caught) > 1 else ""
-                typer.echo(f"ocr: warning: {first}{more}", err=True)
-            elif caught:
-                for warning in caught:
-                    typer.echo(warnings.formatwarning(warning.message, warning.category, warning.filename,
-                                                      warning.lineno), err=True, nl=False)
-
-
-class ClosedOutput:
-    """Stands for a standard output that was closed when ocr started: writing a result
-    to it is an error (exit 2), rather than the result silently lost."""
-
-    def write(self, text):
-        from ocr_cli.errors import InputError
-
-        if text:
-            raise InputError("standard output", "closed; the results would be lost (redirect it to a file)")
-        return 0
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-
-def reports_errors(command):
-    """Turns the project's errors into one line on stderr and their exit code; running
-    out of memory is a failure (1), Ctrl-C ends quietly with 130."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from ocr_cli.errors import OcrError
-
-        stop_on_signals()
-        if sys.stdout is None:  # started with stdout closed (>&-): fail on the first result, not lose it
-            sys.stdout = ClosedOutput()
-        try:
-            try:
-                with one_line_of_warnings():
-                    return command(*args, **kwargs)
-            finally:
-                sys.stdout.flush()  # results still buffered fail here, not silently at exit
-        except OcrError as exc:
-            complain(exc)
-            raise typer.Exit(exc.exit_code) from None
-        except MemoryError as exc:
-            complain(OcrError(f"out of memory ({exc or 'no detail'})"))
-            raise typer.Exit(OcrError.exit_code) from None
-        except KeyboardInterrupt as exc:
-            typer.echo("ocr: interrupted", err=True)
-            raise typer.Exit(interrupted_code(exc)) from None
-        except BrokenPipeError:  # the reader of a pipe left (ocr read ... | head): end quietly, as cat does
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(BROKEN_PIPE) from None
-        except OSError as exc:  # a full disk under stdout, an I/O error: one line, not a traceback
-            complain(OcrError(f"{exc.filename or 'standard output'}: {(exc.strerror or str(exc)).lower()}"))
-            raise typer.Exit(OcrError.exit_code) from None
-
-    return wrapper
+Activation = choices("Activation", HIDDEN)
+Optimizer = choices("Optimizer", OPTIMIZERS)
+Format = choices("Format", FORMATS)
 
 
 def stdout():
@@ -224,17 +63,6 @@ def print_json(value):
     typer.echo(json.dumps(value, indent=2))
 
 
-class Activation(str, Enum):
-    sigmoid = "sigmoid"
-    relu = "relu"
-    tanh = "tanh"
-
-
-class Optimizer(str, Enum):
-    sgd = "sgd"
-    adam = "adam"
-
-
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", metavar="PATH", help="Model file (.npz); default: the shipped model (or $OCR_MODEL).", readable=False)]
 DataOpt = Annotated[Optional[Path], typer.Option("--data", envvar="OCR_DATA", metavar="DIR", help="Folder with nist36_{train,valid,test}.mat (or $OCR_DATA).", readable=False)]
 TestOpt = Annotated[Optional[Path], typer.Option("--test", metavar="FILE", help="Test .mat file; default: nist36_test.mat in --data.", readable=False)]
@@ -243,8 +71,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 def resolve_files(data, given, split):
     """``given`` files if any, else ``DIR/nist36_<split>.mat`` from ``--data``."""
-    from ocr_cli.data import split_file
     from ocr_cli.errors import InputError
+    from ocr_cli.net.data import split_file
 
     if given:
         return list(given)
@@ -266,22 +94,6 @@ def parse_sizes(values, option):
     return sizes
 
 
-def parse_conv(values, kernel):
-    """Filter counts of the convolution blocks; each block must leave an image."""
-    from ocr_cli.data import IMAGE_SIDE
-    from ocr_cli.errors import InputError
-    from ocr_cli.layers import pooled_side
-
-    blocks = parse_sizes(values, "--conv") if values else []
-    side = IMAGE_SIDE
-    for _ in blocks:
-        side = pooled_side(side, kernel)
-        if side < 1:
-            raise InputError("--conv", f"{len(blocks)} blocks of {kernel}x{kernel} convolution and pooling "
-                                       f"shrink a {IMAGE_SIDE}x{IMAGE_SIDE} image to nothing")
-    return blocks
-
-
 @app.command()
 @reports_errors
 def train(
@@ -289,11 +101,11 @@ def train(
     train_files: Annotated[Optional[list[Path]], typer.Option("--train", metavar="FILE", help="Training .mat file (repeatable); default: nist36_train.mat in --data.", readable=False)] = None,
     valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.", readable=False)] = None,
     hidden: Annotated[list[str], typer.Option("--hidden", metavar="SIZES", help="Hidden layer sizes: repeat or comma-separate for several layers.")] = ["64"],
-    activation: Annotated[Activation, typer.Option(help="Hidden-layer activation.")] = Activation.sigmoid,
+    activation: Annotated[Activation, typer.Option(help="Hidden-layer activation.")] = Activation("sigmoid"),
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 50,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per mini-batch.")] = 32,
     lr: Annotated[Optional[list[float]], typer.Option("--lr", metavar="RATE", help="Learning rate; repeat to train one network per rate (the learning-rate study). Default 0.003; with --init, the rate the model was trained with.")] = None,
-    optimizer: Annotated[Optional[Optimizer], typer.Option(help="sgd (with --momentum) or adam. Default sgd; with --init, the optimizer the model was trained with.")] = None,
+    optimizer: Annotated[Optional[Optimizer], typer.Option(help="The optimiser (sgd: with --momentum). Default sgd; with --init, the optimiser the model was trained with.")] = None,
     momentum: Annotated[float, typer.Option(min=0.0, max=0.999, help="Momentum for sgd (M = momentum*M - lr*g; W += M).")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
     conv: Annotated[list[str], typer.Option("--conv", metavar="FILTERS", help="Convolution blocks before the hidden layers: filters per block, repeat or comma-separate (e.g. 32,64).")] = [],
@@ -317,28 +129,26 @@ def train(
     as_json: JsonOpt = False,
 ):
     """Train the network on nist36 .mat files and save it."""
-    from ocr_cli import report
-    from ocr_cli.data import concatenate, load_dataset
-    from ocr_cli.model import load_model, save_model
-    from ocr_cli.outputs import check_figure_folder, check_file
-    from ocr_cli.plots import LR_STUDY_FIGURE, TRAINING_FIGURES
+    from ocr_cli.errors import InputError
+    from ocr_cli.files import check_file, is_input
+    from ocr_cli.net.data import concatenate, load_dataset
+    from ocr_cli.net.model import load_model, save_model
+    from ocr_cli.net.train import check_config
+    from ocr_cli.output import report
+    from ocr_cli.output.figures import check_figure_folder
+    from ocr_cli.output.plots import LR_STUDY_FIGURE, TRAINING_FIGURES
 
-    configs = train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed,
-                            augment, balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience,
-                            init, threads, average_shifts)
+    configs = train_configs(locals())
+    for config in configs:
+        check_config(config)  # before any data is read
     train_paths = resolve_files(data, train_files, "train")
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
     inputs = [*train_paths, valid_path, init]
     check_file(out, [*inputs, checkpoint, resume], force, "model")  # every output is checked before the data is read
-    if checkpoint is not None or resume is not None:
-        from ocr_cli.errors import InputError
-        from ocr_cli.outputs import is_input
-
-        if len(configs) > 1:
-            raise InputError("--checkpoint" if checkpoint is not None else "--resume",
-                             "holds one run; give one --lr")
-        if checkpoint is not None and not (resume is not None and is_input(checkpoint, [resume])):
-            check_file(checkpoint, [*inputs, resume], force, "checkpoint")  # a checkpoint it resumes goes on in place
+    if (checkpoint is not None or resume is not None) and len(configs) > 1:
+        raise InputError("--checkpoint" if checkpoint is not None else "--resume", "holds one run; give one --lr")
+    if checkpoint is not None and not (resume is not None and is_input(checkpoint, [resume])):
+        check_file(checkpoint, [*inputs, resume], force, "checkpoint")  # a checkpoint it resumes goes on in place
     if plot is not None:
         check_figure_folder(plot, TRAINING_FIGURES + ((LR_STUDY_FIGURE,) if len(configs) > 1 else ()), inputs, force)
     if init is not None:
@@ -350,7 +160,7 @@ def train(
     best = max(runs, key=lambda run: run.final["valid_acc"])
     save_model(out, best.model, force)
     if plot is not None:
-        from ocr_cli.plots import plot_training
+        from ocr_cli.output.plots import plot_training
 
         plot.mkdir(parents=True, exist_ok=True)
         plot_training(runs, best, plot)
@@ -360,27 +170,18 @@ def train(
         report.print_runs(stdout(), runs, best, out)
 
 
-def train_configs(hidden, activation, conv, kernel, epochs, batch_size, lr, optimizer, momentum, seed, augment,
-                  balance, lr_step, lr_factor, dropout, weight_decay, label_smoothing, patience, init, threads,
-                  average_shifts):
-    """The :class:`~ocr_cli.train.TrainConfig` of each run ``ocr train`` was asked for
-    (one per ``--lr``), from the command's parsed options."""
-    from ocr_cli.network import check_network_size
-    from ocr_cli.optim import check_hyperparameters
-    from ocr_cli.train import TrainConfig
+def train_configs(options):
+    """The :class:`~ocr_cli.net.train.TrainConfig` of each run ``ocr train`` asks for (one
+    per ``--lr``), from the command's parsed ``options`` (by parameter name)."""
+    from dataclasses import fields
 
-    lr = lr or [TrainConfig.lr]
-    for rate in lr:
-        check_hyperparameters(rate, momentum, weight_decay, lr_factor)
-    sizes, blocks = parse_sizes(hidden, "--hidden"), parse_conv(conv, kernel)
-    check_network_size(1024, 36, sizes, blocks, kernel)
-    options = dict(hidden=sizes, activation=Activation(activation).value,
-                   conv=blocks, kernel=kernel, epochs=epochs, batch_size=batch_size,
-                   optimizer=Optimizer(optimizer or "sgd").value, momentum=momentum, seed=seed, augment=augment,
-                   balance=balance, lr_step=lr_step, lr_factor=lr_factor, dropout=dropout,
-                   weight_decay=weight_decay, label_smoothing=label_smoothing, patience=patience,
-                   init=str(init or ""), threads=threads, average_shifts=average_shifts)
-    return [TrainConfig(lr=rate, **options) for rate in lr]
+    from ocr_cli.net.train import TrainConfig
+
+    given = {f.name: options[f.name] for f in fields(TrainConfig) if f.name in options}
+    given.update(hidden=parse_sizes(options["hidden"], "--hidden"), activation=Activation(options["activation"]).value,
+                 conv=parse_sizes(options["conv"], "--conv") if options["conv"] else [],
+                 optimizer=Optimizer(options["optimizer"] or "sgd").value, init=str(options["init"] or ""))
+    return [TrainConfig(**{**given, "lr": rate}) for rate in options["lr"] or [TrainConfig.lr]]
 
 
 def fine_tuning(configs, start, init, lr, optimizer):
@@ -389,7 +190,7 @@ def fine_tuning(configs, start, init, lr, optimizer):
     at 0.003, makes a relu network trained with Adam diverge), said on stderr."""
     from dataclasses import replace
 
-    from ocr_cli.train import fine_tuning_optimizer
+    from ocr_cli.net.train import fine_tuning_optimizer
 
     name, rate = fine_tuning_optimizer(start.metadata, optimizer and Optimizer(optimizer).value)
     if not lr or not optimizer:
@@ -399,27 +200,31 @@ def fine_tuning(configs, start, init, lr, optimizer):
 
 
 def score_on_test(model, data, test):
-    """Loads the model and the test file and evaluates one on the other."""
-    from ocr_cli.data import load_dataset
-    from ocr_cli.model import load_model
-    from ocr_cli.metrics import evaluate as score
+    """The model, the test file and the evaluation of one on the other (rows of
+    classes the model lacks are left out, and said)."""
+    from ocr_cli.net.data import load_dataset
+    from ocr_cli.net.metrics import score
+    from ocr_cli.net.model import load_model
 
     loaded = load_model(model)
     test_set = load_dataset(resolve_files(data, [test] if test else None, "test")[0], prefer="test")
-    return loaded.classes, test_set.paths[0], score(loaded, test_set.X, test_set.Y)
+    result, left_out = score(loaded, test_set)
+    if left_out:
+        typer.echo(f"ocr: {test_set.paths[0]}: {left_out} rows of classes the model does not read left out", err=True)
+    return loaded, test_set.paths[0], result
 
 
 @app.command()
 @reports_errors
 def evaluate(model: ModelOpt = None, data: DataOpt = None, test: TestOpt = None, as_json: JsonOpt = False):
     """Accuracy, mean loss and per-class accuracy of a model on a test file."""
-    from ocr_cli import report
+    from ocr_cli.output import report
 
-    classes, path, result = score_on_test(model, data, test)
+    loaded, path, result = score_on_test(model, data, test)
     if as_json:
-        print_json(report.evaluation_json(result, classes, path))
+        print_json(report.evaluation_json(result, loaded.classes, path))
     else:
-        report.print_evaluation(stdout(), result, classes, path)
+        report.print_evaluation(stdout(), result, loaded.classes, path)
 
 
 @app.command()
@@ -434,23 +239,24 @@ def confusion(
     as_json: JsonOpt = False,
 ):
     """The confusion matrix of a model and its most confused pairs."""
-    from ocr_cli import report
-    from ocr_cli.model import default_model_path
+    from ocr_cli.net.model import default_model_path
+    from ocr_cli.output import report
 
     if plot is not None:  # checked before the model and the data are read
-        from ocr_cli.outputs import check_figure
+        from ocr_cli.output.figures import check_figure
 
         test = resolve_files(data, [test] if test else None, "test")[0]
         plot = check_figure(plot, [model or default_model_path(), test], force)
-    classes, path, result = score_on_test(model, data, test)
-    pairs = result.most_confused(classes, top)
+    loaded, path, result = score_on_test(model, data, test)
+    pairs = result.most_confused(loaded.classes, top)
     if plot is not None:
-        from ocr_cli.plots import plot_confusion
+        from ocr_cli.output.plots import plot_confusion
 
-        plot_confusion(result.confusion, classes, plot, f"{Path(model or default_model_path()).name} on {Path(path).name}")
+        plot_confusion(result.confusion, loaded.classes, plot,
+                       f"{Path(model or default_model_path()).name} on {Path(path).name}")
         typer.echo(f"wrote {plot}", err=True)
     if as_json:
-        print_json({"file": str(path), "accuracy": result.accuracy, "classes": classes,
+        print_json({"file": str(path), "accuracy": result.accuracy, "classes": loaded.classes,
                     "pairs": [{"true": t, "predicted": p, "count": c} for t, p, c in pairs],
                     "confusion": result.confusion.tolist()})
     else:
@@ -459,8 +265,8 @@ def confusion(
 
 def parse_classes(value):
     """``"H,3,U"`` -> ``["H", "3", "U"]``, each one of the 36 classes."""
-    from ocr_cli import CLASSES
     from ocr_cli.errors import InputError
+    from ocr_cli.layout import CLASSES
 
     chosen = [c.strip().upper() for c in value.split(",") if c.strip()]
     wrong = [c for c in chosen if c not in CLASSES]
@@ -493,12 +299,14 @@ def autoencode(
     as_json: JsonOpt = False,
 ):
     """Compress characters to 32 numbers and back: the course autoencoder beside PCA."""
-    from ocr_cli import autoencoder, report
-    from ocr_cli.data import load_dataset
     from ocr_cli.errors import InputError
-    from ocr_cli.model import load_model, save_model
-    from ocr_cli.outputs import check_figure_folder, check_file
-    from ocr_cli.plots import AUTOENCODER_FIGURES
+    from ocr_cli.files import check_file
+    from ocr_cli.net import autoencoder
+    from ocr_cli.net.data import load_dataset
+    from ocr_cli.net.model import load_model, save_model
+    from ocr_cli.output import report
+    from ocr_cli.output.figures import check_figure_folder
+    from ocr_cli.output.plots import AUTOENCODER_FIGURES
 
     shown = parse_classes(classes)
     config = autoencoder.AutoencoderConfig(parse_sizes(hidden, "--hidden"), epochs, batch_size, lr, momentum,
@@ -532,13 +340,13 @@ def autoencode(
                    force)
         typer.echo(f"saved {out}", err=True)
     if plot is not None:
-        from ocr_cli import CLASSES
-        from ocr_cli.plots import plot_autoencoder_loss, plot_reconstructions
+        from ocr_cli.output.plots import plot_autoencoder_loss, plot_reconstructions
 
         plot.mkdir(parents=True, exist_ok=True)
+        test = test.named()
         labels = test.Y.argmax(1)
-        picks = autoencoder.examples(labels, CLASSES, shown)
-        plot_reconstructions(test.X[picks], net.predict(test.X[picks]), [CLASSES[labels[i]] for i in picks],
+        picks = autoencoder.examples(labels, test.classes, shown)
+        plot_reconstructions(test.X[picks], net.predict(test.X[picks]), [test.classes[labels[i]] for i in picks],
                              plot / AUTOENCODER_FIGURES[0])
         if history:
             plot_autoencoder_loss(history, plot / AUTOENCODER_FIGURES[1])
@@ -550,30 +358,68 @@ def autoencode(
         report.print_compression(stdout(), rows, pca)
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    tsv = "tsv"
-    hocr = "hocr"
-    alto = "alto"
-
-
 ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).", readable=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+# The boxes figure marks characters read with less confidence than this (unless
+# --min-confidence asks for another): under even odds, the network was unsure.
+PLOT_UNSURE = 0.5
 
 
-def each_image(images, work, jobs=1):
-    """Runs ``work(path)`` on every image (in ``jobs`` processes); a failing file is
-    reported on stderr and the rest still run. Returns ``[(path, result or None, error
-    or None)]`` in input order and the exit code: 0, the error's own code for a single
-    image, 1 if any of several failed."""
-    from ocr_cli.batch import run_all
+def figures_for(paths, figures, inputs, force):
+    """Checks, before any image is read, the figures asked for: ``figures`` is
+    ``[(option value or None, name)]``; returns those given."""
+    from ocr_cli.output.figures import check_image_figures
 
-    results, code = run_all(work, images, jobs), 0
-    for _, _, error in results:
-        if error is not None:
-            complain(error)
-            code = error.exit_code if len(images) == 1 else 1
-    return results, code
+    given = [(option, name) for option, name in figures if option is not None]
+    for option, name in given:
+        check_image_figures(option, paths, name, inputs, force)
+    return given
+
+
+def draw(path, page, figures, several, unsure):
+    """The figures of one image: ``boxes``/``read`` over the photo, ``crops`` as the
+    network saw them."""
+    from ocr_cli.output.figures import figure_path
+    from ocr_cli.output.plots import plot_boxes, plot_crops
+    from ocr_cli.pipeline.images import load_photo
+
+    for option, name in figures:
+        target = figure_path(option, path, name, several)
+        if name == "crops":
+            plot_crops(page.crops, [c.text for c in page.characters], target)
+        else:
+            photo = load_photo(path)
+            plot_boxes(photo.gray, photo.factor, page, target, unsure, Path(path).name)
+
+
+def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures=(), unsure=PLOT_UNSURE):
+    """Reads every file with ``reader`` (in ``jobs`` processes, or on the dask cluster
+    at ``scheduler``), each result to ``stream`` as it comes in input order and its
+    ``figures`` drawn; a file that fails is reported on stderr and the rest still read;
+    Ctrl-C keeps what was printed and says how many files were left. Ends the command
+    with its exit code: 0, the error's own code for a single image, 1 if any of
+    several failed."""
+    from ocr_cli import batch
+    from ocr_cli.output import report
+
+    code = 0
+    with report.file_progress(len(paths), quiet) as advance:
+        try:
+            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
+            for path, page, error in done:
+                if error is not None:
+                    complain(error)
+                    code = error.exit_code if len(paths) == 1 else 1
+                elif figures:
+                    draw(path, page, figures, len(paths) > 1, unsure)
+                stream.add(path, page, error)
+                advance()
+        except KeyboardInterrupt as exc:
+            stream.close()
+            typer.echo(f"ocr: interrupted: {len(paths) - stream.done} of {len(paths)} files not read", err=True)
+            raise typer.Exit(interrupted_code(exc)) from None
+    stream.close()
+    raise typer.Exit(code)
 
 
 @app.command("find-letters")
@@ -585,36 +431,21 @@ def find_letters_command(
     model: ModelOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing figures.")] = False,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ):
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
-    from ocr_cli.reader import PageReader
+    from ocr_cli import __version__
+    from ocr_cli.inputs import expand_inputs
+    from ocr_cli.output.formats import LETTER_FORMATS, Run
+    from ocr_cli.output.stream import Stream
+    from ocr_cli.pipeline.reader import PageReader
 
-    from ocr_cli.batch import expand_inputs
-    from ocr_cli.outputs import check_image_figures
-
-    images = expand_inputs(images)
-    for option, name in ((plot, "boxes"), (crops, "crops")):
-        if option is not None:  # every figure is checked before any photo is read
-            check_image_figures(option, images, name, [*images, model], force)
-    reader = PageReader(model, figures=plot, several=len(images) > 1, classify=crops is not None, crops=crops,
-                        figure_name="boxes")
+    paths = expand_inputs(images)
+    figures = figures_for(paths, [(plot, "boxes"), (crops, "crops")], [*paths, model], force)
+    reader = PageReader(model, read=crops is not None, keep_crops=crops is not None)
     reader.load()  # a bad model fails here, once, before any photo
-    results, code = each_image(images, reader)
-    results = [(path, None if reading is None else reading.letters, error) for path, reading, error in results]
-    found = [(path, letters) for path, letters, error in results if error is None]
-    if as_json:
-        print_json([{"file": str(path), "char_height": round(letters.char_height, 1),
-                     "boxes": [{"box": [int(v) for v in box], "line": int(line), "word": int(word)}
-                               for box, line, word in zip(letters.boxes, letters.line, letters.word)]}
-                    if error is None else {"file": str(path), "error": str(error)}
-                    for path, letters, error in results])
-    else:
-        for path, letters in found:
-            typer.echo(f"{path}: {len(letters)} characters, "
-                       f"{int(letters.line.max()) + 1 if len(letters) else 0} lines (y1 x1 y2 x2 line word)")
-            for box, line, word in zip(letters.boxes, letters.line, letters.word):
-                typer.echo(f"{box[0]} {box[1]} {box[2]} {box[3]} {line} {word}")
-    raise typer.Exit(code)
+    form = LETTER_FORMATS["json" if as_json else "text"]
+    read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1), quiet, figures=figures)
 
 
 @app.command()
@@ -622,7 +453,7 @@ def find_letters_command(
 def read(
     images: ImagesArg,
     model: ModelOpt = None,
-    output: Annotated[Format, typer.Option("--format", "-f", help="text: the text; json: lines, words and characters with boxes, confidences and top-3; tsv: Tesseract's columns; hocr, alto: layout XML for OCR tools.")] = Format.text,
+    output: Annotated[Format, typer.Option("--format", "-f", help="; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()) + ".")] = Format("text"),
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
@@ -631,54 +462,41 @@ def read(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir and --plot.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Read the files on a dask.distributed cluster (e.g. tcp://host:8786) instead of here; needs the dask extra.")] = None,
 ):
     """Read the text of photos: one output line per written line.
 
     IMAGE may be a file, a folder (its images, sorted), a quoted pattern ('scans/*.jpg'),
     @LIST (a file naming one image per line) or - (an image on standard input)."""
-    from ocr_cli import batch, report
-    from ocr_cli.formats import SUFFIXES
+    from ocr_cli.cores import one_thread_per_process, usable_cores
+    from ocr_cli.files import check_files, make_folder
+    from ocr_cli.inputs import expand_inputs
+    from ocr_cli.output.stream import output_names
 
-    from ocr_cli.outputs import check_files, check_image_figures, make_folder
-
-    paths = batch.expand_inputs(images)
-    output_format = "json" if as_json else output.value
-    names = None
-    inputs = [*paths, model, lexicon_file]
+    paths = expand_inputs(images)
+    form = FORMATS["json" if as_json else Format(output).value]
+    inputs, names = [*paths, model, lexicon_file], None
     if output_dir is not None:
         make_folder(output_dir)  # as mkdir -p: a new folder for the results
-        names = report.output_names(paths, SUFFIXES[output_format], output_dir, force)
+        names = output_names(paths, form.suffix, output_dir, force)
         check_files([output_dir / name for name in names.values()], inputs, force, "result")
-    if plot is not None:  # every figure is checked before any photo is read
-        check_image_figures(plot, paths, "read", inputs, force)
-    jobs = min(jobs or os.cpu_count() or 1, len(paths) or 1)
+    figures = figures_for(paths, [(plot, "read")], inputs, force)
+    jobs = min(jobs or usable_cores(), len(paths) or 1)
     if jobs > 1:
-        batch.one_thread_per_process()  # before numpy is imported, below
-    from ocr_cli.reader import PageReader
+        one_thread_per_process()  # before numpy is imported, below
+    from ocr_cli import __version__
+    from ocr_cli.output.formats import Run
+    from ocr_cli.output.stream import Stream
+    from ocr_cli.pipeline.reader import ENGLISH, PageReader
 
-    several = len(paths) > 1 or output_dir is not None
-    reader = PageReader(model, lexicon_file, not no_lexicon, plot, len(paths) > 1)  # one image: --plot may name a file
+    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH)
     reader.load()  # a bad model or word list fails here, once, before any photo
-    stream = report.ReadingStream(output_format, min_confidence, several, reader.source(), output_dir, names)
-    code = 0
-    with report.file_progress(len(paths), quiet) as advance:
-        try:
-            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
-            for path, reading, error in done:
-                if error is not None:
-                    complain(error)
-                    code = error.exit_code if len(paths) == 1 else 1
-                stream.add(path, reading, error)
-                advance()
-        except KeyboardInterrupt as exc:
-            stream.close()
-            typer.echo(f"ocr: interrupted: {len(paths) - stream.done} of {len(paths)} files not read", err=True)
-            raise typer.Exit(interrupted_code(exc)) from None
-    stream.close()
-    raise typer.Exit(code)
+    source = reader.source()
+    stream = Stream(form, Run(__version__, source["model"], min_confidence), len(paths) > 1 or output_dir is not None,
+                    output_dir, names)
+    read_all(paths, reader, stream, quiet, jobs, scheduler, figures, max(min_confidence, 0.0) or PLOT_UNSURE)
 
 
 if __name__ == "__main__":
-    sys.exit(app())
+    app()

@@ -1,9 +1,27 @@
-"""The project's own exceptions: each carries the exit code the CLI returns for it."""
+"""The project's own exceptions: each carries the exit code the CLI returns for it.
+
+The library speaks its own words: a message that names what would fix it names the
+library's parameter, written ``{force}`` in the message's template and shown as
+:data:`PARAMETERS` words it (``force=True``); the command line shows its own option
+instead (``--force``, see :meth:`InputError.worded`).
+"""
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
+
+# How the library's messages name the parameters they mention.
+PARAMETERS = {"force": "force=True", "output_dir": "output_dir", "data": "data", "classes": "classes",
+              "scheduler": "scheduler"}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def worded(template, names):
+    """``template`` with each ``{parameter}`` it holds that ``names`` knows replaced by
+    ``names[parameter]`` (any other braces are left as they are)."""
+    return PLACEHOLDER.sub(lambda m: names.get(m.group(1), m.group(0)), template)
 
 
 class OcrError(Exception):
@@ -15,18 +33,25 @@ class OcrError(Exception):
 class InputError(OcrError):
     """Bad usage or unreadable/invalid input (exit code 2).
 
-    The message names the file and the problem, e.g. ``"data.mat: no '*_labels' key"``.
+    The message names the file and the problem, e.g. ``"data.mat: no '*_labels' key"``;
+    ``problem`` may name parameters as ``{name}`` (see :data:`PARAMETERS`).
     """
 
     exit_code = 2
 
     def __init__(self, path, problem: str):
         self.path = path
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
+        self.template = problem
+        self.problem = worded(problem, PARAMETERS)
+        super().__init__(f"{path}: {self.problem}")
+
+    def worded(self, names):
+        """The same error with the parameters it names (as its ``path`` or in its
+        problem) worded by ``names`` (say, the command line's options)."""
+        return InputError(names.get(str(self.path), self.path), worded(self.template, names))
 
     def __reduce__(self):  # travels back from worker processes
-        return type(self), (self.path, self.problem)
+        return type(self), (self.path, self.template)
 
 
 def existing_file(path, kind):

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from ocr_cli import CLASSES
-from ocr_cli.data import IMAGE_SIDE, load_dataset
+from ocr_cli.layout import CLASSES
+from ocr_cli.layout import SIDE as IMAGE_SIDE
+from ocr_cli.net.data import load_dataset
 
 INK_LEVEL = 0.5  # darker than mid-grey counts as ink, as in the box definition
 MIN_CHAR_HEIGHT = 8  # pixels: smaller, and thin strokes blur away below the ink level

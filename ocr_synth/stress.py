@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 
-from ocr_cli import CLASSES
+from ocr_cli.layout import CLASSES
 from ocr_synth.pages import (
     FAINT_INK,
     GlyphBank,

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
-from ocr_cli import CLASSES
-from ocr_cli.data import load_dataset
-from ocr_cli.model import save_model
-from ocr_cli.train import TrainConfig, train
+from ocr_cli.layout import CLASSES
+from ocr_cli.net.data import load_dataset
+from ocr_cli.net.model import save_model
+from ocr_cli.net.train import TrainConfig, train
 
 SHARED_NIST = Path(__file__).resolve().parents[2] / "shared" / "nist36"
 
@@ -95,11 +95,11 @@ def pattern_bank():
 def pattern_model(tmp_path_factory):
     """A small network that reads the pattern glyphs as the crop function renders them
     (with shifts of up to 2 px and pixel noise), saved to a file."""
-    from ocr_cli.crop import to_layout
-    from ocr_cli.data import Dataset
-    from ocr_cli.model import Model, new_metadata
-    from ocr_cli.network import Network
-    from ocr_cli.train import fit
+    from ocr_cli.pipeline.crop import to_layout
+    from ocr_cli.net.data import Dataset
+    from ocr_cli.net.model import Model, new_metadata
+    from ocr_cli.net.network import Network
+    from ocr_cli.net.train import fit
 
     rng = np.random.default_rng(0)
     rendered = np.array([to_layout(1.0 - pattern_glyph(i)[4:28, 4:28]) for i in range(len(CLASSES))])
@@ -119,7 +119,7 @@ def pattern_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_model_loaded(tiny_model):
     """:func:`tiny_model`, loaded."""
-    from ocr_cli.model import load_model
+    from ocr_cli.net.model import load_model
 
     return load_model(tiny_model)
 
@@ -144,3 +144,29 @@ def read_only_folder(tmp_path):
         pytest.skip("no folder here refuses writes to this user")
     finally:
         folder.chmod(0o755)
+
+
+class Found:
+    """What ``find_letters`` found, as arrays: ``boxes (K, 4)`` ``[y1, x1, y2, x2]`` in
+    the photo's pixels, ``line`` and ``word (K,)``, ``char_height``."""
+
+    def __init__(self, page):
+        from ocr_cli.output.formats import found_boxes
+
+        rows = found_boxes(page)
+        self.boxes = np.array([box for box, _, _ in rows], np.int64).reshape(-1, 4)
+        self.line = np.array([line for _, line, _ in rows], np.int64)
+        self.word = np.array([word for _, _, word in rows], np.int64)
+        self.char_height = page.char_height
+
+    def __len__(self):
+        return len(self.boxes)
+
+
+def find_letters(image):
+    """:func:`ocr_cli.pipeline.reader.find_letters` of ``image`` (an array, a path or a
+    decoded :class:`~ocr_cli.pipeline.images.Photo`) as :class:`Found` arrays."""
+    from ocr_cli.pipeline.images import Photo
+    from ocr_cli.pipeline.reader import find_letters as found, read_page
+
+    return Found(read_page(image, None) if isinstance(image, Photo) else found(image))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ocr_cli.augment import PRESSURE, augment, random_affines, vary_strokes, warp
+from ocr_cli.net.augment import PRESSURE, augment, random_affines, vary_strokes, warp
 
 
 def letter_rows(n=8):
@@ -46,8 +46,8 @@ def test_stroke_variation_thickens_and_thins():
 
 
 def test_letter_variants_draw_serifs_on_i_and_leave_other_classes():
-    from ocr_cli import CLASSES
-    from ocr_cli.augment import letter_variants
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.net.augment import letter_variants
 
     upright = np.ones((32, 32))
     upright[4:28, 14:18] = 0.0  # a plain I: a 4 px bar
@@ -62,7 +62,7 @@ def test_letter_variants_draw_serifs_on_i_and_leave_other_classes():
 
 
 def test_uneven_pressure_fades_ink_but_keeps_the_firmest_stroke_and_the_paper():
-    from ocr_cli.augment import uneven_pressure
+    from ocr_cli.net.augment import uneven_pressure
 
     rows = letter_rows(64)
     out = uneven_pressure(rows, np.random.default_rng(0))
@@ -78,7 +78,7 @@ def test_uneven_pressure_fades_ink_but_keeps_the_firmest_stroke_and_the_paper():
 
 
 def test_broken_strokes_only_turn_ink_into_paper():
-    from ocr_cli.augment import broken_strokes
+    from ocr_cli.net.augment import broken_strokes
 
     rows = letter_rows(200)
     out = broken_strokes(rows, np.random.default_rng(1))

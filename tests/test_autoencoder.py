@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from ocr_cli.autoencoder import PCA, AutoencoderConfig, code_size, create, psnr, train_autoencoder
+from ocr_cli.net.autoencoder import PCA, AutoencoderConfig, code_size, create, psnr, train_autoencoder
 from ocr_cli.cli import app
-from ocr_cli.model import load_model
-from ocr_cli.nn import numerical_gradient, relative_error, squared_error
-from ocr_cli.optim import SGD
+from ocr_cli.net.model import load_model
+from ocr_cli.net.nn import numerical_gradient, relative_error, squared_error
+from ocr_cli.net.optim import SGD
 
 runner = CliRunner()
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ocr_cli.data import load_dataset
-from ocr_cli.train import TrainConfig, train
+from ocr_cli.net.data import load_dataset
+from ocr_cli.net.train import TrainConfig, train
 
 
 class Stop(Exception):
@@ -46,7 +46,7 @@ def test_a_checkpoint_resumes_only_the_run_that_made_it(nist_dir, tmp_path):
     with pytest.raises(InputError, match=r"was saved by another training run \(its config differ\)"):
         train(train_set, valid_set, TrainConfig(hidden=[8], epochs=1, lr=0.01), resume=saved)
     with pytest.raises(InputError, match="not a checkpoint of ocr train"):
-        from ocr_cli.model import save_model
+        from ocr_cli.net.model import save_model
 
         save_model(tmp_path / "model.npz", train(train_set, valid_set, TrainConfig(hidden=[8], epochs=1)).model)
         train(train_set, valid_set, TrainConfig(hidden=[8], epochs=1), resume=tmp_path / "model.npz")

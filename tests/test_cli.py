@@ -8,8 +8,8 @@ from conftest import synthetic_split, write_split
 from typer.testing import CliRunner
 
 from ocr_cli.cli import app
-from ocr_cli.data import load_dataset
-from ocr_cli.model import load_model
+from ocr_cli.net.data import load_dataset
+from ocr_cli.net.model import load_model
 
 runner = CliRunner()
 FAST = ["--hidden", "16", "--epochs", "4", "--batch-size", "16"]
@@ -108,9 +108,7 @@ def parsed_config(command):
     words = shlex.split(command)
     assert words[:2] == ["ocr", "train"]
     train_command = typer.main.get_command(app).commands["train"]
-    params = train_command.make_context("train", words[2:]).params
-    names = train_configs.__code__.co_varnames[:train_configs.__code__.co_argcount]
-    (config,) = train_configs(**{name: params[name] for name in names})
+    (config,) = train_configs(train_command.make_context("train", words[2:]).params)
     return json.loads(json.dumps(asdict(config)))
 
 
@@ -239,7 +237,7 @@ def test_version_short_help_and_module_entry_point():
 def test_init_with_not_a_character_data_widens_the_model(nist_dir, tiny_model, tmp_path):
     from scipy.io import savemat
 
-    from ocr_cli import CLASSES, NOT_A_CHARACTER
+    from ocr_cli.layout import CLASSES, NOT_A_CHARACTER
 
     X = np.random.default_rng(0).random((40, 1024)).astype(np.float32)  # noise: not characters
     junk = tmp_path / "junk.mat"

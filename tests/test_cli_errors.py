@@ -21,7 +21,7 @@ from scipy.io import savemat
 from typer.testing import CliRunner
 
 from ocr_cli.cli import app
-from ocr_cli.model import load_model
+from ocr_cli.net.model import load_model
 from ocr_synth.pages import compose_page, photograph
 
 runner = CliRunner()

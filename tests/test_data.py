@@ -5,7 +5,7 @@ import pytest
 from conftest import synthetic_split, write_split
 from scipy.io import savemat
 
-from ocr_cli.data import concatenate, load_dataset, split_file
+from ocr_cli.net.data import concatenate, load_dataset, split_file
 from ocr_cli.errors import InputError
 
 

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ocr_cli.errors import InputError
-from ocr_cli.reader import read_image
-from ocr_cli.segment import find_letters
+from ocr_cli.pipeline.reader import read_image
+from ocr_cli.pipeline.reader import find_letters
 
 DTYPES = st.sampled_from([np.uint8, np.uint16, np.float32, np.float64])
 SHAPES = st.tuples(st.integers(1, 500), st.integers(1, 500), st.sampled_from([None, 1, 3, 4])).map(

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from ocr_cli.errors import InputError
-from ocr_cli.images import MAX_PIXELS, load_image, to_gray
+from ocr_cli.pipeline.images import MAX_PIXELS, load_image, to_gray
 
 
 def page(h=40, w=60):
@@ -86,7 +86,7 @@ def test_unreadable_files(tmp_path):
 
 
 def test_huge_images_are_refused_from_the_header(tmp_path, monkeypatch):
-    monkeypatch.setattr("ocr_cli.images.MAX_PIXELS", 1000)
+    monkeypatch.setattr("ocr_cli.pipeline.images.MAX_PIXELS", 1000)
     Image.fromarray(page()).save(tmp_path / "big.png")
     with pytest.raises(InputError, match="40x60|60x40"):
         load_image(tmp_path / "big.png")

@@ -261,7 +261,7 @@ def test_several_pairs_pick_the_one_named_like_the_file_or_say_what_to_do(tmp_pa
     assert_refused(run("evaluate", "--model", tiny_model, "--test", path),
                    f"{path}: holds several splits (train, valid), none of them 'test' (the split it is read as); "
                    "ocr reads one '<split>_data'/'<split>_labels' pair per file: save each pair in its own file")
-    from ocr_cli.data import load_dataset
+    from ocr_cli.net.data import load_dataset
 
     assert load_dataset(path, prefer="valid").X.shape == (36, 1024)
     with pytest.raises(InputError, match=r"several splits \(train, valid\), none of them 'test'"):
@@ -326,7 +326,7 @@ def test_a_float_tiff_of_0_to_255_reads_like_its_8_bit_twin(tmp_path, photo):
     as_float, as_bytes = run("find-letters", tmp_path / "float.tif"), run("find-letters", photo)
     assert as_float.exit_code == 0 and as_float.stderr == ""
     assert as_float.stdout.split("\n", 1)[1] == as_bytes.stdout.split("\n", 1)[1] and "2 characters" in as_float.stdout
-    from ocr_cli.images import to_gray
+    from ocr_cli.pipeline.images import to_gray
 
     np.testing.assert_allclose(to_gray(grey.astype(np.float64) * 257), grey / 255, atol=1e-6)  # 0..65535
     np.testing.assert_allclose(to_gray(np.array([[-1000.0, 1000.0]])), [[0, 1]])  # its own span

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ocr_cli.layers import Conv2D, Dropout, MaxPool
-from ocr_cli.network import Network
-from ocr_cli.nn import numerical_gradient, relative_error, softmax_cross_entropy
+from ocr_cli.net.layers import Conv2D, Dropout, MaxPool
+from ocr_cli.net.network import Network
+from ocr_cli.net.nn import numerical_gradient, relative_error, softmax_cross_entropy
 
 
 def direct_convolution(X, W, b, size):

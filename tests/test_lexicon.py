@@ -5,9 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
-from ocr_cli import CLASSES
+from ocr_cli.layout import CLASSES
 from ocr_cli.errors import InputError
-from ocr_cli.lexicon import Lexicon, english
+from ocr_cli.pipeline.lexicon import Lexicon, english
 
 
 def test_best_word_is_the_one_with_the_highest_summed_log_probability():

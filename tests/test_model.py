@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from ocr_cli.errors import InputError, OcrError
-from ocr_cli.model import FORMAT_VERSION, Model, load_model, new_metadata, read_npz, save_model
-from ocr_cli.network import Network
+from ocr_cli.net.model import FORMAT_VERSION, Model, load_model, new_metadata, read_npz, save_model
+from ocr_cli.net.network import Network
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_saved_file_gets_normal_permissions(tmp_path, model):
 def test_refuses_to_overwrite_without_force(tmp_path, model):
     path = tmp_path / "m.npz"
     path.write_bytes(b"precious")
-    with pytest.raises(InputError, match="already exists; pass --force"):
+    with pytest.raises(InputError, match="already exists; pass force=True to overwrite it"):
         save_model(path, model)
     assert path.read_bytes() == b"precious"
     save_model(path, model, force=True)
@@ -170,7 +170,8 @@ def test_truncated_and_foreign_files(tmp_path, model):
 
 
 def test_test_time_averaging_averages_the_shifted_copies(tiny_model, tmp_path):
-    from ocr_cli.model import Model, save_model, shifted
+    from ocr_cli.layout import shifted
+    from ocr_cli.net.model import Model, save_model
 
     model = load_model(tiny_model)
     X = np.random.default_rng(0).random((5, 1024)).astype(np.float32)

@@ -5,11 +5,12 @@ import warnings
 import numpy as np
 import pytest
 
-from ocr_cli.layers import Dense
-from ocr_cli.network import Network
-from ocr_cli.metrics import accuracy
-from ocr_cli.nn import (ACTIVATIONS, cross_entropy, numerical_gradient, relative_error, sigmoid,
-                        smooth_labels, softmax, softmax_cross_entropy, xavier_uniform)
+from ocr_cli.net.layers import Dense
+from ocr_cli.net.network import Network
+from ocr_cli.net.metrics import accuracy
+from ocr_cli.net.activations import ACTIVATIONS, sigmoid
+from ocr_cli.net.nn import (cross_entropy, numerical_gradient, relative_error, smooth_labels, softmax,
+                            softmax_cross_entropy, xavier_uniform)
 
 
 def summed_loss(net, X, Y):

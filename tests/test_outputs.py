@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from ocr_cli import outputs, plots
+from ocr_cli.output import figures, plots
 from ocr_cli.cli import app
 from ocr_cli.errors import InputError
 
@@ -265,4 +265,4 @@ def test_every_figure_extension_accepted_is_one_matplotlib_writes():
     from matplotlib.backend_bases import FigureCanvasBase
 
     supported = FigureCanvasBase.get_supported_filetypes()
-    assert all(suffix[1:] in supported for suffix in outputs.FIGURE_SUFFIXES)
+    assert all(suffix[1:] in supported for suffix in figures.FIGURE_SUFFIXES)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ocr_cli import plots
-from ocr_cli.segment import Letters
+from ocr_cli.output import plots
+from ocr_cli.pipeline.records import Block, Character, Line, Page, Word
 
 
 @pytest.fixture
@@ -16,10 +16,9 @@ def drawn(monkeypatch):
 
 
 def test_boxes_read_with_low_confidence_are_dashed_red_and_questioned(drawn):
-    letters = Letters(np.array([[10, 10, 40, 30], [10, 40, 40, 60], [10, 70, 40, 90]]), np.zeros(3, int),
-                      np.zeros(3, int), 30.0, (50, 100))
-    plots.plot_boxes(np.ones((50, 100), np.float32), letters, "x.png", ["A", "B", "C"], confidence=[0.9, 0.2, 0.7],
-                     title="note.jpg")
+    characters = [Character(text, (x, 10, 20, 30), p) for text, x, p in (("A", 10, 0.9), ("B", 40, 0.2), ("C", 70, 0.7))]
+    page = Page((100, 50), (Block((Line((Word(tuple(characters)),)),)),), 30.0)
+    plots.plot_boxes(np.ones((50, 100), np.float32), 1.0, page, "x.png", 0.5, title="note.jpg")
     ax = drawn[0].axes[0]
     styles = [(p.get_linestyle(), tuple(np.round(p.get_edgecolor(), 2))) for p in ax.patches]
     assert [s for s, _ in styles] == ["-", "--", "-"] and styles[1][1] == (1.0, 0.0, 0.0, 1.0)

@@ -10,8 +10,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from ocr_cli.cli import app
-from ocr_cli.model import load_model
-from ocr_cli.reader import read_image
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import read_image
 from ocr_synth.pages import compose_page, photograph
 
 runner = CliRunner()
@@ -44,9 +44,11 @@ def run(*args):
 def test_read_image_gives_the_text_and_boxes(photo_file, page, pattern_model):
     reading = read_image(photo_file, load_model(pattern_model))
     assert reading.text() == page.text
-    assert len(reading.characters()) == len(page.boxes)
-    assert (reading.confidence > 0.5).all()
+    assert len(reading.characters) == len(page.boxes)
+    assert all(c.confidence > 0.5 for c in reading.characters)
     assert reading.text(min_confidence=1.01) == "???? ?? ???\n?? ?? ??\n???"
+    for character, (y1, x1, y2, x2) in zip(reading.characters, page.boxes):  # (left, top, width, height)
+        assert np.abs(np.array(character.box) - [x1, y1, x2 - x1, y2 - y1]).max() <= 44 / 10 + 2
 
 
 def test_read_text_output(photo_file, page, pattern_model):
@@ -176,7 +178,7 @@ def test_read_plot(photo_file, pattern_model, tmp_path):
 
 
 def test_matplotlib_is_imported_only_for_plots(photo_file, pattern_model):
-    code = (f"import sys; from ocr_cli.reader import read_image; from ocr_cli.model import load_model; "
+    code = (f"import sys; from ocr_cli.pipeline.reader import read_image; from ocr_cli.net.model import load_model; "
             f"read_image({str(photo_file)!r}, load_model({str(pattern_model)!r})); "
             f"from ocr_cli.cli import app; print('matplotlib' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
@@ -185,7 +187,7 @@ def test_matplotlib_is_imported_only_for_plots(photo_file, pattern_model):
 def word_probs(*rows):
     """``(K, 36)`` probabilities: each row a dict of label -> probability, the rest of
     the mass spread evenly over the other classes."""
-    from ocr_cli import CLASSES
+    from ocr_cli.layout import CLASSES
 
     out = np.zeros((len(rows), len(CLASSES)))
     for i, row in enumerate(rows):
@@ -196,8 +198,8 @@ def word_probs(*rows):
 
 
 def test_word_context_reads_a_word_as_letters_or_digits():
-    from ocr_cli import CLASSES
-    from ocr_cli.reader import read_words
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.pipeline.context import choose as read_words
 
     def read(*rows):
         return "".join(CLASSES[i] for i in read_words(word_probs(*rows), CLASSES, np.zeros(len(rows), int), np.zeros(len(rows), int)))
@@ -221,9 +223,9 @@ def test_word_context_reads_a_word_as_letters_or_digits():
 
 
 def test_a_lexicon_reads_an_uncertain_word_as_a_known_one():
-    from ocr_cli import CLASSES
-    from ocr_cli.lexicon import Lexicon
-    from ocr_cli.reader import read_words
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.pipeline.lexicon import Lexicon
+    from ocr_cli.pipeline.context import choose as read_words
 
     lexicon = Lexicon(["READ", "XQZA", "ZSA"], CLASSES)
 
@@ -245,8 +247,8 @@ def test_a_lexicon_reads_an_uncertain_word_as_a_known_one():
 def clueless_model(tmp_path_factory):
     """A network that gives every letter the same probability whatever it sees (and
     digits next to none): zero weights, biases for the letters only."""
-    from ocr_cli.model import Model, new_metadata, save_model
-    from ocr_cli.network import Network
+    from ocr_cli.net.model import Model, new_metadata, save_model
+    from ocr_cli.net.network import Network
 
     net = Network.mlp([1024, 8, 36], "relu", seed=0)
     for param in net.params:
@@ -270,22 +272,22 @@ def test_read_takes_a_word_list_or_none(photo_file, clueless_model, tmp_path):
 
 
 def test_characters_scored_not_a_character_are_dropped_and_lines_renumbered():
-    from ocr_cli import CLASSES, NOT_A_CHARACTER
-    from ocr_cli.reader import drop_not_characters
-    from ocr_cli.segment import Letters
+    from ocr_cli.layout import CLASSES, NOT_A_CHARACTER
+    from ocr_cli.pipeline.reader import drop_not_characters
+    from ocr_cli.pipeline.records import Characters
 
     boxes = np.arange(24).reshape(6, 4)
-    letters = Letters(boxes, np.array([0, 0, 0, 1, 2, 2]), np.array([0, 1, 1, 0, 0, 1]), 30.0)
-    classes = CLASSES + NOT_A_CHARACTER
     probs = np.full((6, 37), 0.01)
     probs[[0, 1, 2, 3, 4, 5], [0, 36, 1, 36, 2, 3]] = 0.9  # the 2nd and 4th are junk
-    kept, crops, real, names = drop_not_characters(letters, np.zeros((6, 1024)), probs, classes)
-    assert names == CLASSES and real.shape == (4, 36) and np.allclose(real.sum(1), 1)
-    assert kept.boxes.tolist() == boxes[[0, 2, 4, 5]].tolist() and len(crops) == 4
+    found = Characters.found(boxes, [np.array([k]) for k in range(6)], [0, 0, 0, 1, 2, 2], [0, 1, 1, 0, 0, 1])
+    kept = drop_not_characters(found.replace(crops=np.zeros((6, 1024)), probs=probs, classes=CLASSES + NOT_A_CHARACTER))
+    assert kept.classes == CLASSES and kept.probs.shape == (4, 36) and np.allclose(kept.probs.sum(1), 1)
+    assert kept.boxes.tolist() == boxes[[0, 2, 4, 5]].tolist() and len(kept.crops) == 4
+    assert [m.tolist() for m in kept.members] == [[0], [2], [4], [5]]
     assert kept.line.tolist() == [0, 0, 1, 1]  # the line of junk only is gone
     assert kept.word.tolist() == [0, 1, 0, 1]
-    same = drop_not_characters(letters, None, probs[:, :36], CLASSES)
-    assert same[0] is letters and same[3] == CLASSES
+    plain = found.replace(probs=probs[:, :36], classes=CLASSES)
+    assert drop_not_characters(plain) is plain
 
 
 # --- many files ---
@@ -376,4 +378,4 @@ def test_names_with_newlines_tabs_and_escapes_stay_on_their_line(photo_file, pag
 
 def test_a_blank_page_reads_as_no_text_with_the_shipped_model():
     reading = read_image(np.ones((300, 400), np.float32))  # the shipped model averages over shifts: no crops at all
-    assert reading.text() == "" and len(reading.letters) == 0
+    assert reading.text() == "" and len(reading.characters) == 0

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from ocr_cli.model import load_model
-from ocr_cli.reader import read_image
-from ocr_cli.resegment import best_path, merge_candidates
+from ocr_cli.net.model import load_model
+from ocr_cli.pipeline.reader import read_image
+from ocr_cli.pipeline.resegment import best_path, merge_candidates
 from ocr_synth.pages import compose_page
 
 
@@ -83,9 +83,9 @@ def touching_pages(bank, count):
 
 
 def test_two_letters_written_into_each_other_are_split_by_the_network(real_nist, monkeypatch):
-    from ocr_cli import reader
-    from ocr_cli.data import split_file
-    from ocr_cli.lexicon import Lexicon
+    from ocr_cli.pipeline import reader
+    from ocr_cli.net.data import split_file
+    from ocr_cli.pipeline.lexicon import Lexicon
     from ocr_synth.pages import GlyphBank
 
     bank = GlyphBank.from_file(split_file(real_nist, "test"))
@@ -93,7 +93,7 @@ def test_two_letters_written_into_each_other_are_split_by_the_network(real_nist,
     no_words = Lexicon([], model.classes)
     pages = list(touching_pages(bank, 12))
     split = sum(read_image(image, model, no_words).text() == text for image, text in pages)
-    monkeypatch.setattr(reader, "reread", lambda letters, working, crops, probs, model: (letters, working, crops, probs))
+    monkeypatch.setattr(reader, "reread", lambda working, characters, model: characters)
     as_found = sum(read_image(image, model, no_words).text() == text for image, text in pages)
     assert split >= as_found + 3, (split, as_found)
 
@@ -101,4 +101,4 @@ def test_two_letters_written_into_each_other_are_split_by_the_network(real_nist,
 def test_a_confident_mark_is_not_cut(pattern_bank, pattern_model):
     page = compose_page(["AB CD EF"], pattern_bank, np.random.default_rng(3), char_height=44)
     reading = read_image(page.image, load_model(pattern_model))
-    assert reading.text() == "AB CD EF" and len(reading.letters) == 6
+    assert reading.text() == "AB CD EF" and len(reading.characters) == 6

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocr_cli.segment import find_letters, runs_at_least, segment, word_threshold
+from conftest import find_letters
+from ocr_cli.pipeline.images import Photo
+from ocr_cli.pipeline.segment import segment, word_threshold
+from ocr_cli.pipeline.structure import runs_at_least
 from ocr_synth.pages import compose_page, photograph
 
 LINES = ["HELLO WORLD 42", "AB CD", "7 NOTES TO READ"]
@@ -48,23 +51,23 @@ def test_boxes_are_in_original_pixels_when_rescaled(page, photo, factor):
 def test_large_page_is_worked_at_a_reduced_scale(pattern_bank):
     big = compose_page(["AB 12"], pattern_bank, np.random.default_rng(4), char_height=200)
     letters = find_letters(big.image)
-    assert segment(big.image)[1].photo_scale < 0.5  # characters are segmented at about 48 px, not 200
+    assert segment(Photo.of(big.image))[0].photo_scale < 0.5  # characters are segmented at about 48 px, not 200
     assert_boxes_match(letters.boxes, np.array(big.boxes), 200 / 10)
 
 
 @pytest.mark.parametrize("char_height,suffix,factor", [(400, "jpg", 4), (100, "jpg", 1), (400, "png", 1)])
 def test_a_large_jpeg_is_decoded_only_as_large_as_its_characters_need(pattern_bank, tmp_path, char_height, suffix,
                                                                        factor):
-    from ocr_cli.images import load_page
+    from ocr_cli.pipeline.images import load_photo
 
     big = compose_page(["AB 12", "CD"], pattern_bank, np.random.default_rng(4), char_height=char_height,
                        width=char_height * 12, height=char_height * 8)  # 400 px letters: a 15-megapixel page
     path = tmp_path / f"page.{suffix}"
     Image.fromarray(np.round(big.image * 255).astype(np.uint8)).save(path, quality=92)
-    page = load_page(path)
+    page = load_photo(path)
     assert page.factor == pytest.approx(factor, rel=0.01)  # 400 / 4 = 100 px: still twice the 48 px worked at
     assert page.gray.shape[1] == pytest.approx(big.image.shape[1] / factor, abs=1)
-    letters = find_letters(*page)
+    letters = find_letters(page)
     assert letters.line.tolist() == big.line_index and letters.word.tolist() == big.word_index
     assert_boxes_match(letters.boxes, np.array(big.boxes), char_height / 10)
     assert letters.char_height == pytest.approx(char_height, rel=0.15)
@@ -118,7 +121,7 @@ def test_word_threshold_needs_two_groups():
 
 def grey_photo(image, rng):
     """A composed page as the grey of its phone photo (light, tint, blur, noise)."""
-    from ocr_cli.images import to_gray
+    from ocr_cli.pipeline.images import to_gray
 
     return to_gray(photograph(image, rng))
 
@@ -242,7 +245,7 @@ def test_runs_at_least_is_a_line_opening():
 
 
 def test_overlap_sweep_finds_exactly_the_pairs_a_full_comparison_finds():
-    from ocr_cli.segment import not_a_frame, overlapping_pairs
+    from ocr_cli.pipeline.segment import not_a_frame, overlapping_pairs
 
     rng = np.random.default_rng(9)
     for _ in range(20):
@@ -259,7 +262,7 @@ def test_overlap_sweep_finds_exactly_the_pairs_a_full_comparison_finds():
 
 
 def test_twenty_thousand_specks_are_joined_in_bounded_memory():
-    from ocr_cli.segment import join_pieces
+    from ocr_cli.pipeline.segment import join_pieces
 
     yy, xx = np.mgrid[0:4200:30, 0:4200:30]  # 19,600 dots: n x n arrays would need gigabytes
     boxes = np.stack([yy.ravel(), xx.ravel(), yy.ravel() + 5, xx.ravel() + 5], 1)
@@ -279,7 +282,7 @@ def test_solid_blots_of_character_size_are_not_characters(pattern_bank):
 
 
 def test_a_dense_page_of_small_characters_is_measured_at_full_resolution(pattern_bank):
-    from ocr_cli.segment import SURVEY_PIXELS, SURVEY_SMALLEST, survey
+    from ocr_cli.pipeline.ink import SURVEY_PIXELS, SURVEY_SMALLEST, survey
 
     rng = np.random.default_rng(3)
     lines = [" ".join("".join(rng.choice(list("ABCDEFGH0123"), 4)) for _ in range(24)) for _ in range(90)]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocr_cli import CLASSES
+from ocr_cli.layout import CLASSES
 from ocr_synth.pages import (
     HEIGHT_JITTER,
     LETTER_GAP,
@@ -155,7 +155,7 @@ def test_random_strings_are_lines_of_short_strings_of_any_class():
 
 
 def test_pens_thin_and_break_strokes_without_adding_ink(pattern_bank):
-    from ocr_cli.crop import stroke_width
+    from ocr_cli.layout import stroke_width
     from ocr_synth.pages import broken_pen, thin_pen
 
     rng = np.random.default_rng(0)

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from ocr_cli.data import Dataset
-from ocr_cli.network import Network
-from ocr_cli.optim import SGD, Adam
-from ocr_cli.metrics import evaluate
-from ocr_cli.train import TrainConfig, balanced_order, fit
+from ocr_cli.net.data import Dataset
+from ocr_cli.net.network import Network
+from ocr_cli.net.optim import SGD, Adam
+from ocr_cli.net.metrics import evaluate
+from ocr_cli.net.train import TrainConfig, balanced_order, fit
 
 
 def test_balanced_order_caps_every_class_at_the_median_and_varies_by_epoch():
@@ -98,8 +98,8 @@ def test_evaluate_matches_a_direct_count():
 
 
 def test_course_network_learns_a_slice_of_the_real_data(real_nist):
-    from ocr_cli.data import load_dataset
-    from ocr_cli.train import train
+    from ocr_cli.net.data import load_dataset
+    from ocr_cli.net.train import train
 
     full_train = load_dataset(real_nist / "nist36_train.mat")
     full_valid = load_dataset(real_nist / "nist36_valid.mat")
@@ -137,15 +137,15 @@ def test_every_dropout_layer_draws_its_own_masks():
 
 
 def test_an_unknown_optimizer_is_refused():
-    from ocr_cli.optim import make_optimizer
+    from ocr_cli.net.optim import make_optimizer
 
     with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
         make_optimizer("rmsprop", 0.1)
 
 
 def test_float32_training_matches_float64_on_a_tiny_network():
-    from ocr_cli.optim import make_optimizer
-    from ocr_cli.train import Loop, classification_loss, run_epochs
+    from ocr_cli.net.optim import make_optimizer
+    from ocr_cli.net.train import Loop, classification_loss, run_epochs
 
     train_set = four_blobs(30, 0)
     nets = [Network.create(2, 4, hidden=[8], activation="tanh", seed=0, dtype=dtype)
@@ -163,8 +163,8 @@ def blas_threads_per_epoch(threads):
     which runs inside the epoch's thread limit) and those the history records."""
     from threadpoolctl import threadpool_info
 
-    from ocr_cli.optim import make_optimizer
-    from ocr_cli.train import Loop, classification_loss, run_epochs
+    from ocr_cli.net.optim import make_optimizer
+    from ocr_cli.net.train import Loop, classification_loss, run_epochs
 
     train_set, seen = four_blobs(10, 0), []
 
@@ -181,7 +181,7 @@ def blas_threads_per_epoch(threads):
 def test_training_runs_on_the_threads_asked_for_by_default_one():
     import os
 
-    from ocr_cli.train import Loop
+    from ocr_cli.net.train import Loop
 
     assert TrainConfig().threads == Loop(1, 1).threads == 1
     two = min(2, os.cpu_count())
@@ -201,7 +201,7 @@ def busy_processes(count):
 def test_beside_busy_processes_threads_0_takes_only_the_idle_cores():
     import os
 
-    from ocr_cli.train import IdleCores
+    from ocr_cli.cores import IdleCores
 
     busy = busy_processes(os.cpu_count())
     try:
@@ -250,9 +250,10 @@ def test_the_same_command_gives_the_same_weights_beside_two_busy_processes(nist_
 def test_a_loaded_network_drops_out_with_the_runs_seed(tmp_path):
     """``--init``: the loaded model's dropout layers draw their masks from the new
     run's seed, each layer its own, as a new network of the same seed does."""
-    from ocr_cli.layers import Dropout
-    from ocr_cli.model import Model, new_metadata, save_model
-    from ocr_cli.train import start_network
+    from ocr_cli.net.layers import Dropout
+    from ocr_cli.net.model import Model, new_metadata, save_model
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.net.train import start_network
 
     path = tmp_path / "dropout.npz"
     fresh = Network.create(1024, 36, hidden=[8, 8], activation="relu", dropout=0.5, seed=0)
@@ -263,7 +264,7 @@ def test_a_loaded_network_drops_out_with_the_runs_seed(tmp_path):
         return [layer.forward(ones, training=True) for layer in net.layers if isinstance(layer, Dropout)]
 
     def loaded(seed):
-        return masks(start_network(TrainConfig(init=str(path), seed=seed), 1024, 36)[0])
+        return masks(start_network(TrainConfig(init=str(path), seed=seed), CLASSES)[0])
 
     first, again, other = loaded(1), loaded(1), loaded(2)
     assert len(first) == 2 and not np.array_equal(first[0], first[1])

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from ocr_cli.cli import app
 from ocr_cli.errors import InputError, OcrError
-from ocr_cli.model import Model, load_model, new_metadata, save_model
-from ocr_cli.network import Network, parameter_count
-from ocr_cli.nn import squared_error
-from ocr_cli.optim import SGD
-from ocr_cli.train import Diverged, Loop, classification_loss, collapse, fine_tuning_optimizer, run_epochs
+from ocr_cli.net.model import Model, load_model, new_metadata, save_model
+from ocr_cli.net.network import Network, parameter_count, plan
+from ocr_cli.net.nn import squared_error
+from ocr_cli.net.optim import SGD
+from ocr_cli.net.train import Diverged, Loop, classification_loss, collapse, fine_tuning_optimizer, run_epochs
 
 runner = CliRunner()
 
@@ -148,7 +148,7 @@ def test_unusable_options_are_refused_before_the_data_is_read(command, args, fra
 def test_parameter_count_matches_the_network():
     for hidden, conv in (([64], []), ([12, 7], [3, 4])):
         net = Network.create(1024, 36, hidden, "relu", conv)
-        assert parameter_count(1024, 36, hidden, conv) == sum(p.size for p in net.params)
+        assert parameter_count(plan(36, hidden, "relu", conv)) == sum(p.size for p in net.params)
 
 
 def test_autoencode_plot_of_a_class_the_valid_file_lacks_fails_before_training(nist_dir, tmp_path):
@@ -191,7 +191,7 @@ def deep_metadata(tiny_model, depth=100_000):
     ("long version", "metadata holds a number of 5000 characters (at most 30 expected)"),
     ("float version", "metadata 'version' is 1.5; expected a whole number"),
     ("version 0", "model format version 0 is not one ocr knows (1 to 2)"),
-    ("non-ASCII classes", "metadata 'classes' is 'ÀBCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'; expected distinct characters of"),
+    ("non-ASCII classes", "metadata 'classes' is 'ÀBCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'; expected distinct printable ASCII characters, one per output"),
     ("repeated classes", "metadata 'classes' is 'AACDEFGHIJKLMNOPQRSTUVWXYZ0123456789'; expected distinct"),
     ("NaN", "metadata holds NaN; a model's metadata has only finite numbers"),
     ("training list", "metadata 'training' is [1, 2]; expected an object"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr_cli.nn import cross_entropy
+from ocr_cli.net.nn import cross_entropy
 
 
 def accuracy(probs, y):
@@ -33,13 +33,29 @@ class Evaluation:
 
 
 def evaluate(net, X, Y):
-    """Scores a network (anything with ``predict_proba``) on ``X: (N, D)``, ``Y: (N, C)``;
-    a network with more outputs than ``Y`` has columns (one for "not a character") is
-    scored on ``Y`` widened with zero columns: reading a character as junk is an error."""
+    """Scores a network (anything with ``predict_proba``) on ``X: (N, D)``, ``Y: (N, C)``,
+    whose columns are the network's outputs (see :func:`score` for data of other
+    classes)."""
     probs = net.predict_proba(X)
     n_classes = probs.shape[1]
-    Y = np.pad(Y, ((0, 0), (0, max(n_classes - Y.shape[1], 0))))
+    if Y.shape[1] != n_classes:
+        raise ValueError(f"labels of {Y.shape[1]} columns for a network of {n_classes} outputs")
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (Y.argmax(1), probs.argmax(1)), 1)
     per_class = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
     return Evaluation(accuracy(probs, Y), cross_entropy(probs, Y) / len(X), per_class, confusion)
+
+
+def score(model, dataset):
+    """:func:`evaluate` of ``model`` (its ``classes`` name its outputs) on ``dataset``
+    (:class:`ocr_cli.net.data.Dataset`), its labels matched to the model's classes by
+    character: reading a character as another, or as "not a character", is an error.
+    Returns the :class:`Evaluation` and how many rows, of classes the model does not
+    have, were left out."""
+    from ocr_cli.errors import InputError
+
+    aligned, left_out = dataset.aligned(model.classes)
+    if not len(aligned.X):
+        raise InputError(dataset.paths[0] if dataset.paths else "data",
+                         f"holds no rows of the model's classes ({model.classes})")
+    return evaluate(model, aligned.X, aligned.Y), left_out

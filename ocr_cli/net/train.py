@@ -10,23 +10,23 @@ faster on an idle 2-core machine, but beside another busy process OpenBLAS's spi
 threads make training 20 to 30 times slower (measured: 6,400 rows of the conv model in
 7.7 s with one thread, 166 s with two, beside a second training on 2 cores). ``threads``
 0 asks for the cores other processes left idle, measured every epoch
-(:class:`IdleCores`): fast whatever the load, but its weights depend on that load.
+(:class:`ocr_cli.cores.IdleCores`): fast whatever the load, but its weights depend on that load.
 """
 
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from ocr_cli.data import provenance
 from ocr_cli.errors import InputError, OcrError
-from ocr_cli.metrics import evaluate
-from ocr_cli.model import Model, load_model, new_metadata
-from ocr_cli.network import Network
-from ocr_cli.nn import smooth_labels, softmax_cross_entropy
-from ocr_cli.optim import OPTIMIZERS, check_hyperparameters, make_optimizer, step_decay
+from ocr_cli.net.checkpoint import Progress
+from ocr_cli.net.data import provenance
+from ocr_cli.net.metrics import evaluate
+from ocr_cli.net.model import Model, load_model, new_metadata
+from ocr_cli.net.network import Network, plan
+from ocr_cli.net.nn import smooth_labels, softmax_cross_entropy
+from ocr_cli.net.optim import OPTIMIZERS, check_hyperparameters, make_optimizer, step_decay
 
 
 @dataclass
@@ -60,6 +60,18 @@ class TrainConfig:
     average_shifts: int = 0  # the saved model averages over copies moved this many px (0: off)
 
 
+def check_config(config, n_classes=36):
+    """Refuses (an :class:`~ocr_cli.errors.InputError` naming the parameter) a config
+    that cannot train, before any data is read: unusable optimiser settings
+    (:func:`ocr_cli.net.optim.check_hyperparameters`), convolution blocks that leave no
+    image, layers too large to hold."""
+    from ocr_cli.net.network import check_size
+
+    check_hyperparameters(config.lr, config.momentum, config.weight_decay, config.lr_factor)
+    specs = plan(n_classes, config.hidden, config.activation, config.conv, config.kernel, config.dropout)
+    check_size(specs, "hidden/conv" if config.conv else "hidden")
+
+
 @dataclass
 class Run:
     """One training run: the model (with metadata), its per-epoch history, the epoch
@@ -76,12 +88,6 @@ class Run:
     def final(self):
         """The history record of the epoch whose weights were kept."""
         return self.history[self.kept_epoch - 1]
-
-
-def get_batches(n, batch_size, rng):
-    """Random mini-batches of row indices covering ``range(n)`` exactly once."""
-    order = rng.permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
 def balanced_order(labels, rng, cap=None):
@@ -113,7 +119,7 @@ class Loop:
     targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
     after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
     (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
-    (0: as many as :class:`IdleCores` finds, every epoch, whose weights then depend on
+    (0: as many as :class:`ocr_cli.cores.IdleCores` finds, every epoch, whose weights then depend on
     the machine's load). ``guess_loss``: the loss per
     row of guessing (uniform class probabilities: log of the class count); a batch
     :data:`BLOWUP` times worse means training diverged, and so does an epoch worse than
@@ -132,21 +138,6 @@ class Loop:
     monitor: str = "valid_acc"
     threads: int = 1
     guess_loss: float = 0.0
-
-
-@dataclass
-class Progress:
-    """Where a run stands after its last whole epoch, all that a checkpoint holds
-    besides the weights, the optimiser's state and the random generators: the epochs
-    done, their ``history``, the ``best`` ``(value, epoch, weights)`` seen with
-    ``patience``, the first batch's loss per row (for :func:`collapse`) and whether
-    early stopping ended the run."""
-
-    epoch: int = 0
-    history: list = field(default_factory=list)
-    best: object = None
-    first_loss: object = None
-    stopped: bool = False
 
 
 BLOWUP = 10  # a batch loss per row this many times that of guessing: training diverged
@@ -188,49 +179,6 @@ def collapse(net, first_loss, epoch_loss, guess_loss):
     return None
 
 
-class IdleCores:
-    """Calling it gives the number of cores that other processes left idle since the
-    last look (at least 1): the machine's busy time (``/proc/stat``) less this
-    process's own CPU time, over the wall time between looks. The first call looks
-    over a tenth of a second; later calls look again once a tenth of a second has
-    passed and otherwise repeat the last answer. Where ``/proc/stat`` cannot be
-    read: 1."""
-
-    def __init__(self):
-        self.cores = os.cpu_count() or 1
-        self.last, self.answer = self.sample(), None
-
-    @staticmethod
-    def sample():
-        """``(busy jiffies, all jiffies, own CPU seconds)`` now, or None."""
-        try:
-            with open("/proc/stat") as stat:
-                ticks = [int(v) for v in stat.readline().split()[1:9]]
-        except (OSError, ValueError):
-            return None
-        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle and waiting for I/O
-        own = os.times()
-        return sum(ticks) - idle, sum(ticks), own.user + own.system
-
-    def __call__(self):
-        now = self.sample()
-        if now is None or self.last is None:
-            return 1
-        enough = 10 * self.cores  # jiffies: a tenth of a second on every core at 100 Hz
-        if now[1] - self.last[1] < enough:
-            if self.answer is not None:
-                return self.answer
-            time.sleep(0.1)
-            now = self.sample()
-        (busy0, all0, own0), (busy1, all1, own1) = self.last, now
-        self.last = now
-        seconds = (all1 - all0) / self.cores / os.sysconf("SC_CLK_TCK")
-        others = self.cores * (busy1 - busy0) / max(all1 - all0, 1) - (own1 - own0) / max(seconds, 1e-9)
-        # Another process busy for more than a quarter of a core takes that core.
-        self.answer = int(min(self.cores, max(1, self.cores - max(others, 0.0) + 0.25)))
-        return self.answer
-
-
 def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None, progress=None):
     """The training loop: trains ``net`` in place on inputs ``X: (N, D)`` and targets
     ``T: (N, K)`` with ``loss(outputs, targets) -> (summed value, doutputs)``, as
@@ -241,6 +189,8 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None, progress=No
     ``on_epoch(record)`` is called) goes on from a checkpoint: with ``net``,
     ``optimizer`` and ``rng`` restored too, the run ends as if never stopped."""
     from threadpoolctl import threadpool_limits
+
+    from ocr_cli.cores import IdleCores
 
     progress = progress if progress is not None else Progress()
     # Rows contiguous (a .mat file holds its arrays column-major: gathering rows from
@@ -304,7 +254,7 @@ def classification_loss(label_smoothing):
 def augmentation():
     """``vary(inputs, targets, rng)`` for :class:`Loop`: every batch augmented
     (imported only when asked for: it needs scipy.ndimage)."""
-    from ocr_cli.augment import augment
+    from ocr_cli.net.augment import augment
 
     return lambda X, Y, rng: augment(X, rng, Y.argmax(1))
 
@@ -319,7 +269,7 @@ def fit(net, train_set, valid_set, config, on_epoch=None, checkpoint=None, resum
     measuring ``valid_set`` after each epoch. Returns the history (train/valid loss
     averaged over rows, accuracy, seconds so far) and the number of the kept epoch.
     ``checkpoint(net, optimizer, rng, progress)`` is called after every epoch (to save
-    the run); ``resume`` (a :class:`ocr_cli.checkpoint.Checkpoint`) goes on from one."""
+    the run); ``resume`` (a :class:`ocr_cli.net.checkpoint.Checkpoint`) goes on from one."""
     optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.weight_decay)
     rng, progress = np.random.default_rng(config.seed), Progress()
     if resume is not None:
@@ -349,22 +299,23 @@ def fit(net, train_set, valid_set, config, on_epoch=None, checkpoint=None, resum
 ARCHITECTURE = ("hidden", "activation", "conv", "kernel", "dropout")  # the TrainConfig fields a network's layers fix
 
 
-def start_network(config, n_inputs, n_classes):
-    """The float32 network a run starts from and the run's config: a fresh network of
-    ``config``'s layers, or, with ``config.init``, that model's network to go on
-    training (fine-tuning), whose recorded layer options then replace ``config``'s."""
+def start_network(config, classes):
+    """The float32 network a run starts from, the run's config and the classes of its
+    outputs, for data of ``classes``: a fresh network of ``config``'s layers, or, with
+    ``config.init``, that model's network to go on training (fine-tuning), whose
+    recorded layer options then replace ``config``'s. The model's classes keep their
+    outputs; classes of the data it lacks get new outputs after them."""
     if not config.init:
-        return Network.create(n_inputs, n_classes, config.hidden, config.activation, config.conv,
-                              config.kernel, config.dropout, config.seed, dtype=np.float32), config
+        specs = plan(len(classes), config.hidden, config.activation, config.conv, config.kernel, config.dropout)
+        return Network.from_specs(specs, config.seed, np.float32), config, classes
     start = load_model(config.init)
     start.net.seed_dropout(config.seed)  # a loaded network's dropout draws from this run's seed
-    if len(start.classes) == n_classes - 1:  # the data adds "not a character": one more output
-        widen_output(start.net)
-    elif len(start.classes) != n_classes:
-        raise InputError(config.init, f"the model has {len(start.classes)} classes but the data {n_classes}")
+    new = "".join(c for c in classes if c not in start.classes)
+    widen_output(start.net, len(new))
     start.net.astype(np.float32)
     recorded = start.metadata.get("training", {}).get("config", {})
-    return start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded})
+    return (start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded}),
+            start.classes + new)
 
 
 FINE_TUNING = ("adam", 1e-4)  # for a model that records no usable optimiser: what made the default
@@ -391,31 +342,31 @@ def fine_tuning_optimizer(metadata, optimizer=None):
     return optimizer, TrainConfig.lr
 
 
-def widen_output(net):
-    """Gives ``net``'s output layer one more class, which starts at zero weights and
-    bias, so that fine-tuning starts from the same scores for the others."""
+def widen_output(net, count=1):
+    """Gives ``net``'s output layer ``count`` more classes, which start at zero weights
+    and bias, so that fine-tuning starts from the same scores for the others."""
     last = net.layers[-1]
-    last.W = np.pad(last.W, ((0, 0), (0, 1)))
-    last.b = np.pad(last.b, (0, 1))
+    last.W = np.pad(last.W, ((0, 0), (0, count)))
+    last.b = np.pad(last.b, (0, count))
 
 
 def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkpoint=None, resume=None):
     """Trains a network (fresh, or ``config.init``'s) on ``train_set``
-    (:class:`ocr_cli.data.Dataset`), watching ``valid_set``; returns a :class:`Run`
+    (:class:`ocr_cli.net.data.Dataset`), watching ``valid_set``; returns a :class:`Run`
     whose model carries its metadata. ``command``: the command line that started the
     run, as its user typed it, recorded in the metadata. ``checkpoint``: a file the
-    run is written to after every epoch (:mod:`ocr_cli.checkpoint`); ``resume``: a
+    run is written to after every epoch (:mod:`ocr_cli.net.checkpoint`); ``resume``: a
     checkpoint of this same run (configuration and data) to go on from."""
-    from ocr_cli.checkpoint import load_checkpoint, save_checkpoint
+    from ocr_cli.net.checkpoint import load_checkpoint, save_checkpoint
 
     config = config or TrainConfig()
-    valid_set = valid_set.widened(train_set.Y.shape[1])
     data = provenance(train=train_set.paths, valid=valid_set.paths, init=[config.init] if config.init else [])
     record = {"config": asdict(config), "data": data}
     saved = load_checkpoint(resume) if resume is not None else None
     if saved is not None:
         saved.check(record)  # before the network is made: the same run or none
-    net, config = start_network(config, train_set.X.shape[1], train_set.Y.shape[1])
+    net, config, classes = start_network(config, train_set.named().classes)
+    train_set, valid_set = train_set.aligned(classes)[0], valid_set.aligned(classes)[0]
     initial_weights = net.params[0].copy()
     save = None if checkpoint is None else (
         lambda net, optimizer, rng, progress: save_checkpoint(checkpoint, net, optimizer, rng, progress, record,
@@ -425,7 +376,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkp
     history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch, save, saved)
     final = history[kept_epoch - 1]
     metadata = new_metadata(
-        net,
+        net, classes=classes,
         training={"command": command, "config": asdict(config),
                   "seconds": round(history[-1]["seconds"], 2), "epochs_run": len(history),
                   "kept_epoch": kept_epoch},

@@ -7,7 +7,7 @@ import numpy as np
 
 from ocr_cli.errors import InputError, existing_file
 
-ENGLISH = Path(__file__).resolve().parent / "words" / "english.txt"
+ENGLISH = Path(__file__).resolve().parents[1] / "words" / "english.txt"  # package data
 
 
 class Lexicon:

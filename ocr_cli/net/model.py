@@ -19,20 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli import CLASSES, NOT_A_CHARACTER
+from ocr_cli import layout
 from ocr_cli.errors import InputError, OcrError, existing_file
-from ocr_cli.layers import Conv2D, Dense, Dropout, MaxPool, Reshape
-from ocr_cli.network import Network
-from ocr_cli.nn import ACTIVATIONS
+from ocr_cli.net.network import Network, walk
 
 FORMAT = "ocr-mlp"
 FORMAT_VERSION = 2
-INPUT_LAYOUT = {
-    "side": 32,
-    "flatten": "transposed: row.reshape(32, 32).T is the upright image",
-    "background": 1.0,
-    "ink": 0.0,
-}
 MAX_SHIFTS = 3  # test-time averaging moves an image by at most this many pixels
 # What a model does (files without "task" classify), as errors name it.
 TASKS = {"classify": "a character classifier", "autoencode": "an autoencoder"}
@@ -46,18 +38,6 @@ MAX_MEMBERS = 1000  # arrays in one file (a model has two per weighted layer and
 MAX_METADATA_CHARS = 1_000_000
 MAX_METADATA_DEPTH = 16  # nesting of JSON objects and lists (models write 5)
 MAX_NUMBER_DIGITS = 30  # digits of one JSON number
-
-
-def shifted(X, dy, dx):
-    """Rows ``X: (N, 1024)`` of the layout with each image moved ``dy`` px down and
-    ``dx`` px right (upright image), paper filling what comes in from the frame."""
-    side = INPUT_LAYOUT["side"]
-    images = X.reshape(len(X), side, side)  # stored transposed: axis 1 is x, axis 2 is y
-    out = np.full_like(images, INPUT_LAYOUT["background"])
-    source = lambda d: slice(max(-d, 0), side + min(-d, 0))
-    target = lambda d: slice(max(d, 0), side + min(d, 0))
-    out[:, target(dx), target(dy)] = images[:, source(dx), source(dy)]
-    return out.reshape(len(X), side * side)
 
 
 @dataclass
@@ -78,7 +58,7 @@ class Model:
         if not n:
             return self.net.predict_proba(X)
         moves = ((0, 0), (n, 0), (-n, 0), (0, n), (0, -n))
-        return np.mean([self.net.predict_proba(shifted(X, dy, dx)) for dy, dx in moves], axis=0)
+        return np.mean([self.net.predict_proba(layout.shifted(X, dy, dx)) for dy, dx in moves], axis=0)
 
     def arrays(self):
         """What a model file holds: ``W{i}``, ``b{i}`` per weighted layer and the
@@ -100,17 +80,20 @@ def default_model_path():
     return Path(os.environ.get("OCR_MODEL") or str(files("ocr_cli").joinpath(DEFAULT_MODEL)))
 
 
-def new_metadata(net, task="classify", **extra):
-    """Metadata for a freshly trained ``net`` doing ``task``; ``extra`` adds training,
-    metrics, data."""
+def new_metadata(net, task="classify", classes=None, **extra):
+    """Metadata for a freshly trained ``net`` doing ``task``; ``classes`` names its
+    outputs (a classifier's; default :func:`ocr_cli.layout.default_classes`); ``extra``
+    adds training, metrics, data."""
+    if task == "classify":
+        classes = classes if classes is not None else layout.default_classes(net.n_outputs)
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "task": task,
-        **({"classes": (CLASSES + NOT_A_CHARACTER)[:net.layers[-1].W.shape[1]]} if task == "classify" else {}),
-        "layers": [layer.spec() for layer in net.layers],
+        **({"classes": classes} if task == "classify" else {}),
+        "layers": net.specs,
         "output": "softmax" if task == "classify" else net.layers[-1].activation,
-        "input": INPUT_LAYOUT,
+        "input": layout.METADATA,
         **extra,
     }
 
@@ -128,7 +111,7 @@ def file_mode(path):
 def save_model(path, model, force=False):
     """Writes ``model`` atomically: a temporary file in the same folder, then a rename,
     so an interrupted write never leaves a truncated file or damages an existing one."""
-    from ocr_cli.outputs import check_file
+    from ocr_cli.files import check_file
 
     path = check_file(path, force=force, kind="model")  # fails before anything is written
     write_npz(path, model.arrays(), "model")
@@ -262,7 +245,6 @@ def brief(value, limit=60):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-KNOWN_CLASSES = CLASSES + NOT_A_CHARACTER
 # The type of each metadata field a model may hold (all but the first three optional).
 FIELDS = {"format": (str, "a string"), "version": (int, "a whole number"), "layers": (list, "a list"),
           "task": (str, "a string"), "classes": (str, "a string"), "output": (str, "a string"),
@@ -351,10 +333,9 @@ def parse_metadata(arrays, path):
     classes = metadata.get("classes")
     if task == "classify" and classes is None:
         raise InputError(path, "metadata has no 'classes' string")
-    if classes is not None and (not classes or any(c not in KNOWN_CLASSES for c in classes)
-                                or len(set(classes)) != len(classes)):
-        raise InputError(path, f"metadata 'classes' is {brief(classes)}; expected distinct characters "
-                               f"of {KNOWN_CLASSES}")
+    if classes is not None and not layout.valid_classes(classes):
+        raise InputError(path, f"metadata 'classes' is {brief(classes)}; expected distinct printable ASCII "
+                               f"characters, one per output")
     config = metadata.get("training", {}).get("config", {})
     if not isinstance(config, dict):
         raise InputError(path, f"metadata 'training' 'config' is {brief(config)}; expected an object")
@@ -380,34 +361,6 @@ def check_array(arrays, name, shape, path):
     return array if array.dtype in (np.float32, np.float64) else array.astype(np.float32)
 
 
-def positive_int(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def build_layer(spec, shape, weights):
-    """The layer described by ``spec`` for inputs of per-row ``shape``, and its output
-    shape; ``weights(n_in, n_out)`` returns the layer's checked ``(W, b)``. Returns
-    None for a spec that does not fit."""
-    kind = spec.get("type", "dense")  # version 1 files hold only dense layers, untyped
-    activation = spec.get("activation")
-    if kind == "dense" and len(shape) == 1 and spec.get("in") == shape[0] and positive_int(spec.get("out")) \
-            and activation in ACTIVATIONS:
-        return Dense(*weights(shape[0], spec["out"]), activation), (spec["out"],)
-    if kind == "conv" and len(shape) == 3 and spec.get("channels") == shape[2] and positive_int(spec.get("size")) \
-            and spec["size"] <= min(shape[:2]) and positive_int(spec.get("filters")) and activation in ACTIVATIONS:
-        size, filters = spec["size"], spec["filters"]
-        out = (shape[0] - size + 1, shape[1] - size + 1, filters)
-        return Conv2D(*weights(size * size * shape[2], filters), size, activation), out
-    if kind == "maxpool" and len(shape) == 3 and min(shape[:2]) >= 2:
-        return MaxPool(), (shape[0] // 2, shape[1] // 2, shape[2])
-    if kind == "reshape" and isinstance(spec.get("shape"), list) and all(map(positive_int, spec["shape"])) \
-            and math.prod(spec["shape"]) == math.prod(shape):
-        return Reshape(spec["shape"]), tuple(spec["shape"])
-    if kind == "dropout" and isinstance(spec.get("rate"), (int, float)) and 0 <= spec["rate"] < 1:
-        return Dropout(spec["rate"]), shape
-    return None
-
-
 def load_model(path=None, task="classify"):
     """Reads and validates a model file (the shipped default if ``path`` is None) that
     does ``task``."""
@@ -422,19 +375,17 @@ def build_model(arrays, path, task="classify"):
     metadata = parse_metadata(arrays, path)
     if metadata["task"] != task:
         raise InputError(path, f"is {TASKS[metadata['task']]}, not {TASKS[task]}")
-    layers, shape, expected = [], (INPUT_LAYOUT["side"] ** 2,), {"metadata"}
-    for i, spec in enumerate(metadata["layers"]):
-        def weights(n_in, n_out):
-            expected.update({f"W{i}", f"b{i}"})
-            return check_array(arrays, f"W{i}", (n_in, n_out), path), check_array(arrays, f"b{i}", (n_out,), path)
-
-        built = build_layer(spec, shape, weights) if isinstance(spec, dict) else None
-        if built is None:
-            raise InputError(path, f"metadata layer {i} is malformed or does not fit its input {shape}: {brief(spec, 200)}")
-        layer, shape = built
-        layers.append(layer)
-    if task == "autoencode" and shape != (INPUT_LAYOUT["side"] ** 2,):
-        raise InputError(path, f"the autoencoder has {int(np.prod(shape))} outputs for {INPUT_LAYOUT['side'] ** 2} inputs")
+    steps = walk(metadata["layers"], (layout.PIXELS,), lambda spec, i, shape: InputError(
+        path, f"metadata layer {i} is malformed or does not fit its input {shape}: {brief(spec, 200)}"))
+    layers, expected = [], {"metadata"}
+    for i, (kind, spec, at, _) in enumerate(steps):
+        names = (f"W{i}", f"b{i}")
+        shapes = kind.weight_shapes(spec, at)
+        expected.update(names[:len(shapes)])
+        layers.append(kind.build(spec, at, [check_array(arrays, n, s, path) for n, s in zip(names, shapes)]))
+    shape = steps[-1][3]
+    if task == "autoencode" and shape != (layout.PIXELS,):
+        raise InputError(path, f"the autoencoder has {int(np.prod(shape))} outputs for {layout.PIXELS} inputs")
     if task == "classify" and shape != (len(metadata["classes"]),):
         raise InputError(path, f"the network has {int(np.prod(shape))} outputs but {len(metadata['classes'])} classes")
     if set(arrays) != expected:

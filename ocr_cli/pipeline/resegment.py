@@ -14,8 +14,8 @@ the line's marks that maximises the sum over its characters of ``log p - CHARACT
 
 import numpy as np
 
-from ocr_cli.crop import crop_letters
-from ocr_cli.segment import Letters, photo_boxes
+from ocr_cli.pipeline.crop import crop
+from ocr_cli.pipeline.records import Characters
 
 # Log-probability charged per character read: a reading with more characters must be
 # that much likelier per extra character. Splitting a mark into two characters then
@@ -51,14 +51,14 @@ def merge_candidates(boxes, line):
     return k[ok]
 
 
-def split_cuts(working, k):
-    """Columns (absolute, working pixels) where mark ``k`` may be cut in two: in the
-    middle of a wide mark, the middles of the :data:`CUTS` thinnest runs of columns
-    (least ink of its own)."""
-    y1, x1, y2, x2 = working.boxes[k]
+def split_cuts(working, box, members):
+    """Columns (absolute, working pixels) where the mark in ``box`` made of ``members``
+    may be cut in two: in the middle of a wide mark, the middles of the :data:`CUTS`
+    thinnest runs of columns (least ink of its own)."""
+    y1, x1, y2, x2 = box
     if x2 - x1 < SPLIT_WIDTH * (y2 - y1):
         return []
-    own = np.isin(working.labels[y1:y2, x1:x2], working.members[k])
+    own = np.isin(working.labels[y1:y2, x1:x2], members)
     profile = own.sum(0).astype(float)
     lo, hi = int(SPLIT_ZONE[0] * (x2 - x1)), int(np.ceil(SPLIT_ZONE[1] * (x2 - x1)))
     profile[:lo], profile[hi:] = np.inf, np.inf
@@ -75,31 +75,32 @@ def split_cuts(working, k):
     return cuts
 
 
-def piece_box(working, k, x1, x2):
-    """The box of mark ``k``'s own ink between columns ``x1`` and ``x2``, or None."""
-    y1, _, y2, _ = working.boxes[k]
-    own = np.isin(working.labels[y1:y2, x1:x2], working.members[k])
+def piece_box(working, box, members, x1, x2):
+    """The box of the own ink (``members``) of the mark in ``box`` between columns
+    ``x1`` and ``x2``, or None."""
+    y1, _, y2, _ = box
+    own = np.isin(working.labels[y1:y2, x1:x2], members)
     rows, cols = np.nonzero(own)
     if not len(rows):
         return None
     return [y1 + rows.min(), x1 + cols.min(), y1 + rows.max() + 1, x1 + cols.max() + 1]
 
 
-def candidates(working, line):
+def candidates(working, characters):
     """Every alternative to score: ``(kind, k, boxes, members)`` with ``kind`` one of
-    ``merge`` (marks ``k`` and ``k + 1`` as one) and ``split`` (mark ``k`` as the two
-    characters of ``boxes``)."""
-    out = []
-    for k in merge_candidates(working.boxes, line):
-        a, b = working.boxes[k], working.boxes[k + 1]
+    ``merge`` (characters ``k`` and ``k + 1`` as one) and ``split`` (character ``k`` as
+    the two of ``boxes``)."""
+    out, boxes, members = [], characters.boxes, characters.members
+    for k in merge_candidates(boxes, characters.line):
+        a, b = boxes[k], boxes[k + 1]
         box = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-        out.append(("merge", int(k), [box], [np.concatenate([working.members[k], working.members[k + 1]])]))
-    for k in range(len(working.boxes)):
-        _, x1, _, x2 = working.boxes[k]
-        for cut in split_cuts(working, k):
-            left, right = piece_box(working, k, x1, cut), piece_box(working, k, cut, x2)
+        out.append(("merge", int(k), [box], [np.concatenate([members[k], members[k + 1]])]))
+    for k in range(len(boxes)):
+        _, x1, _, x2 = boxes[k]
+        for cut in split_cuts(working, boxes[k], members[k]):
+            left, right = piece_box(working, boxes[k], members[k], x1, cut), piece_box(working, boxes[k], members[k], cut, x2)
             if left is not None and right is not None:
-                out.append(("split", k, [left, right], [working.members[k]] * 2))
+                out.append(("split", k, [left, right], [members[k]] * 2))
     return out
 
 
@@ -127,47 +128,42 @@ def best_path(n, single, merges, splits):
     return path[::-1]
 
 
-def reread(letters, working, crops, probs, model):
-    """The characters of ``letters`` (:class:`ocr_cli.segment.Letters`, with their
-    ``working`` images, ``crops (K, 1024)`` and ``probs (K, C)``) after the doubtful
-    merges and splits the network prefers. Returns the same four, renewed; a merged
-    character keeps the line and word of its left part, split ones those of the mark."""
-    alternatives = candidates(working, letters.line)
+def reread(working, characters, model):
+    """``characters`` (cropped and classified: ``crops``, ``probs``) after the doubtful
+    merges and splits the network prefers, scored with ``model``; a merged character
+    keeps the line and word of its left part, split ones those of the mark."""
+    alternatives = candidates(working, characters)
     if not alternatives:
-        return letters, working, crops, probs
-    boxes = [b for _, _, bs, _ in alternatives for b in bs]
-    members = [m for _, _, _, ms in alternatives for m in ms]
-    extra_crops = crop_letters(working.with_characters(boxes, members))
-    extra_probs = model.predict_proba(extra_crops)
+        return characters
+    extra = crop(working, Characters.found([b for _, _, bs, _ in alternatives for b in bs],
+                                           [m for _, _, _, ms in alternatives for m in ms]))
+    extra = extra.replace(probs=model.predict_proba(extra.crops))
     log_best = lambda p: np.log(np.maximum(p.max(1), 1e-12)) - CHARACTER_COST
-    single, extra = log_best(probs), log_best(extra_probs)
+    single, extra_scores = log_best(characters.probs), log_best(extra.probs)
     merges, splits, row, rows_of = {}, {}, 0, {}
     for index, (kind, k, bs, _) in enumerate(alternatives):
         rows_of[index] = list(range(row, row + len(bs)))
         if kind == "merge":
-            merges[k] = extra[row]
+            merges[k] = extra_scores[row]
         else:
-            splits.setdefault(k, []).append((extra[row] + extra[row + 1], index))
+            splits.setdefault(k, []).append((extra_scores[row] + extra_scores[row + 1], index))
         row += len(bs)
     merge_index = {k: i for i, (kind, k, _, _) in enumerate(alternatives) if kind == "merge"}
-    chosen = []  # (box, members, crop, probs, line, word), in reading order
-    for ln in np.unique(letters.line):
-        marks = np.flatnonzero(letters.line == ln)  # reading order: consecutive indices
+    chosen = []  # (source, row, line, word): source 0 the characters as found, 1 the alternatives
+    for ln in np.unique(characters.line):
+        marks = np.flatnonzero(characters.line == ln)  # reading order: consecutive indices
         first = marks[0]
         local_merges = {k - first: s for k, s in merges.items() if k in marks and k + 1 in marks}
         local_splits = {k - first: v for k, v in splits.items() if k in marks}
         for what in best_path(len(marks), single[marks], local_merges, local_splits):
             k = first + what[1]
             if what[0] == "single":
-                take = [(working.boxes[k], working.members[k], crops[k], probs[k])]
+                chosen.append((0, k, ln, characters.word[k]))
             else:
                 index = merge_index[k] if what[0] == "merge" else what[2]
-                _, _, bs, ms = alternatives[index]
-                take = [(b, m, extra_crops[r], extra_probs[r]) for b, m, r in zip(bs, ms, rows_of[index])]
-            chosen += [(b, m, c, p, ln, letters.word[k]) for b, m, c, p in take]
-    boxes, members, new_crops, new_probs, line, word = zip(*chosen)
-    renewed = working.with_characters(boxes, members)
-    renewed_letters = Letters(photo_boxes(renewed, letters.size), np.array(line), np.array(word),
-                              letters.char_height, letters.size)
-    return renewed_letters, renewed, np.array(new_crops), np.array(new_probs)
-
+                chosen += [(1, r, ln, characters.word[k]) for r in rows_of[index]]
+    sources = (characters, extra)
+    pick = lambda name: np.array([getattr(sources[s], name)[r] for s, r, _, _ in chosen])
+    return Characters(pick("boxes").reshape(-1, 4), tuple(sources[s].members[r] for s, r, _, _ in chosen),
+                      np.array([ln for *_, ln, _ in chosen]), np.array([w for *_, w in chosen]),
+                      pick("crops"), pick("probs"), characters.classes)

@@ -1,25 +1,64 @@
-"""Layers. Each has ``forward(X, training)`` (caches what backward needs),
-``backward(dA, input_grad=True) -> dX`` (stores the gradients of its parameters; the
-network's first weighted layer skips ``dX``, which nothing uses), ``params`` and
-``grads`` (lists of arrays, possibly empty) and ``spec()`` (a JSON-able description;
-:func:`ocr_cli.model.load_model` rebuilds the layer from it).
+"""Layers, and :data:`LAYERS`, the registry of their types by the name a model file
+gives them. Each layer owns its whole contract:
+
+- ``forward(X, training)`` (caches what backward needs) and ``backward(dA,
+  input_grad=True) -> dX`` (stores the gradients of its parameters; the network's
+  first weighted layer skips ``dX``, which nothing uses);
+- ``params`` and ``grads`` (lists of arrays, possibly empty);
+- ``spec()``: a JSON-able description (``{"type": "dense", "in": 1024, ...}``), and
+  back from it, for inputs of a given per-row shape: ``output_shape(spec, shape)``
+  (None if the spec does not fit), ``weight_shapes(spec, shape)``, ``create(spec,
+  shape, rng)`` (fresh, Xavier-initialised weights) and ``build(spec, shape, weights)``
+  (weights as a model file holds them).
 
 Image layers work on channels-last batches ``(N, H, W, C)``; :class:`Reshape` turns the
-flat ``(N, 1024)`` rows into ``(N, 32, 32, 1)`` images and back.
+flat ``(N, 1024)`` rows into ``(N, 32, 32, 1)`` images and back. A new layer type is a
+class here and an entry in :data:`LAYERS`.
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ocr_cli.nn import ACTIVATIONS, xavier_uniform
+from ocr_cli.net.activations import ACTIVATIONS
+from ocr_cli.net.nn import xavier_uniform
+
+
+def positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 class Layer:
+    """A layer without weights whose output has its input's shape (override what differs)."""
+
+    kind = ""  # the spec's "type"
     params, grads = [], []
 
     def spec(self):
         """``{"type": "maxpool"}`` and the like; layers with settings add them."""
-        return {"type": type(self).__name__.lower()}
+        return {"type": self.kind}
+
+    @staticmethod
+    def output_shape(spec, shape):
+        return shape
+
+    @staticmethod
+    def weight_shapes(spec, shape):
+        """The shapes of ``W`` and ``b`` for inputs of ``shape`` (none: ``[]``)."""
+        return []
+
+    @classmethod
+    def build(cls, spec, shape, weights):
+        return cls()
+
+    @classmethod
+    def create(cls, spec, shape, rng):
+        return cls.build(spec, shape, [])
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v}" for k, v in self.spec().items() if k != "type")
+        return f"{type(self).__name__}({settings})"
 
 
 def column_sums(dZ):
@@ -30,11 +69,17 @@ def column_sums(dZ):
 
 class Weighted(Layer):
     """A layer with weights ``W``, biases ``b`` and ``A = f(Z)``: ``backward`` turns
-    ``dA`` into ``dZ`` via f's derivative and stores ``dW``, ``db``."""
+    ``dA`` into ``dZ`` via f's derivative and stores ``dW``, ``db``. Xavier-initialised
+    when created (fan-in and fan-out from :meth:`fans`), biases zero."""
 
     def __init__(self, W, b, activation):
         self.W, self.b, self.activation = W, b, activation
         self.f, self.f_deriv = ACTIVATIONS[activation]
+
+    @classmethod
+    def create(cls, spec, shape, rng):
+        (w_shape, b_shape), (fan_in, fan_out) = cls.weight_shapes(spec, shape), cls.fans(spec, shape)
+        return cls.build(spec, shape, [xavier_uniform(fan_in, fan_out, rng, shape=w_shape), np.zeros(b_shape)])
 
     @property
     def params(self):
@@ -58,9 +103,29 @@ class Dense(Weighted):
     ``b: (H,)``, ``A: (N, H)``. ``backward(dA: (N, H))`` stores ``dW``, ``db`` and
     returns ``dX: (N, D)``."""
 
+    kind = "dense"
+
     @classmethod
     def xavier(cls, n_in, n_out, activation, rng):
-        return cls(xavier_uniform(n_in, n_out, rng), np.zeros(n_out), activation)
+        return cls.create({"type": "dense", "in": n_in, "out": n_out, "activation": activation}, (n_in,), rng)
+
+    @staticmethod
+    def output_shape(spec, shape):
+        fits = (len(shape) == 1 and spec.get("in") == shape[0] and positive_int(spec.get("out"))
+                and spec.get("activation") in ACTIVATIONS)
+        return (spec["out"],) if fits else None
+
+    @staticmethod
+    def weight_shapes(spec, shape):
+        return [(shape[0], spec["out"]), (spec["out"],)]
+
+    @staticmethod
+    def fans(spec, shape):
+        return shape[0], spec["out"]
+
+    @classmethod
+    def build(cls, spec, shape, weights):
+        return cls(*weights, spec["activation"])
 
     def forward(self, X, training=False):
         self.X = X
@@ -76,11 +141,6 @@ class Dense(Weighted):
         return {"type": "dense", "in": self.W.shape[0], "out": self.W.shape[1], "activation": self.activation}
 
 
-def pooled_side(side, kernel):
-    """Image side after a ``kernel`` x ``kernel`` valid convolution and 2x2 pooling."""
-    return (side - kernel + 1) // 2
-
-
 class Conv2D(Weighted):
     """'Valid' convolution (no padding, stride 1) by im2col: every ``k x k x C`` patch
     becomes a row, so the layer is one matrix product like :class:`Dense`.
@@ -91,16 +151,36 @@ class Conv2D(Weighted):
     (C, ky, kx) for 32 channels), so each step permutes the small ``W`` to match.
     """
 
+    kind = "conv"
+
     def __init__(self, W, b, size, activation):
         super().__init__(W, b, activation)
         self.size = size
 
     @classmethod
     def xavier(cls, channels, filters, size, activation, rng):
+        spec = {"type": "conv", "size": size, "channels": channels, "filters": filters, "activation": activation}
+        return cls.create(spec, (size, size, channels), rng)
+
+    @staticmethod
+    def output_shape(spec, shape):
+        size = spec.get("size")
+        fits = (len(shape) == 3 and spec.get("channels") == shape[2] and positive_int(size)
+                and size <= min(shape[:2]) and positive_int(spec.get("filters")) and spec.get("activation") in ACTIVATIONS)
+        return (shape[0] - size + 1, shape[1] - size + 1, spec["filters"]) if fits else None
+
+    @staticmethod
+    def weight_shapes(spec, shape):
+        return [(spec["size"] ** 2 * shape[2], spec["filters"]), (spec["filters"],)]
+
+    @staticmethod
+    def fans(spec, shape):
         # fan-in k*k*C and fan-out k*k*F, as for a dense layer seen from one pixel
-        fan_in, fan_out = size * size * channels, size * size * filters
-        W = xavier_uniform(fan_in, fan_out, rng, shape=(fan_in, filters))
-        return cls(W, np.zeros(filters), size, activation)
+        return spec["size"] ** 2 * shape[2], spec["size"] ** 2 * spec["filters"]
+
+    @classmethod
+    def build(cls, spec, shape, weights):
+        return cls(*weights, spec["size"], spec["activation"])
 
     @property
     def channels(self):
@@ -146,6 +226,12 @@ class MaxPool(Layer):
     """2x2 max pooling, stride 2: ``(N, H, W, C)`` -> ``(N, H//2, W//2, C)`` (an odd last
     row or column is dropped). The gradient goes to the maximum of each window."""
 
+    kind = "maxpool"
+
+    @staticmethod
+    def output_shape(spec, shape):
+        return (shape[0] // 2, shape[1] // 2, shape[2]) if len(shape) == 3 and min(shape[:2]) >= 2 else None
+
     def forward(self, X, training=False):
         n, height, width, c = X.shape
         h, w = height // 2, width // 2
@@ -169,8 +255,20 @@ class MaxPool(Layer):
 class Reshape(Layer):
     """Reshapes each row: ``(N, *from) -> (N, *shape)``, e.g. 1024 pixels to (32, 32, 1)."""
 
+    kind = "reshape"
+
     def __init__(self, shape):
         self.shape = tuple(shape)
+
+    @staticmethod
+    def output_shape(spec, shape):
+        target = spec.get("shape")
+        fits = isinstance(target, list) and all(map(positive_int, target)) and math.prod(target) == math.prod(shape)
+        return tuple(target) if fits else None
+
+    @classmethod
+    def build(cls, spec, shape, weights):
+        return cls(spec["shape"])
 
     def forward(self, X, training=False):
         self.in_shape = X.shape
@@ -194,6 +292,17 @@ class Dropout(Layer):
         self.rng = np.random.default_rng(seed)
         self.mask = None
 
+    kind = "dropout"
+
+    @staticmethod
+    def output_shape(spec, shape):
+        rate = spec.get("rate")
+        return shape if isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate < 1 else None
+
+    @classmethod
+    def build(cls, spec, shape, weights):
+        return cls(spec["rate"])
+
     def forward(self, X, training=False):
         if not training or self.rate == 0:
             self.mask = None
@@ -208,3 +317,13 @@ class Dropout(Layer):
 
     def spec(self):
         return {"type": "dropout", "rate": self.rate}
+
+
+# Every layer type by the name its spec gives ("type"); files of format version 1 hold
+# dense layers only, without a type.
+LAYERS = {layer.kind: layer for layer in (Dense, Conv2D, MaxPool, Reshape, Dropout)}
+
+
+def layer_type(spec):
+    """The class of the layer ``spec`` describes, or None."""
+    return LAYERS.get(spec.get("type", "dense")) if isinstance(spec, dict) else None

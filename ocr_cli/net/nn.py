@@ -1,56 +1,12 @@
 """The numpy core's functions: activations, softmax, losses, init, gradient check.
 
 Shapes follow the course: inputs ``X: (N, D)``, weights ``W: (D, H)``, biases ``b: (H,)``.
-Layers live in :mod:`ocr_cli.layers`, the network in :mod:`ocr_cli.network`. A network
+Layers live in :mod:`ocr_cli.net.layers`, the network in :mod:`ocr_cli.net.network`. A network
 outputs logits; :func:`softmax_cross_entropy` turns them into a loss and the gradient
 ``probs - y``.
 """
 
 import numpy as np
-from scipy.special import expit
-
-
-# --- activations: each has f(z) and its derivative written in terms of a = f(z) ---
-
-def sigmoid(z):
-    """Logistic function; never overflows (``sigmoid(+-1000)`` is exactly 1 and 0)."""
-    return expit(z)
-
-
-def sigmoid_deriv(a):
-    return a * (1.0 - a)
-
-
-def tanh(z):
-    return np.tanh(z)
-
-
-def tanh_deriv(a):
-    return 1.0 - a * a
-
-
-def relu(z):
-    return np.maximum(z, 0.0)
-
-
-def relu_deriv(a):
-    return a > 0  # a boolean mask: dA * mask stays in dA's dtype, with no float copy
-
-
-def linear(z):
-    return z
-
-
-def linear_deriv(a):
-    return np.ones_like(a)
-
-
-ACTIVATIONS = {
-    "sigmoid": (sigmoid, sigmoid_deriv),
-    "tanh": (tanh, tanh_deriv),
-    "relu": (relu, relu_deriv),
-    "linear": (linear, linear_deriv),
-}
 
 
 # --- output and losses ---

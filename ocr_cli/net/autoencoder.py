@@ -1,9 +1,9 @@
 """The course's second network: an autoencoder that squeezes a 32x32 character through
 32 numbers and back, its PCA baseline, and PSNR to compare them.
 
-The autoencoder is a :class:`ocr_cli.network.Network` (1024 -> 32 relu -> 32 relu ->
+The autoencoder is a :class:`ocr_cli.net.network.Network` (1024 -> 32 relu -> 32 relu ->
 32 relu -> 1024 sigmoid, Xavier init) trained on the total squared error with SGD and
-momentum, by the classifier's training loop (:func:`ocr_cli.train.run_epochs`).
+momentum, by the classifier's training loop (:func:`ocr_cli.net.train.run_epochs`).
 """
 
 import time
@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ocr_cli.layers import Weighted
-from ocr_cli.network import Network, check_network_size
-from ocr_cli.nn import squared_error
-from ocr_cli.optim import SGD, check_hyperparameters
-from ocr_cli.train import Loop, run_epochs
+from ocr_cli.net.layers import Weighted
+from ocr_cli.net.network import Network, check_size, plan
+from ocr_cli.net.nn import squared_error
+from ocr_cli.net.optim import SGD, check_hyperparameters
+from ocr_cli.net.train import Loop, run_epochs
 
 
 @dataclass
@@ -38,27 +38,32 @@ def check_config(config, n_inputs=1024):
     that cannot train: a learning rate that is not a finite number above 0, momentum
     outside [0, 1), a learning-rate factor outside (0, 1], layers too large to hold."""
     check_hyperparameters(config.lr, config.momentum, 0.0, config.lr_factor)
-    check_network_size(n_inputs, n_inputs, config.hidden)
+    check_size(specs(n_inputs, config))
+
+
+def specs(n_inputs, config):
+    """The layers of an autoencoder of ``n_inputs`` pixels with ``config.hidden`` relu
+    layers and a sigmoid output."""
+    return plan(n_inputs, config.hidden, "relu", output="sigmoid", n_inputs=n_inputs)
 
 
 def check_examples(dataset, chosen, plot=True):
     """With ``plot``: refuses a ``dataset`` that has no image of some class in
     ``chosen`` (the classes the reconstruction figure shows), before any training."""
-    from ocr_cli import CLASSES
     from ocr_cli.errors import InputError
 
     if not plot:
         return
-    present = set(np.flatnonzero(dataset.Y.sum(0)))
-    missing = [c for c in chosen if CLASSES.index(c) not in present]
+    present = {dataset.named().classes[i] for i in np.flatnonzero(dataset.Y.sum(0))}
+    missing = [c for c in chosen if c not in present]
     if missing:
         raise InputError(dataset.paths[0], f"has no images of class{'es' * (len(missing) > 1)} {', '.join(missing)} to show "
-                                           f"(--classes {','.join(chosen)})")
+                                           f"({{classes}} {','.join(chosen)})")
 
 
 def create(n_inputs, config):
     """A fresh autoencoder of ``n_inputs`` pixels with ``config.hidden`` relu layers."""
-    return Network.create(n_inputs, n_inputs, config.hidden, "relu", seed=config.seed, output="sigmoid")
+    return Network.from_specs(specs(n_inputs, config), config.seed, shape=(n_inputs,))
 
 
 def train_autoencoder(X, config=None, on_epoch=None):
@@ -142,11 +147,11 @@ def examples(labels, classes, chosen, per_class=2):
 
 
 def as_model(net, config, train_set, valid_set, history, valid_psnr, command=None):
-    """The trained ``net`` as a :class:`ocr_cli.model.Model` whose metadata says how it
+    """The trained ``net`` as a :class:`ocr_cli.net.model.Model` whose metadata says how it
     was made (``command`` as its user typed it, config, seconds, data checksums) and
     its validation PSNR."""
-    from ocr_cli.data import provenance
-    from ocr_cli.model import Model, new_metadata
+    from ocr_cli.net.data import provenance
+    from ocr_cli.net.model import Model, new_metadata
 
     training = {"command": command, "config": asdict(config),
                 "seconds": round(history[-1]["seconds"], 2)}

@@ -7,7 +7,7 @@ photos are."""
 import numpy as np
 from scipy import ndimage as ndi
 
-from ocr_cli import CLASSES
+from ocr_cli.layout import CLASSES
 
 SIDE = 32
 ROTATION = np.deg2rad(12)  # handwriting leans by up to about 10 degrees

@@ -1,9 +1,11 @@
 """Loading and validating nist36-layout ``.mat`` files.
 
-A file holds ``<split>_data``: (N, 1024) floats in 0..1, each row a 32x32 image stored
-transposed (background 1, ink 0), and ``<split>_labels``: (N, 36) one-hot, columns
-``A``..``Z`` then ``0``..``9``; or (N, 37), whose 37th column marks crops that are not
-characters (:data:`ocr_cli.NOT_A_CHARACTER`).
+A file holds ``<split>_data``: (N, 1024) floats in 0..1, each row a 32x32 image in the
+layout of :mod:`ocr_cli.layout` (stored transposed, background 1, ink 0), and
+``<split>_labels``: (N, C) one-hot. Its columns are the classes the optional
+``<split>_classes`` string names, one character each; without it, 36 columns are
+``A``..``Z`` then ``0``..``9`` and a 37th marks crops that are not characters
+(:data:`ocr_cli.layout.NOT_A_CHARACTER`).
 """
 
 import hashlib
@@ -13,17 +15,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ocr_cli import CLASSES, NOT_A_CHARACTER
 from ocr_cli.errors import InputError, existing_file
+from ocr_cli.layout import CLASSES, PIXELS, default_classes, valid_classes
 
-IMAGE_SIDE = 32
-N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
 # The most data one file may hold, as the float32 training works in: 1 GiB, 262,144 rows,
 # 24 times nist36's training set. Checked from the file's headers before anything is
 # loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats); loading takes
 # at most three times this (float64 as stored, plus the float32 copy).
 MAX_DATA_BYTES = 1 << 30
-MAX_ROWS = MAX_DATA_BYTES // (N_PIXELS * 4)
+MAX_ROWS = MAX_DATA_BYTES // (PIXELS * 4)
+MAX_CLASSES = 1000  # label columns: far more than any alphabet's characters
 # Values this far outside 0..1 are rounding (1.0000001), clipped rather than refused.
 RANGE_TOLERANCE = 1e-6
 # MATLAB classes that hold plain numbers (whosmat's names).
@@ -32,22 +33,33 @@ NUMERIC_CLASSES = {"double", "single", "logical", "int8", "uint8", "int16", "uin
 
 
 class Dataset(NamedTuple):
-    """``X: (N, 1024)`` float32 images, ``Y: (N, 36)`` float32 one-hot, and the files
-    they came from."""
+    """``X: (N, 1024)`` float32 images, ``Y: (N, C)`` float32 one-hot, the files they
+    came from and ``classes``, the class of each label column (by default
+    :func:`ocr_cli.layout.default_classes`)."""
 
     X: np.ndarray
     Y: np.ndarray
-    paths: tuple
+    paths: tuple = ()
+    classes: str = ""
 
-    @property
-    def classes(self):
-        """The label columns' classes: the 36, and "not a character" if a 37th column."""
-        return CLASSES + NOT_A_CHARACTER * (self.Y.shape[1] - len(CLASSES))
+    def named(self):
+        """The same, its classes named (the default ones for its column count)."""
+        return self if self.classes else self._replace(classes=default_classes(self.Y.shape[1]))
 
-    def widened(self, n_classes):
-        """The same rows with labels of ``n_classes`` columns (the missing ones zero)."""
-        pad = n_classes - self.Y.shape[1]
-        return self if pad <= 0 else self._replace(Y=np.pad(self.Y, ((0, 0), (0, pad))))
+    def aligned(self, classes):
+        """The rows whose class is one of ``classes``, their labels in the columns of
+        ``classes`` (matched by character, never by position), and how many rows of
+        other classes were left out."""
+        own = self.named().classes
+        columns = [own.find(c) for c in classes]
+        labels = self.Y.argmax(1)
+        known = np.isin(labels, [c for c in columns if c >= 0])
+        Y = np.zeros((int(known.sum()), len(classes)), self.Y.dtype)
+        index = np.full(len(own), -1)
+        index[[c for c in columns if c >= 0]] = [i for i, c in enumerate(columns) if c >= 0]
+        Y[np.arange(len(Y)), index[labels[known]]] = 1
+        X = self.X if known.all() else self.X[known]
+        return self._replace(X=X, Y=Y, classes=classes), int((~known).sum())
 
 
 def split_file(data_dir, split):
@@ -56,7 +68,7 @@ def split_file(data_dir, split):
     if not data_dir.is_dir():
         if data_dir.exists():
             raise InputError(data_dir, f"is a {'file' if data_dir.is_file() else 'special file'}, not a folder; "
-                                       "--data (or $OCR_DATA) names the folder holding nist36_{train,valid,test}.mat")
+                                       "{data} (or $OCR_DATA) names the folder holding nist36_{train,valid,test}.mat")
         raise InputError(data_dir, "no such data directory")
     return existing_file(data_dir / f"nist36_{split}.mat", "a .mat file")
 
@@ -116,19 +128,24 @@ def find_split(variables, path, split=None, prefer=None):
                            f"'<split>_data'/'<split>_labels' pair per file: save each pair in its own file")
 
 
-def check_shapes(data_shape, labels_shape, path, split):
+def check_shapes(data_shape, labels_shape, path, split, classes=None):
     """Refuses ``<split>_data`` that is not (N, 1024) with 1..:data:`MAX_ROWS` rows, or
-    labels that are not (N, 36) or (N, 37)."""
+    labels that are not (N, 36) or (N, 37) (or, when the file names its ``classes``,
+    one column per class)."""
     dname, lname = f"{split}_data", f"{split}_labels"
-    if len(data_shape) != 2 or data_shape[1] != N_PIXELS:
-        raise InputError(path, f"'{dname}' has shape {data_shape}; expected (N, {N_PIXELS}) rows of 32x32 images")
+    if len(data_shape) != 2 or data_shape[1] != PIXELS:
+        raise InputError(path, f"'{dname}' has shape {data_shape}; expected (N, {PIXELS}) rows of 32x32 images")
     rows = data_shape[0]
     if rows == 0:
         raise InputError(path, f"'{dname}' holds no rows")
     if rows > MAX_ROWS:
-        raise InputError(path, f"'{dname}' has {rows:,} rows, {rows * N_PIXELS * 4 / 2 ** 30:,.1f} GiB as float32; "
+        raise InputError(path, f"'{dname}' has {rows:,} rows, {rows * PIXELS * 4 / 2 ** 30:,.1f} GiB as float32; "
                                f"the most ocr loads is {MAX_ROWS:,} rows ({MAX_DATA_BYTES / 2 ** 30:g} GiB)")
-    if len(labels_shape) != 2 or labels_shape[0] != rows or labels_shape[1] not in (len(CLASSES), len(CLASSES) + 1):
+    if classes is not None:
+        if len(labels_shape) != 2 or labels_shape != (rows, len(classes)):
+            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(classes)}) one-hot rows, "
+                                   f"one column per class of '{split}_classes'")
+    elif len(labels_shape) != 2 or labels_shape[0] != rows or labels_shape[1] not in (len(CLASSES), len(CLASSES) + 1):
         raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(CLASSES)}) one-hot rows "
                                f"(or {len(CLASSES) + 1} columns, the last for crops that are not characters)")
 
@@ -144,6 +161,22 @@ def check_headers(headers, path, split):
         if kind not in NUMERIC_CLASSES:
             raise InputError(path, f"'{name}' is a MATLAB {kind}; expected an array of numbers")
     check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split)
+    named = headers.get(f"{split}_classes")
+    if named is not None and (named[1] != "char" or not 0 < np.prod(named[0]) <= MAX_CLASSES):
+        raise InputError(path, f"'{split}_classes' is a MATLAB {named[1]} of shape {named[0]}; expected a string of "
+                               f"at most {MAX_CLASSES} characters, one per label column")
+
+
+def class_names(value, path, split):
+    """The ``<split>_classes`` string of a file (None if it has none), checked
+    (:func:`ocr_cli.layout.valid_classes`)."""
+    if value is None:
+        return None
+    text = "".join(str(v) for v in np.asarray(value).ravel())
+    if not valid_classes(text):
+        raise InputError(path, f"'{split}_classes' is {text[:60]!r}; expected distinct printable ASCII characters, "
+                               f"one per label column")
+    return text
 
 
 def span(low, high):
@@ -154,8 +187,10 @@ def span(low, high):
     return f"{show(low)}..{show(high)}"
 
 
-def validate(data, labels, path, split):
-    """Checks shapes, dtypes, finiteness, range and one-hot labels; returns float32 copies (training runs in float32)."""
+def validate(data, labels, path, split, classes=None):
+    """Checks shapes, dtypes, finiteness, range and one-hot labels (one column per one
+    of ``classes`` if the file names them); returns float32 copies (training runs in
+    float32)."""
     dname, lname = f"{split}_data", f"{split}_labels"
     for name, array in ((dname, data), (lname, labels)):
         if hasattr(array, "toarray"):  # scipy.sparse
@@ -164,7 +199,7 @@ def validate(data, labels, path, split):
             raise InputError(path, f"'{name}' holds complex numbers; expected real values")
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError(path, f"'{name}' has dtype {array.dtype}; expected numbers")
-    check_shapes(data.shape, labels.shape, path, split)
+    check_shapes(data.shape, labels.shape, path, split, classes)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         low, high = data.min(), data.max()  # NaN and infinities reach one or the other
@@ -190,20 +225,24 @@ def load_dataset(path, split=None, prefer=None):
     headers = read_headers(path)
     split = find_split(headers, path, split, prefer)
     check_headers(headers, path, split)
-    variables = read_mat(path, [f"{split}_data", f"{split}_labels"])
+    names = [f"{split}_data", f"{split}_labels"] + [f"{split}_classes"] * (f"{split}_classes" in headers)
+    variables = read_mat(path, names)
     if f"{split}_data" not in variables or f"{split}_labels" not in variables:
         raise InputError(path, f"not a readable .mat file ('{split}_data' or '{split}_labels' listed but not loaded)")
-    X, Y = validate(variables[f"{split}_data"], variables[f"{split}_labels"], path, split)
-    return Dataset(X, Y, (path,))
+    classes = class_names(variables.get(f"{split}_classes"), path, split)
+    X, Y = validate(variables[f"{split}_data"], variables[f"{split}_labels"], path, split, classes)
+    return Dataset(X, Y, (path,), classes or default_classes(Y.shape[1]))
 
 
 def concatenate(datasets):
-    """One :class:`Dataset` of the rows of all ``datasets`` (labels widened to the
-    most columns among them)."""
-    n_classes = max(d.Y.shape[1] for d in datasets)
-    X = np.concatenate([d.X for d in datasets])
-    Y = np.concatenate([d.widened(n_classes).Y for d in datasets])
-    return Dataset(X, Y, tuple(p for d in datasets for p in d.paths))
+    """One :class:`Dataset` of the rows of all ``datasets``, its classes every class of
+    theirs (in the order they first come)."""
+    classes = "".join(dict.fromkeys("".join(d.named().classes for d in datasets)))
+    parts = [d.aligned(classes)[0] for d in datasets]
+    if len(parts) == 1:
+        return parts[0]
+    return Dataset(np.concatenate([d.X for d in parts]), np.concatenate([d.Y for d in parts]),
+                   tuple(p for d in parts for p in d.paths), classes)
 
 
 def provenance(**splits):

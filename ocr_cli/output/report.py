@@ -42,8 +42,8 @@ def file_progress(total, quiet=False):
 
 
 def train_with_progress(config, train_set, valid_set, command=None, checkpoint=None, resume=None):
-    """:func:`ocr_cli.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
-    from ocr_cli.train import train
+    """:func:`ocr_cli.net.train.train` under a progress bar (epoch, loss, accuracies, ETA)."""
+    from ocr_cli.net.train import train
 
     def describe(r):
         return f"loss {r['train_loss']:.4f}  train {r['train_acc']:.2%}  valid {r['valid_acc']:.2%}"
@@ -108,83 +108,6 @@ def print_pairs(console, pairs, result, path):
     for true, predicted, count in pairs:
         table.add_row(true, predicted, str(count))
     console.print(table)
-
-
-class ReadingStream:
-    """Prints each reading to stdout as it arrives, in ``output`` format (see
-    :mod:`ocr_cli.formats`): several JSON results make one JSON list (closed by
-    :meth:`close`), several text results get ``==> FILE <==`` headers. With
-    ``out_dir``, each reading is also written to ``out_dir/NAME.SUFFIX`` (see
-    :func:`output_names`). ``source``: the tool's version and the model. ``done``
-    counts the files handled, failed or not."""
-
-    def __init__(self, output, min_confidence, several, source, out_dir=None, names=None):
-        self.output, self.min_confidence, self.several, self.source = output, min_confidence, several, source
-        self.out_dir, self.names, self.done, self.printed = out_dir, names or {}, 0, 0
-
-    def add(self, path, reading, error):
-        import typer
-
-        from ocr_cli.formats import render
-
-        self.done += 1
-        if self.output == "json" and self.out_dir is None:  # a JSON list, one entry per file
-            entry = render("json", reading, dict(self.source, file=str(path)), self.min_confidence) \
-                if error is None else json_error(path, error)
-            typer.echo(("[\n" if not self.printed else ",\n") + entry, nl=False)
-            self.printed += 1
-            return
-        if error is not None:
-            return
-        text = render(self.output, reading, dict(self.source, file=str(path)), self.min_confidence,
-                      first=not self.printed, page_num=self.done)
-        if self.out_dir is not None:
-            (self.out_dir / self.names[path]).write_text(text + "\n")
-            return
-        if self.several and self.output != "tsv":
-            from ocr_cli.formats import printable
-
-            typer.echo(f"==> {printable(path)} <==")
-        if text:
-            typer.echo(text)
-        self.printed += 1
-
-    def close(self):
-        import typer
-
-        if self.output == "json" and self.out_dir is None:
-            typer.echo("\n]" if self.printed else "[]")
-
-
-def json_error(path, error):
-    import json
-
-    return json.dumps({"file": str(path), "error": str(error)}, indent=2)
-
-
-def output_names(paths, suffix, out_dir, force=False):
-    """``{path: file name}`` for writing one result per input into ``out_dir``: the
-    input's stem and ``suffix``, ``-2``, ``-3``... added where two inputs share a
-    stem; an :class:`~ocr_cli.errors.InputError` if a name would replace one of the
-    inputs, or an existing file without ``force``."""
-    from ocr_cli.errors import InputError
-
-    names, taken = {}, set()
-    inputs = {p.resolve() for p in paths}
-    for path in paths:
-        stem, n = path.stem, 1
-        name = f"{stem}{suffix}"
-        while name in taken:
-            n += 1
-            name = f"{stem}-{n}{suffix}"
-        taken.add(name)
-        target = out_dir / name
-        if target.resolve() in inputs:
-            raise InputError(target, "is one of the inputs; choose another --output-dir")
-        if target.exists() and not force:
-            raise InputError(target, "already exists; pass --force to overwrite it")
-        names[path] = name
-    return names
 
 
 def print_compression(console, rows, pca):

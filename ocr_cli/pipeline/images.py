@@ -191,30 +191,40 @@ def scale_floats(values):
 DECODE_MARGIN = 1.5
 
 
-class Page(NamedTuple):
-    """A photo decoded for reading: ``gray: (h, w)``, ``factor`` photo pixels per pixel
-    of it, and its character height in photo pixels if already measured (else None).
-    ``find_letters(*page)`` reads it."""
+class Photo(NamedTuple):
+    """A photo decoded for reading: ``gray: (h, w)`` float32 0..1, ``factor`` photo
+    pixels per pixel of it, its character height in photo pixels if already measured
+    (else None), and the photo's ``size`` ``(width, height)``."""
 
     gray: np.ndarray
     factor: float
     char_height: Optional[float]
+    size: tuple
+
+    @classmethod
+    def of(cls, image, factor=1.0, char_height=None):
+        """An image array (any that :func:`to_gray` takes) as a photo, each of its
+        pixels ``factor`` photo pixels wide."""
+        gray = to_gray(image)
+        return cls(gray, factor, char_height, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))
 
 
-def load_page(path):
-    """The photo at ``path`` decoded at the resolution reading needs, as a :class:`Page`.
-    A large JPEG is first decoded small (still about
-    :data:`ocr_cli.segment.SURVEY_PIXELS`) to measure its characters, then at the
-    smallest size that keeps them :data:`DECODE_MARGIN` times
-    :data:`ocr_cli.segment.WORKING_HEIGHT` tall, so that a 48 megapixel photo of a
-    note is never decoded whole."""
-    from ocr_cli.segment import SURVEY_PIXELS, WORKING_HEIGHT, survey
+def load_photo(path):
+    """The photo at ``path`` decoded at the resolution reading needs, as a :class:`Photo`.
+    A large JPEG is first decoded small (still about :data:`~ocr_cli.pipeline.ink.SURVEY_PIXELS`)
+    to measure its characters, then at the smallest size that keeps them
+    :data:`DECODE_MARGIN` times :data:`~ocr_cli.pipeline.ink.WORKING_HEIGHT` tall, so that a
+    48 megapixel photo of a note is never decoded whole."""
+    from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, survey
 
     width, height = image_size(path)
     preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
     gray, factor = decode(path, preview)
-    if factor == 1:
-        return Page(gray, factor, None)
-    char_height = survey(gray) * factor
-    reduce = max((r for r in (1, 2, 4, 8) if char_height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
-    return Page(*(decode(path, reduce) if reduce != preview else (gray, factor)), char_height)
+    char_height = None
+    if factor != 1:
+        char_height = survey(gray) * factor
+        reduce = max((r for r in (1, 2, 4, 8) if char_height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
+        if reduce != preview:
+            gray, factor = decode(path, reduce)
+    # The size as decoded (after EXIF orientation), in the photo's pixels.
+    return Photo(gray, factor, char_height, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))

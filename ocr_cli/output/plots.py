@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ocr_cli.layout import upright
+
 
 def pyplot():
     """matplotlib.pyplot on the file-only Agg backend (imported lazily: it is slow)."""
@@ -135,42 +137,35 @@ def plot_training(runs, best, folder):
         plot_lr_study({run.config.lr: run.history for run in runs}, folder / LR_STUDY_FIGURE)
 
 
-def figure_path(option, image, suffix, several):
-    """Where a figure for ``image`` goes: ``option`` itself for one image and a name
-    with an extension (``boxes.png``, ``.pdf``...), else ``option/<image stem>_<suffix>.png``
-    (the folder is created); see :func:`ocr_cli.outputs.check_image_figures`, which
-    checks these paths before any image is read."""
-    from pathlib import Path
-
-    from ocr_cli.outputs import image_figure
-
-    path = image_figure(option, image, suffix, several)
-    if path != Path(option):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def plot_boxes(gray, letters, path, labels=None, factor=1.0, confidence=None, title=None, unsure=0.5):
+def plot_boxes(gray, factor, page, path, unsure, title=None):
     """The photo ``gray: (H, W)`` (each pixel ``factor`` photo pixels wide) with each
-    character's box, coloured by line, and its reading-order number (or ``labels[k]``)
-    above it, in photo pixels. With ``confidence (K,)``, characters read with less than
-    ``unsure`` get a dashed red box and their label a question mark. ``title`` (say,
-    the file's name) heads the count of characters and lines."""
+    character of ``page`` (:class:`ocr_cli.pipeline.records.Page`) boxed, coloured by
+    line, and its label (or, on a page not read, its reading-order number) above it.
+    Characters read with less than ``unsure`` confidence get a dashed red box and a
+    question mark. ``title`` (say, the file's name) heads the count of characters and
+    lines."""
+    from ocr_cli.pipeline.records import UNSURE
+
     plt = pyplot()
     height, width = gray.shape
     fig, ax = plt.subplots(figsize=(12, 12 * height / width))
     ax.imshow(gray, cmap="gray", vmin=0, vmax=1, extent=(-0.5, width * factor - 0.5, height * factor - 0.5, -0.5))
     colours = plt.cm.tab10(np.arange(10))
-    doubtful = np.zeros(len(letters), bool) if confidence is None else np.asarray(confidence) < unsure
-    for k, (y1, x1, y2, x2) in enumerate(letters.boxes):
-        colour = "red" if doubtful[k] else colours[int(letters.line[k]) % 10]
-        ax.add_patch(plt.Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, lw=1.2, ec=colour,
-                                   ls="--" if doubtful[k] else "-"))
-        text = str(k + 1) if labels is None else labels[k]
-        ax.text(x1, y1 - 2, text + ("?" if doubtful[k] else ""), color=colour, fontsize=7, va="bottom")
-    count = f"{len(letters)} characters, {int(letters.line.max()) + 1 if len(letters) else 0} lines"
-    if doubtful.any():
-        count += f", {int(doubtful.sum())} read with less than {unsure:.0%} confidence (dashed, red)"
+    number, doubtful = 0, 0
+    for n, line in enumerate(page.lines):
+        for character in (c for word in line.words for c in word.characters):
+            number += 1
+            unsure_here = character.shown(unsure) == UNSURE
+            doubtful += unsure_here
+            colour = "red" if unsure_here else colours[n % 10]
+            x, y, w, h = character.box
+            ax.add_patch(plt.Rectangle((x - 0.5, y - 0.5), w, h, fill=False, lw=1.2, ec=colour,
+                                       ls="--" if unsure_here else "-"))
+            text = character.text if page.read else str(number)
+            ax.text(x, y - 2, text + (UNSURE if unsure_here else ""), color=colour, fontsize=7, va="bottom")
+    count = f"{number} characters, {len(page.lines)} lines"
+    if doubtful:
+        count += f", {doubtful} read with less than {unsure:.0%} confidence (dashed, red)"
     ax.set_title(f"{title}: {count}" if title else count)
     ax.axis("off")
     save(fig, path)
@@ -186,7 +181,7 @@ def plot_crops(crops, labels, path):
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(crops):
-            ax.imshow(crops[k].reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
+            ax.imshow(upright(crops[k])[0], cmap="gray", vmin=0, vmax=1)
             ax.set_title(labels[k], fontsize=9, y=-0.32)
     save(fig, path)
 
@@ -213,6 +208,6 @@ def plot_reconstructions(originals, reconstructions, titles, path):
     for k, (original, rebuilt, title) in enumerate(zip(originals, reconstructions, titles)):
         for j, (image, kind) in enumerate(((original, "original"), (rebuilt, "rebuilt"))):
             ax = axes[k // 2, 2 * (k % 2) + j]
-            ax.imshow(image.reshape(32, 32).T, cmap="gray", vmin=0, vmax=1)
+            ax.imshow(upright(image)[0], cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{title} {kind}", fontsize=8)
     save(fig, path)

@@ -11,21 +11,36 @@ weights as a run that was never stopped. Never pickled.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ocr_cli.errors import InputError
-from ocr_cli.layers import Dropout
-from ocr_cli.model import Model, build_model, new_metadata, read_npz, write_npz
+from ocr_cli.net.layers import Dropout
+from ocr_cli.net.model import Model, build_model, new_metadata, read_npz, write_npz
 
 MAX_STATE_CHARS = 10_000_000  # the run's JSON: a history of thousands of epochs fits many times over
+
+
+@dataclass
+class Progress:
+    """Where a run stands after its last whole epoch, all that a checkpoint holds
+    besides the weights, the optimiser's state and the random generators: the epochs
+    done, their ``history``, the ``best`` ``(value, epoch, weights)`` seen with
+    ``patience``, the first batch's loss per row (for :func:`collapse`) and whether
+    early stopping ended the run."""
+
+    epoch: int = 0
+    history: list = field(default_factory=list)
+    best: object = None
+    first_loss: object = None
+    stopped: bool = False
 
 
 def save_checkpoint(path, net, optimizer, rng, progress, run, initial):
     """Writes the run so far to ``path`` (atomically): ``net``, ``optimizer`` and the
     training generator ``rng`` as they are after the epoch ``progress``
-    (:class:`ocr_cli.train.Progress`) records; ``run``: the configuration and data
+    (:class:`Progress`) records; ``run``: the configuration and data
     (JSON-able), which :meth:`Checkpoint.check` compares on resuming; ``initial``: the
     first layer's weights before training."""
     arrays = Model(net, new_metadata(net)).arrays()
@@ -67,8 +82,6 @@ class Checkpoint:
     def restore(self, net, optimizer, rng, progress):
         """Puts the run back: weights into ``net``, the optimiser's state, the
         generators' states (training and dropout) and ``progress``."""
-        from ocr_cli.train import Progress
-
         net.set_params(self.model.net.params)
         count = sum(1 for name in self.arrays if name.startswith("opt"))
         optimizer.restore(self.state["optimizer"], [self.arrays[f"opt{k}"] for k in range(count)])

@@ -1,8 +1,8 @@
-"""Optimisers: each ``step(params, grads)`` updates a list of arrays in place."""
+"""Optimisers: each ``step(params, grads)`` updates a list of arrays in place, and
+:data:`OPTIMIZERS`, their registry, from which the command line takes its choices
+(numpy is imported where it is used, so that reading the registry does not load it)."""
 
 import math
-
-import numpy as np
 
 from ocr_cli.errors import InputError
 
@@ -56,6 +56,8 @@ class SGD:
         self.lr, self.velocity = numbers["lr"], [a.copy() for a in arrays] or None
 
     def step(self, params, grads):
+        import numpy as np
+
         if self.velocity is None:
             self.velocity = [np.zeros_like(p) for p in params]  # without momentum: scratch for lr * g
         for p, g, m in zip(params, grads, self.velocity):
@@ -85,11 +87,15 @@ class Adam:
         """Takes back a :meth:`state`."""
         self.lr, self.t = numbers["lr"], numbers["t"]
         if arrays:
+            import numpy as np
+
             half = len(arrays) // 2
             self.m, self.v = [a.copy() for a in arrays[:half]], [a.copy() for a in arrays[half:]]
             self.work = [np.zeros_like(a) for a in self.m]
 
     def step(self, params, grads):
+        import numpy as np
+
         if self.m is None:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
@@ -123,16 +129,19 @@ def step_decay(optimizer, epoch, step, factor):
         optimizer.lr *= factor
 
 
-OPTIMIZERS = ("sgd", "adam")
+# Every optimiser by name: a function of ``(lr, momentum, weight_decay)`` that makes one.
+# A new optimiser is a class here and an entry.
+OPTIMIZERS = {
+    "sgd": lambda lr, momentum, weight_decay: SGD(lr, momentum, weight_decay),
+    "adam": lambda lr, momentum, weight_decay: Adam(lr, weight_decay=weight_decay),  # (its own momentum: beta1)
+}
 
 
 def make_optimizer(name, lr, momentum=0.0, weight_decay=0.0):
-    """``name`` is ``"sgd"`` (uses ``momentum``) or ``"adam"``; anything else is a
-    ``ValueError``; unusable settings are an :class:`InputError`
+    """The optimiser :data:`OPTIMIZERS` names ``name`` (anything else is a
+    ``ValueError``); unusable settings are an :class:`InputError`
     (:func:`check_hyperparameters`)."""
     check_hyperparameters(lr, momentum, weight_decay)
-    if name == "sgd":
-        return SGD(lr, momentum, weight_decay)
-    if name == "adam":
-        return Adam(lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[name](lr, momentum, weight_decay)

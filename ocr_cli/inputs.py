@@ -1,0 +1,77 @@
+"""The files that IMAGE arguments name (``ocr read``, ``ocr find-letters``), in order.
+
+An argument may be:
+
+- a folder: the images inside it, sorted by name (:data:`IMAGE_SUFFIXES`);
+- a pattern with ``*``, ``?`` or ``[`` that is not itself a file: the files it matches,
+  sorted (the tool expands it, as a quoted pattern is not expanded by the shell);
+- ``@LIST``: the paths listed in that file, one per line;
+- ``-``: an image read from standard input into a temporary file;
+- anything else: a path, left for reading to judge.
+"""
+
+import glob
+from pathlib import Path
+
+from ocr_cli.errors import InputError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm")
+GLOB_CHARACTERS = set("*?[")
+STDIN = "-"
+
+
+def from_stdin(stdin=None):
+    """An image read from ``stdin`` (a binary stream; default: standard input) into a
+    temporary file, ``.../stdin``, removed when the process exits."""
+    import atexit
+    import shutil
+    import sys
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="ocr-stdin-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "stdin").write_bytes((stdin or sys.stdin.buffer).read())
+    return folder / "stdin"
+
+
+def listed(path):
+    """The paths a list file names, one per line (blank lines skipped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such list file")
+    return [Path(line.strip()) for line in path.read_text().splitlines() if line.strip()]
+
+
+def folder_images(folder):
+    """The images in ``folder``, sorted by name."""
+    inside = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not inside:
+        raise InputError(folder, f"is a folder that holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    return inside
+
+
+def matches(pattern):
+    """The files ``pattern`` matches, sorted."""
+    found = sorted(glob.glob(pattern, recursive=True))
+    if not found:
+        raise InputError(pattern, "no files match this pattern")
+    return [Path(m) for m in found]
+
+
+def expand(argument, stdin=None):
+    """The paths one IMAGE ``argument`` names (see the module's docstring)."""
+    argument = str(argument)
+    if argument == STDIN:
+        return [from_stdin(stdin)]
+    if argument.startswith("@") and not Path(argument).exists():
+        return listed(argument[1:])
+    if Path(argument).is_dir():
+        return folder_images(argument)
+    if GLOB_CHARACTERS & set(argument) and not Path(argument).exists():
+        return matches(argument)
+    return [Path(argument)]
+
+
+def expand_inputs(arguments, stdin=None):
+    """The image paths ``arguments`` name, in order (see :func:`expand`)."""
+    return [path for argument in arguments for path in expand(argument, stdin)]

@@ -1,0 +1,133 @@
+"""The network's input layout and class lists: defined here once, used everywhere.
+
+A character reaches the network as one row of :data:`PIXELS` floats: a
+:data:`SIDE` x :data:`SIDE` image of paper :data:`PAPER` (1.0) and ink :data:`INK`
+(0.0), stored transposed (``row.reshape(SIDE, SIDE).T`` is upright), the character's
+longer side :data:`LONG_SIDE` px and centred, its strokes about :data:`STROKE` px wide:
+the layout of the nist36 files (measured on nist36_train), which the reading pipeline
+reproduces for every character it cuts (:func:`to_layout`).
+
+Classes: a data file's label columns and a model's outputs are named by a string of
+characters, one per column (:data:`CLASSES`, the 36 of the nist36 files, by default;
+:data:`NOT_A_CHARACTER` names the column of crops that are not characters). Lists are
+matched by character, never by position.
+"""
+
+import numpy as np
+
+CLASSES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# A model may have one more output, after the 36: "not a character" (a fragment, two
+# letters, a speck, an edge or a box line that segmentation cut); reading drops them.
+NOT_A_CHARACTER = "~"
+
+SIDE = 32
+PIXELS = SIDE * SIDE
+PAPER, INK = 1.0, 0.0
+LONG_SIDE = 25  # median long side of the training characters
+STROKE = 3.5  # median stroke width of the training characters (ink area / skeleton length, px at 32x32)
+STROKE_RANGE = (1.7, 8.2)  # its 1st and 99th percentile: only strokes the data hardly has are changed
+# What a model file records of the layout it was trained on.
+METADATA = {"side": SIDE, "flatten": "transposed: row.reshape(32, 32).T is the upright image",
+            "background": PAPER, "ink": INK}
+
+
+def valid_classes(text):
+    """Whether ``text`` can name classes: distinct printable ASCII characters, none a
+    space (a class is written as itself in every output)."""
+    return (isinstance(text, str) and bool(text) and len(set(text)) == len(text)
+            and all(c.isascii() and c.isprintable() and not c.isspace() for c in text))
+
+
+def default_classes(columns):
+    """The classes of ``columns`` label columns of a file that does not name them: the
+    36, and "not a character" as a 37th."""
+    return (CLASSES + NOT_A_CHARACTER)[:columns]
+
+
+def upright(rows):
+    """Rows ``(N, PIXELS)`` -> upright images ``(N, SIDE, SIDE)`` (views)."""
+    return np.asarray(rows).reshape(-1, SIDE, SIDE).transpose(0, 2, 1)
+
+
+def rows(images):
+    """Upright images ``(N, SIDE, SIDE)`` (or one ``(SIDE, SIDE)``) -> rows ``(N, PIXELS)``."""
+    images = np.asarray(images).reshape(-1, SIDE, SIDE)
+    return images.transpose(0, 2, 1).reshape(len(images), PIXELS)
+
+
+def shifted(X, dy, dx):
+    """Rows ``X: (N, PIXELS)`` with each image moved ``dy`` px down and ``dx`` px right
+    (upright image), paper filling what comes in from the frame."""
+    images = X.reshape(len(X), SIDE, SIDE)  # stored transposed: axis 1 is x, axis 2 is y
+    out = np.full_like(images, PAPER)
+    source = lambda d: slice(max(-d, 0), SIDE + min(-d, 0))
+    target = lambda d: slice(max(d, 0), SIDE + min(d, 0))
+    out[:, target(dx), target(dy)] = images[:, source(dx), source(dy)]
+    return out.reshape(len(X), PIXELS)
+
+
+# --- one character's ink into the layout ---
+
+def stroke_width(mask):
+    """Mean stroke width of a boolean ``mask``: ink area / skeleton length (pixels)."""
+    from skimage.morphology import skeletonize
+
+    length = skeletonize(mask).sum()
+    return mask.sum() / length if length else 0.0
+
+
+def disk(radius):
+    r = np.arange(-radius, radius + 1)
+    return (r[:, None] ** 2 + r[None] ** 2) <= radius ** 2 + 0.5
+
+
+def stroke_correction(mask, scale):
+    """Disk radius (in ``mask`` pixels) that brings the strokes of the character
+    ``mask`` to the training median :data:`STROKE` once it is scaled by ``scale`` to the
+    layout, if they would be thinner or thicker than most training strokes (outside
+    :data:`STROKE_RANGE`: a pencil, a marker): positive to thicken, negative to thin
+    (each pixel of radius changes the width by two); 0 for strokes inside the range,
+    which are left as written, as the training data has them."""
+    width = stroke_width(mask) * scale
+    if width == 0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
+        return 0
+    return int(round((STROKE - width) / (2 * scale)))
+
+
+def tight(ink):
+    """``ink`` cut to the box of its pixels darker than half (all of it if none are)."""
+    ys, xs = np.nonzero(ink > 0.5)
+    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1] if len(ys) else ink
+
+
+def place(ink):
+    """``ink: (h, w)`` (ink 1) padded square, resized so its long side is
+    :data:`LONG_SIDE` and centred on a ``(SIDE, SIDE)`` canvas."""
+    from PIL import Image
+
+    h, w = ink.shape
+    side = max(h, w)
+    square = np.zeros((side, side), np.float32)
+    square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = ink
+    resample = Image.BOX if side > LONG_SIDE else Image.BILINEAR
+    small = np.asarray(Image.fromarray(square).resize((LONG_SIDE, LONG_SIDE), resample))
+    canvas = np.zeros((SIDE, SIDE), np.float32)
+    start = (SIDE - LONG_SIDE) // 2
+    canvas[start:start + LONG_SIDE, start:start + LONG_SIDE] = small
+    return canvas
+
+
+def to_layout(ink):
+    """``ink: (h, w)`` darkness 0..1 of one character, tightly cropped -> ``(SIDE,
+    SIDE)`` upright image in the layout (paper 1, ink 0). Stroke width is corrected
+    before resizing, at the resolution the strokes were found in, so that a thin
+    pencil line is thickened before it fades into grey."""
+    from scipy import ndimage as ndi
+
+    radius = stroke_correction(ink > 0.5, LONG_SIDE / max(ink.shape))
+    if radius > 0:
+        ink = ndi.grey_dilation(np.pad(ink, radius), footprint=disk(radius))
+    elif radius < 0:
+        thinner = ndi.grey_erosion(ink, footprint=disk(-radius))
+        ink = tight(thinner) if (thinner > 0.5).any() else ink
+    return PAPER - np.clip(place(ink), 0.0, 1.0)

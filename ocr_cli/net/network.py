@@ -1,0 +1,184 @@
+"""A network: a stack of layers (:mod:`ocr_cli.net.layers`) whose last layer outputs logits.
+
+A network is described by its layers' specs (:func:`plan` makes them from the training
+options); :func:`walk` follows a row's shape through them, once, for creating a
+network, loading one from a file and counting its weights alike.
+"""
+
+import math
+
+import numpy as np
+
+from ocr_cli.errors import InputError
+from ocr_cli.layout import PIXELS
+from ocr_cli.net.layers import Dropout, Weighted, layer_type
+from ocr_cli.net.nn import softmax
+
+MAX_PARAMETER_BYTES = 1 << 30  # float32 weights of the largest network ocr creates: 268 million
+
+
+def plan(n_classes, hidden=(64,), activation="sigmoid", conv=(), kernel=5, dropout=0.0, output="linear",
+         n_inputs=PIXELS):
+    """The layer specs of a network for rows of ``n_inputs`` pixels (square images):
+    ``conv`` convolution blocks (a ``kernel`` x ``kernel`` valid convolution with
+    ``conv[i]`` filters, then 2x2 max pooling) on the image first, then dense layers of
+    ``hidden`` sizes, each followed by dropout of rate ``dropout`` if it is not 0, all
+    with ``activation``; the output layer of ``n_classes`` has ``output`` (linear for a
+    classifier: softmax belongs to the loss). Sizes follow from the specs; a block
+    that leaves no image is an :class:`InputError` naming ``conv``."""
+    side, specs = int(round(math.sqrt(n_inputs))), []
+    if conv:
+        shape, specs = (side, side, 1), [{"type": "reshape", "shape": [side, side, 1]}]
+        for filters in conv:
+            specs += [{"type": "conv", "size": kernel, "channels": shape[2], "filters": filters,
+                       "activation": activation}, {"type": "maxpool"}]
+            shape = walk(specs[-2:], shape, lambda *_: InputError(
+                "conv", f"{len(conv)} blocks of {kernel}x{kernel} convolution and pooling shrink a {side}x{side} "
+                        f"image to nothing"))[-1][3]
+        n_inputs = math.prod(shape)
+        specs.append({"type": "reshape", "shape": [n_inputs]})
+    for size in hidden:
+        specs.append({"type": "dense", "in": n_inputs, "out": size, "activation": activation})
+        if dropout:
+            specs.append({"type": "dropout", "rate": dropout})
+        n_inputs = size
+    specs.append({"type": "dense", "in": n_inputs, "out": n_classes, "activation": output})
+    return specs
+
+
+def walk(specs, shape=(PIXELS,), misfit=None):
+    """``[(layer class, spec, input shape, output shape)]`` of ``specs`` for rows of
+    ``shape``; a spec that is malformed or does not fit its input is
+    ``misfit(spec, index, input shape)`` (an exception to raise; by default a ``ValueError``)."""
+    steps = []
+    for i, spec in enumerate(specs):
+        kind = layer_type(spec)
+        out = kind.output_shape(spec, shape) if kind is not None else None
+        if out is None or not all(side >= 1 for side in out):
+            raise misfit(spec, i, shape) if misfit else ValueError(f"layer {i} does not fit its input {shape}: {spec}")
+        steps.append((kind, spec, shape, out))
+        shape = out
+    return steps
+
+
+def parameter_count(specs, shape=(PIXELS,)):
+    """How many weights and biases ``specs`` hold, counted without making them."""
+    return sum(math.prod(s) for kind, spec, at, _ in walk(specs, shape) for s in kind.weight_shapes(spec, at))
+
+
+def check_size(specs, option="hidden"):
+    """Refuses (an :class:`InputError` naming ``option``) layers whose float32
+    weights would take more than :data:`MAX_PARAMETER_BYTES`, before anything is
+    allocated."""
+    count = parameter_count(specs)
+    if count * 4 > MAX_PARAMETER_BYTES:
+        size = count * 4 / 2 ** 30
+        words = f"{count:,} weights ({size:,.1f} GB)" if count < 10 ** 15 else f"{count:.3g} weights ({size:.3g} GB)"
+        raise InputError(option, f"these layers would have {words} as float32; ocr trains networks of at most "
+                                 f"{MAX_PARAMETER_BYTES // 2 ** 30} GB of weights")
+
+
+class Network:
+    """``forward(X: (N, D)) -> logits (N, C)``; ``backward(dlogits)`` fills every
+    layer's gradients; ``params`` and ``grads`` list all of them in the same order.
+    ``print(net)`` shows its layers, their output shapes and weights."""
+
+    def __init__(self, layers, input_shape=(PIXELS,)):
+        self.layers = layers
+        self.input_shape = tuple(input_shape)
+
+    @classmethod
+    def from_specs(cls, specs, seed=0, dtype=np.float64, shape=(PIXELS,)):
+        """A fresh network of ``specs`` (see :func:`plan`), Xavier-initialised from
+        ``seed``, each dropout layer drawing its own masks."""
+        rng = np.random.default_rng(seed)
+        net = cls([kind.create(spec, at, rng) for kind, spec, at, _ in walk(specs, shape)], shape)
+        net.astype(dtype)
+        net.seed_dropout(seed)
+        return net
+
+    @classmethod
+    def create(cls, n_inputs, n_classes, hidden=(64,), activation="sigmoid", conv=(), kernel=5,
+               dropout=0.0, seed=0, dtype=np.float64, output="linear"):
+        """:meth:`from_specs` of :func:`plan` (see there for the options)."""
+        specs = plan(n_classes, hidden, activation, conv, kernel, dropout, output, n_inputs)
+        return cls.from_specs(specs, seed, dtype, (n_inputs,))
+
+    @classmethod
+    def mlp(cls, sizes, activation="sigmoid", seed=0):
+        """Fully connected network, e.g. ``sizes=[1024, 64, 36]``."""
+        return cls.create(sizes[0], sizes[-1], sizes[1:-1], activation, seed=seed)
+
+    def seed_dropout(self, seed):
+        """Gives each dropout layer its own random masks from ``seed``: layer ``i``
+        draws from ``(seed, i)``, for a new network and a loaded one alike."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dropout):
+                layer.rng = np.random.default_rng((seed, i))
+
+    def astype(self, dtype):
+        """Converts every parameter to ``dtype`` in place (float32 trains twice as fast)."""
+        for layer in self.layers:
+            if isinstance(layer, Weighted):
+                layer.W, layer.b = layer.W.astype(dtype), layer.b.astype(dtype)
+
+    @property
+    def dtype(self):
+        return self.params[0].dtype
+
+    @property
+    def specs(self):
+        return [layer.spec() for layer in self.layers]
+
+    @property
+    def n_outputs(self):
+        return walk(self.specs, self.input_shape)[-1][3][0]
+
+    def forward(self, X, training=False):
+        """``X: (N, D)`` -> logits ``(N, C)``; ``training`` switches dropout on."""
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, dlogits):
+        """Back-propagates ``dlogits: (N, C)``; every layer stores its gradients. The
+        first weighted layer computes no gradient for its input, the data."""
+        first = next(i for i, layer in enumerate(self.layers) if layer.params)
+        for layer in self.layers[:first:-1]:
+            dlogits = layer.backward(dlogits)
+        self.layers[first].backward(dlogits, input_grad=False)
+
+    def predict(self, X, batch_size=256):
+        """The outputs ``(N, C)`` for ``X: (N, D)``, in batches to bound memory (a
+        convolution unrolls each image into one row per output pixel)."""
+        X = X.astype(self.dtype, copy=False)
+        out = [self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, self.n_outputs), self.dtype)
+
+    def predict_proba(self, X, batch_size=256):
+        """Class probabilities ``(N, C)`` for ``X: (N, D)``."""
+        return softmax(self.predict(X, batch_size))
+
+    @property
+    def params(self):
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads]
+
+    def copy_params(self):
+        return [p.copy() for p in self.params]
+
+    def set_params(self, values):
+        for p, value in zip(self.params, values):
+            p[...] = value
+
+    def __repr__(self):
+        rows = [f"input {self.input_shape}"]
+        for layer, (kind, spec, at, out) in zip(self.layers, walk(self.specs, self.input_shape)):
+            count = sum(p.size for p in layer.params)
+            rows.append(f"{layer!r:<58} -> {out}" + (f"  {count:,} weights" if count else ""))
+        rows.append(f"{sum(p.size for p in self.params):,} weights in all")
+        return "\n".join(rows)
+

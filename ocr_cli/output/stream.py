@@ -1,0 +1,88 @@
+"""Results written as each file is done, in input order, in one format
+(:mod:`ocr_cli.output.formats`): to standard output, or one file per input in a folder.
+
+Several files on standard output: text, hOCR and ALTO results each under a
+``==> FILE <==`` line; a format that joins files (TSV: one table; JSON: one list, a
+file that failed an entry ``{"file", "error"}``) prints its head once, before the
+first result, and its tail at the end.
+"""
+
+import sys
+from pathlib import Path
+
+from ocr_cli.errors import InputError
+from ocr_cli.output.formats import printable
+
+
+class Stream:
+    """Writes results as they come (:meth:`add`), then closes the run (:meth:`close`).
+    ``form``: the :class:`~ocr_cli.output.formats.Format`; ``run``: its
+    :class:`~ocr_cli.output.formats.Run`; ``several``: whether several files are read
+    (their results are then told apart); ``out_dir`` and ``names`` (``{path: file
+    name}``, :func:`output_names`): write each result to its own file there instead.
+    ``done`` counts the files handled, failed or not."""
+
+    def __init__(self, form, run, several=False, out_dir=None, names=None, out=None):
+        self.form, self.run, self.several = form, run, several
+        self.out_dir, self.names, self.out = out_dir, names or {}, out or sys.stdout
+        self.done, self.printed = 0, 0
+
+    def write(self, text):
+        self.out.write(text)
+
+    def add(self, path, page, error):
+        """The result of ``path``: its page (:class:`~ocr_cli.pipeline.records.Page`),
+        or the ``error`` it failed with (reported elsewhere; only a format that lists
+        errors shows it)."""
+        self.done += 1
+        if self.out_dir is not None:
+            if error is None:
+                (self.out_dir / self.names[path]).write_text(self.form.alone(page, self.run, path) + "\n")
+            return
+        entry = self.form.page(page, self.run, path, self.done) if error is None else self.form.error(path, error)
+        if entry is None:
+            return
+        if self.form.joins_files:
+            head = self.form.head(self.run)
+            self.write((head + "\n" if head and not self.printed else "") + (self.form.separator if self.printed else "")
+                       + entry + ("" if self.form.separator else "\n"))
+        else:
+            if self.several:
+                self.write(f"==> {printable(path)} <==\n")
+            if entry:
+                self.write(entry + "\n")
+        self.printed += 1
+        self.out.flush()
+
+    def close(self):
+        """Ends the run: a joining format's tail (and its head if nothing came)."""
+        if self.out_dir is None and self.form.joins_files:
+            tail = self.form.tail(self.run)
+            if not self.printed and self.form.empty is not None:
+                self.write(self.form.empty + "\n")
+            elif tail:
+                self.write(tail + "\n")
+        self.out.flush()
+
+
+def output_names(paths, suffix, out_dir, force=False):
+    """``{path: file name}`` for writing one result per input into ``out_dir``: the
+    input's stem and ``suffix``, ``-2``, ``-3``... added where two inputs share a
+    stem; an :class:`~ocr_cli.errors.InputError` if a name would replace one of the
+    inputs, or an existing file without ``force``."""
+    names, taken = {}, set()
+    inputs = {Path(p).resolve() for p in paths}
+    for path in paths:
+        stem, n = Path(path).stem, 1
+        name = f"{stem}{suffix}"
+        while name in taken:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        taken.add(name)
+        target = Path(out_dir) / name
+        if target.resolve() in inputs:
+            raise InputError(target, "is one of the inputs; choose another {output_dir}")
+        if target.exists() and not force:
+            raise InputError(target, "already exists; pass {force} to overwrite it")
+        names[path] = name
+    return names

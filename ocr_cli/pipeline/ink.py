@@ -1,0 +1,208 @@
+"""From a photo's grey pixels to its ink: the darkness of every pixel relative to the
+paper under it, the ink mask, its marks, and the typical character height.
+
+    grey -> paper brightness per block (background) -> what is not the sheet (not_sheet)
+         -> ink darkness -> strokes only (top-hat) -> hysteresis threshold -> marks
+
+Every size is relative to the measured character height or to the page's own
+statistics.
+"""
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage.filters import apply_hysteresis_threshold, threshold_otsu
+
+# The character height is first measured on the page at about this many pixels
+# (:func:`survey`): enough to measure characters down to ~1/60 of the page height, and cheap.
+SURVEY_PIXELS = 1_000_000
+# Under this height (pixels) a character's strokes blur into a blob at the survey's
+# scale and its height is not measured there.
+SURVEY_SMALLEST = 8
+# Characters are segmented and cropped at this height (pixels): well above the 25 px
+# the network sees, so that resampling, not the photo, limits the crop.
+WORKING_HEIGHT = 48
+
+
+def resize(gray, scale):
+    """Area-averaged (downscaling) or bilinear (upscaling) resize of ``(H, W)`` float32."""
+    from PIL import Image
+
+    if scale == 1:
+        return gray
+    h, w = gray.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(Image.fromarray(gray).resize(size, Image.BOX if scale < 1 else Image.BILINEAR))
+
+
+def background(gray, block, sheet):
+    """Paper brightness under uneven lighting: the 90th percentile of each ``block``
+    square (ink covers far less than 10% of a block larger than a character) of the
+    pixels on the ``sheet`` (mask; a desk beside the sheet in the block would make the
+    paper look as dark as the desk and the ink beside it as pale as the paper), a
+    block with none taking its nearest block's value, a 3x3 median over blocks to
+    overrule blocks crowded with ink, then a smooth bilinear upsampling back to
+    ``gray``'s shape."""
+    from PIL import Image
+
+    grid = block_statistic(np.where(sheet, gray, np.nan) if not sheet.all() else gray, block, 90)
+    missing = np.isnan(grid)
+    if missing.all():
+        grid = block_statistic(gray, block, 90)
+    elif missing.any():
+        grid = grid[tuple(ndi.distance_transform_edt(missing, return_distances=False, return_indices=True))]
+    grid = ndi.median_filter(grid, 3, mode="nearest")
+    return np.asarray(Image.fromarray(grid).resize(gray.shape[::-1], Image.BILINEAR))
+
+
+def ink_darkness(gray, block):
+    """``(H, W)`` ink darkness 0..1 (0 paper): 1 - grey / background; 0 on what is
+    not the sheet (:func:`not_sheet`, in blocks of a quarter of ``block``: half a
+    character)."""
+    off = not_sheet(gray, max(2, block // 4))
+    ink = np.clip(1.0 - gray / np.maximum(background(gray, block, ~off), 1e-3), 0.0, 1.0)
+    ink[off] = 0.0
+    return ink
+
+
+def block_statistic(gray, block, q):
+    """The ``q``-th percentile of each ``block`` x ``block`` square of ``gray``:
+    ``(ceil(H / block), ceil(W / block))``; NaN pixels are left out (NaN for a block
+    of nothing else)."""
+    h, w = gray.shape
+    rows, cols = -(-h // block), -(-w // block)
+    padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
+    tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
+    if not np.isnan(tiles).any():
+        return np.percentile(tiles, q, axis=2).astype(np.float32)
+    # numpy's nanpercentile, vectorised (it works block by block: 10 s for 100,000
+    # blocks): NaN sort last, each block interpolates between its own valid values.
+    ordered = np.sort(tiles, axis=2)
+    valid = tiles.shape[2] - np.isnan(tiles).sum(axis=2)
+    position = np.maximum(valid - 1, 0) * (q / 100)
+    below = np.floor(position).astype(np.int64)
+    above = np.minimum(below + 1, np.maximum(valid - 1, 0))
+    low = np.take_along_axis(ordered, below[..., None], 2)[..., 0]
+    high = np.take_along_axis(ordered, above[..., None], 2)[..., 0]
+    result = low + (high - low) * (position - below)
+    result[valid == 0] = np.nan  # a block of NaN only: its answer is NaN
+    return result.astype(np.float32)
+
+
+def not_sheet(gray, block):
+    """``(H, W)`` mask of what is not the sheet: a desk, a room, a table edge around it.
+    Half a character block's median brightness ignores strokes (they cover less than
+    half a block) but not a surface; the surround's blocks are darker than half the
+    paper's brightness (90th percentile of the blocks: a shadow over the sheet darkens
+    it by less) and reach the frame. From them the mask grows through every pixel
+    darker than half the paper, so it follows the sheet's edge to the pixel, but not
+    into ink near the edge that does not touch the surround."""
+    medians = ndi.median_filter(block_statistic(gray, block, 50), 3, mode="nearest")
+    paper = np.percentile(medians, 90)
+    labels, _ = ndi.label(medians < 0.5 * paper)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    core = np.isin(labels, edge[edge > 0])
+    if not core.any():
+        return np.zeros(gray.shape, bool)
+    # Seeds: the surround's inner blocks (a block at its edge may hold ink of the sheet
+    # beside it) and its pixels on the frame.
+    inner = ndi.binary_erosion(core, np.ones((3, 3)), border_value=1)
+    rows = np.minimum(np.arange(gray.shape[0]) // block, core.shape[0] - 1)
+    cols = np.minimum(np.arange(gray.shape[1]) // block, core.shape[1] - 1)
+    on_frame = np.zeros(gray.shape, bool)
+    on_frame[[0, -1], :] = on_frame[:, [0, -1]] = True
+    dark = gray < 0.5 * paper
+    seeds = (inner[np.ix_(rows, cols)] | (core[np.ix_(rows, cols)] & on_frame)) & dark
+    return ndi.binary_propagation(seeds, mask=dark)
+
+
+def strokes_only(ink, height):
+    """``ink`` less what is wider than a stroke: a white top-hat (darkness minus its
+    grey opening) with a square of 0.6 character heights, wider than where two of the
+    thickest marker strokes meet (a stroke is up to a quarter of a height) but
+    narrower than a desk's edge, a shadow or a table edge, whose solid darkness it
+    removes."""
+    size = max(3, int(round(0.6 * height)))
+    return ink - ndi.grey_opening(ink, size=(size, size))
+
+
+def paper_noise(ink):
+    """The paper's darkness (median) and its pixel noise: the robust spread of the
+    darkness minus a 2 px blur of it, which haze, shadows and other slow changes of
+    the paper do not inflate, on a quarter of the pixels."""
+    sample = ink[::2, ::2]
+    fine = sample - ndi.gaussian_filter(sample, 1.0)
+    return float(np.median(sample)), float(1.4826 * np.median(np.abs(fine - np.median(fine))))
+
+
+def threshold(ink, blur):
+    """Ink mask of ``ink`` (darkness) by hysteresis: pixels of the ``blur``-ed darkness
+    above a high threshold seed strokes, which grow through pixels above a low one,
+    so that a faint or thin stroke stays joined to the firm part of its character.
+    The growth runs on the blurred darkness but only through pixels that are ink
+    before blurring too, so the blur never bridges a gap of paper between two marks.
+    The high threshold is Otsu's on the blurred darkness (capped at the stroke
+    cores), raised to half-way to the stroke cores (99.5th percentile: ink covers
+    more of a page of text than that) where haze or a grey board pulls Otsu down to
+    the paper; the low threshold is 60% of the way from the paper to the high one,
+    above the paper's noise. A page whose darkest pixels do not stand out of the
+    paper noise (6 sigma) and 10% above the paper is blank: an empty mask."""
+    smooth = ndi.gaussian_filter(ink, blur)
+    if smooth.max() - smooth.min() < 1e-4:  # far under one grey level of 8-bit: a flat page
+        return np.zeros(ink.shape, bool)
+    paper, noise = paper_noise(smooth)
+    cores = float(np.percentile(smooth, 99.5))
+    # Otsu on the darkness capped at the cores: the darkest half percent (a strip of
+    # desk at the frame, a shadow's core) must not pull the split away from the strokes.
+    high = max(threshold_otsu(np.minimum(smooth, cores)), paper + 0.5 * (cores - paper))
+    mask = smooth > high
+    if not mask.any() or smooth[mask].mean() < paper + max(6 * noise, 0.1):
+        return np.zeros(ink.shape, bool)
+    low = max(paper + 0.6 * (high - paper), paper + 4 * noise)
+    return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | mask
+
+
+def components(binary):
+    """Labels ``(H, W)`` and boxes ``(n, 4)`` ``[y1, x1, y2, x2]`` and pixel counts ``(n,)``
+    of the 8-connected components; label ``i + 1`` is row ``i``."""
+    labels, n = ndi.label(binary, structure=np.ones((3, 3)))
+    slices = ndi.find_objects(labels)
+    boxes = np.array([[s[0].start, s[1].start, s[0].stop, s[1].stop] for s in slices], dtype=np.int64).reshape(-1, 4)
+    areas = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    return labels, boxes, areas
+
+
+def typical_height(boxes, areas, shape):
+    """The ink-weighted median component height: specks carry little ink, so they barely
+    move it; components touching the image edge (shadows, page borders) are left out."""
+    heights = boxes[:, 2] - boxes[:, 0]
+    inside = (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < shape[0]) & (boxes[:, 3] < shape[1])
+    if not inside.any():
+        return 0.0
+    h, a = heights[inside], areas[inside]
+    order = np.argsort(h)
+    cumulative = np.cumsum(a[order])
+    return float(h[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def survey(gray):
+    """Pass 1 at about :data:`SURVEY_PIXELS`: the character height in original pixels.
+    Characters too small to measure there (a dense page, a large scan: under
+    :data:`SURVEY_SMALLEST` px at that scale) are measured at full resolution in a
+    window of the same size at the page's centre."""
+    scale = min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
+    height = measured_height(resize(gray, scale)) / scale
+    if scale < 1 and height * scale < SURVEY_SMALLEST:
+        side = int(np.sqrt(SURVEY_PIXELS))
+        top, left = max(0, (gray.shape[0] - side) // 2), max(0, (gray.shape[1] - side) // 2)
+        return measured_height(gray[top:top + side, left:left + side]) or height
+    return height
+
+
+def measured_height(small):
+    """The typical character height of ``small`` (a page or a window of one) in its pixels."""
+    # Lighting varies over the page, not over a character: blocks of 1/24 of the short side.
+    ink = ink_darkness(small, max(4, min(small.shape) // 24))
+    # A 1 px blur (a thousandth of the page at this size, well under any legible
+    # character) averages pixel noise down fourfold so that it cannot pass for ink.
+    _, boxes, areas = components(threshold(ink, 1.0))
+    return typical_height(boxes, areas, small.shape)

@@ -1,0 +1,155 @@
+"""Reading a photo, stage by stage; each stage takes the page's
+:class:`~ocr_cli.pipeline.records.Characters` and returns new ones::
+
+    1. decode      (images)     the photo at the scale its characters need
+    2. segment     (segment)    characters, lines and words in reading order
+    3. crop        (crop)       each character in the network's input layout
+    4. classify                 one batch of class probabilities
+    5. reread      (resegment)  doubtful merges and splits, decided by the network
+    6. drop                     what the network calls "not a character"
+    7. words       (context)    each word read as a known word, letters, digits or mixed
+    8. page        (records)    boxes in the photo's pixels: the Page every output renders
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from ocr_cli.errors import InputError, OcrError
+from ocr_cli.layout import NOT_A_CHARACTER
+from ocr_cli.pipeline.context import read_words
+from ocr_cli.pipeline.crop import crop
+from ocr_cli.pipeline.images import Photo, load_photo
+from ocr_cli.pipeline.records import page_of
+from ocr_cli.pipeline.resegment import reread
+from ocr_cli.pipeline.segment import segment
+
+
+def classify(model, characters):
+    """``characters`` (cropped) with their class probabilities under ``model``."""
+    probs = model.predict_proba(characters.crops)
+    if not np.isfinite(probs).all():
+        raise OcrError("model: its outputs overflow (not finite numbers): its weights are too large to read with")
+    return characters.replace(probs=probs, classes=model.classes)
+
+
+def drop_not_characters(characters):
+    """``characters`` less those a model with a "not a character" output
+    (:data:`ocr_cli.layout.NOT_A_CHARACTER`) scores as that; the probabilities of the
+    rest renormalised over the real classes. A model without that output changes
+    nothing."""
+    junk = characters.classes.find(NOT_A_CHARACTER)
+    if junk < 0:
+        return characters
+    kept = characters.subset(characters.probs.argmax(1) != junk)
+    real = np.delete(kept.probs, junk, axis=1)
+    real /= np.maximum(real.sum(1, keepdims=True), 1e-12)
+    return kept.replace(probs=real, classes=characters.classes.replace(NOT_A_CHARACTER, ""))
+
+
+def read_page(photo, model, lexicon=None, keep_crops=False):
+    """The :class:`~ocr_cli.pipeline.records.Page` of ``photo``
+    (:class:`~ocr_cli.pipeline.images.Photo`), its words read with ``lexicon``
+    (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none). With ``model`` None the
+    characters are found only, not read. ``keep_crops``: the page keeps the network's
+    inputs (for figures)."""
+    working, characters = segment(photo)
+    if model is not None:
+        characters = classify(model, crop(working, characters))
+        characters = read_words(drop_not_characters(reread(working, characters, model)), lexicon)
+    elif keep_crops:
+        characters = crop(working, characters)
+    return page_of(characters, working.photo_boxes(characters.boxes), photo.size,
+                   working.height / working.photo_scale, keep_crops)
+
+
+def as_photo(image):
+    """A path (decoded at the scale reading needs) or an image array as a :class:`Photo`."""
+    return load_photo(image) if isinstance(image, (str, Path)) else Photo.of(image)
+
+
+def cut(image):
+    """Every character segmentation finds in ``image`` (a path, an image array or a
+    :class:`Photo`), cut as the network gets them before it has looked at any: their
+    boxes ``(K, 4)`` ``[y1, x1, y2, x2]`` in the photo's pixels and their crops ``(K,
+    PIXELS)`` (for measuring the crops, and for training data cut as reading cuts)."""
+    working, characters = segment(image if isinstance(image, Photo) else as_photo(image))
+    characters = crop(working, characters)
+    return working.photo_boxes(characters.boxes), characters.crops
+
+
+def find_letters(image):
+    """The characters of ``image`` (a path or an image array), found but not read: a
+    :class:`~ocr_cli.pipeline.records.Page` whose characters have boxes, no text."""
+    return read_page(as_photo(image), None)
+
+
+def read_image(image, model=None, lexicon=None):
+    """Reads the text of ``image`` (a path or an image array) with ``model`` (default:
+    the shipped one) and ``lexicon`` (default: the shipped English word list; an empty
+    :class:`~ocr_cli.pipeline.lexicon.Lexicon` reads without one): a
+    :class:`~ocr_cli.pipeline.records.Page`. A plain function of its arguments, safe to
+    run in other processes."""
+    from ocr_cli.net.model import load_model
+    from ocr_cli.pipeline.lexicon import english
+
+    model = model if model is not None else load_model()
+    lexicon = lexicon if lexicon is not None else english(model.classes)
+    return read_page(as_photo(image), model, lexicon)
+
+
+ENGLISH = "english"  # PageReader's lexicon: the shipped word list
+
+
+class PageReader:
+    """``ocr read`` and ``ocr find-letters`` on one file, made to be sent to worker
+    processes: ``model`` (a path; None: the shipped one) and ``lexicon``
+    (:data:`ENGLISH`, a word list's path, or None for none) are loaded on first use,
+    once per process, and left behind when the reader is pickled. ``read`` False
+    only finds the characters (no model); ``keep_crops``: pages keep the network's
+    inputs."""
+
+    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False):
+        self.model, self.lexicon, self.read, self.keep_crops = model, lexicon, read, keep_crops
+        self.loaded = None
+
+    def __getstate__(self):
+        return dict(self.__dict__, loaded=None)
+
+    def load(self):
+        """``(model, lexicon)``, loaded the first time (None for what is not used: a
+        model when nothing is classified, ...)."""
+        from ocr_cli.net.model import load_model
+        from ocr_cli.pipeline.lexicon import Lexicon, english
+
+        if self.loaded is None:
+            model = load_model(self.model) if self.read else None
+            if model is None:
+                lexicon = None
+            elif self.lexicon is None:
+                lexicon = Lexicon([], model.classes)
+            elif self.lexicon == ENGLISH:
+                lexicon = english(model.classes)
+            else:
+                lexicon = Lexicon.from_file(self.lexicon, model.classes)
+            self.loaded = model, lexicon
+        return self.loaded
+
+    def source(self):
+        """What made the pages: ``{"version", "model": {"name", "sha256"} or None}``."""
+        from ocr_cli import __version__
+        from ocr_cli.net.data import sha256
+        from ocr_cli.net.model import default_model_path
+
+        path = Path(self.model) if self.model is not None else default_model_path()
+        return {"version": __version__, "model": {"name": path.name, "sha256": sha256(path)} if self.read else None}
+
+    def __call__(self, path):
+        """The :class:`~ocr_cli.pipeline.records.Page` of the image at ``path``."""
+        model, lexicon = self.load()
+        photo = load_photo(path)
+        try:
+            page = read_page(photo, model, lexicon, self.keep_crops)
+        except InputError as error:  # what is wrong with the page is wrong with this file
+            raise InputError(path, error.problem) from None
+        return page

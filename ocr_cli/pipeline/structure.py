@@ -1,0 +1,84 @@
+"""Drawn structure is not text: the straight sides of boxes drawn around words, found
+by their length and straightness and taken out of the ink mask, so that letters
+touching them become marks of their own.
+"""
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ocr_cli.pipeline.ink import components
+from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
+
+def runs_at_least(mask, length, axis):
+    """Pixels of ``mask`` on a straight run of at least ``length`` pixels along ``axis``
+    (1: rows, 0: columns): a morphological opening with a line, by running sums, so
+    that it costs the same for any length."""
+    m = np.moveaxis(mask, axis, -1).astype(np.int32)
+    sums = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(m, -1)], -1)
+    starts = (sums[..., length:] - sums[..., :-length]) == length  # a full run starts here
+    covered = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(starts, -1, dtype=np.int32)], -1)
+    n = m.shape[-1]
+    first = np.clip(np.arange(n) - length + 1, 0, None)  # run starts that cover pixel x: x-length+1 .. x
+    last = np.minimum(np.arange(n), starts.shape[-1] - 1)
+    hit = (covered[..., last + 1] - covered[..., first]) > 0 if starts.shape[-1] else np.zeros_like(m, bool)
+    return np.moveaxis(hit & (m > 0), -1, axis)
+
+
+def drawn_lines(own):
+    """The pixels of ``own`` (one mark's mask, cut to its box) on the straight sides of
+    a box drawn by hand, and how many of the four sides there are: rows that run along
+    half the box's width and columns along half its height, touching the box's outer
+    edge (the letters inside never do). A hand-drawn line wanders off straight by a few
+    percent of its length (a tilt, a wobble), so runs are looked for in the mask
+    thickened across by 1.5% of their length: a letter touching the line loses as
+    much of its ink next to it."""
+    rules, sides = np.zeros(own.shape, bool), 0
+    for axis in (1, 0):
+        length = max(2, own.shape[axis] // 2)
+        wobble = int(np.ceil(0.015 * length))
+        across = (2 * wobble + 1, 1) if axis == 1 else (1, 2 * wobble + 1)
+        band = runs_at_least(ndi.binary_dilation(own, np.ones(across)), length, axis)
+        labels, _ = ndi.label(band)
+        # The side's band reaches the box's edge up to a tenth of the box across (a
+        # stroke's ragged edge, a line's end bent off), where no letter inside reaches.
+        zone = max(wobble + 1, int(0.1 * own.shape[1 - axis]))
+        near = np.moveaxis(labels, 1 - axis, 0)
+        for edge in (near[:zone], near[-zone:]):
+            found = np.unique(edge[edge > 0])
+            sides += len(found) > 0
+            rules |= np.isin(labels, found)
+    return own & rules, sides
+
+
+def holds_a_letter(mask, height):
+    """Whether ``mask`` has a mark at least 0.2 character heights tall: a small word's
+    letters (0.3 heights and up) shortened where they touched the box's lines, not
+    the short stubs of a broken letter's inner strokes."""
+    spans = [s[0].stop - s[0].start for s in ndi.find_objects(ndi.label(mask)[0])]
+    return bool(spans) and max(spans) >= 0.2 * height
+
+
+def without_drawn_boxes(binary, height):
+    """``binary`` less the lines of boxes drawn around words, so that letters touching
+    their box become marks of their own. A drawn box is a mark whose box wholly holds
+    another mark at least a third of its height and of 0.3 character heights (a
+    letter, not a speck inside an O or an E), or a mark at least 1.5 times as wide as
+    tall (a word's width, not a letter's) with all four straight sides and a letter
+    left when they are gone (not a broken letter's boxy half; letters that touch, as
+    an E beside an E, make three sides at most)."""
+    labels, boxes, _ = components(binary)
+    if not len(boxes):
+        return binary
+    i, j = overlapping_pairs(boxes).T
+    h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    holds = encloses(boxes, i, j) & (h[j] >= h[i] / 3) & (h[j] >= 0.3 * height)
+    holding = np.zeros(len(boxes), bool)
+    holding[i[holds]] = True
+    out = binary.copy()
+    for k in np.flatnonzero(holding | ((w >= 1.5 * h) & (h >= 0.3 * height))):
+        y1, x1, y2, x2 = boxes[k]
+        own = labels[y1:y2, x1:x2] == k + 1
+        lines, sides = drawn_lines(own)
+        if holding[k] or (sides == 4 and holds_a_letter(own & ~lines, height)):
+            out[y1:y2, x1:x2] &= ~lines
+    return out
