@@ -110,6 +110,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for the initial weights and the batch order.")] = 0,
     conv: Annotated[list[str], typer.Option("--conv", metavar="FILTERS", help="Convolution blocks before the hidden layers: filters per block, repeat or comma-separate (e.g. 32,64).")] = [],
     kernel: Annotated[int, typer.Option(min=1, max=9, help="Convolution kernel size (valid convolution, then 2x2 max pooling).")] = 5,
+    layers: Annotated[list[str], typer.Option("--layer", metavar="'TYPE KEY=VALUE...'", help="The hidden layers one by one, any type the network knows (repeat; replaces --hidden, --conv, --kernel, --dropout): e.g. --layer 'conv size=5 filters=32' --layer maxpool --layer 'dense out=256' --layer 'dropout rate=0.4'.")] = [],
     dropout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Dropout rate after each hidden layer while training.")] = 0.0,
     weight_decay: Annotated[float, typer.Option(min=0.0, help="Decoupled weight decay: W -= lr * this * W every step.")] = 0.0,
     label_smoothing: Annotated[float, typer.Option(min=0.0, max=0.5, help="Train on targets (1 - this) * one-hot + this / classes.")] = 0.0,
@@ -180,7 +181,8 @@ def train_configs(options):
     given = {f.name: options[f.name] for f in fields(TrainConfig) if f.name in options}
     given.update(hidden=parse_sizes(options["hidden"], "--hidden"), activation=Activation(options["activation"]).value,
                  conv=parse_sizes(options["conv"], "--conv") if options["conv"] else [],
-                 optimizer=Optimizer(options["optimizer"] or "sgd").value, init=str(options["init"] or ""))
+                 optimizer=Optimizer(options["optimizer"] or "sgd").value, init=str(options["init"] or ""),
+                 layers=list(options["layers"]))
     return [TrainConfig(**{**given, "lr": rate}) for rate in options["lr"] or [TrainConfig.lr]]
 
 

@@ -69,7 +69,8 @@ def complain(exc):
 # The option each library parameter is given by, for errors that name the parameter.
 OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-decay", "lr_factor": "--lr-factor",
            "hidden": "--hidden", "hidden/conv": "--hidden/--conv", "conv": "--conv", "force": "--force",
-           "output_dir": "--output-dir", "data": "--data", "classes": "--classes", "scheduler": "--scheduler"}
+           "output_dir": "--output-dir", "data": "--data", "classes": "--classes", "scheduler": "--scheduler",
+           "layers": "--layer"}
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)

@@ -9,22 +9,28 @@ from ocr_cli.batch import run_all
 from ocr_cli.errors import InputError
 
 
+SETUPS = []  # the process of every set-up of a CountingWork, in that process
+
+
 class CountingWork:
-    """Returns, per file, the process it ran in and how often that process set it up;
-    fails on the file named ``bad``."""
+    """Sets itself up on its first file (as a reader loads its model) and returns, per
+    file, the process it ran in and how often a CountingWork was set up in that process
+    so far; fails on the file named ``bad``. Sent to a worker per file instead of once
+    per worker, it would be set up again for every file."""
 
     def __init__(self):
-        self.setups = 0
+        self.ready = False
 
     def __getstate__(self):
-        return {"setups": 0}  # what a worker receives: nothing set up yet
+        return {"ready": False}  # what a worker receives: nothing set up yet
 
     def __call__(self, path):
-        if not self.setups:
-            self.setups += 1
+        if not self.ready:
+            SETUPS.append(os.getpid())
+            self.ready = True
         if path == "bad":
             raise InputError(path, "bad on purpose")
-        return os.getpid(), self.setups, path
+        return os.getpid(), SETUPS.count(os.getpid()), path
 
 
 PATHS = ["a", "bad", "c", "d", "e", "f"]

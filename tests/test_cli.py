@@ -95,6 +95,25 @@ def test_train_a_small_convolutional_network_with_regularisation(nist_dir, tmp_p
     assert parsed_config(command) == model.metadata["training"]["config"]
 
 
+def test_layers_given_one_by_one_with_reshapes_put_where_needed(nist_dir, tmp_path):
+    out = tmp_path / "layers.npz"
+    result = run("train", "--data", nist_dir, "--layer", "conv size=3 filters=4", "--layer", "maxpool",
+                 "--layer", "dense out=12 activation=tanh", "--layer", "dropout rate=0.1", "--activation", "relu",
+                 "--epochs", "1", "--optimizer", "adam", "--lr", "0.003", "--out", out)
+    assert result.exit_code == 0, result.output
+    model = load_model(out)
+    assert [(l["type"], l.get("activation")) for l in model.metadata["layers"]] == [
+        ("reshape", None), ("conv", "relu"), ("maxpool", None), ("reshape", None), ("dense", "tanh"),
+        ("dropout", None), ("dense", "linear")]
+    assert model.net.layers[4].W.shape == (15 * 15 * 4, 12)
+    assert parsed_config(model.metadata["training"]["command"]) == model.metadata["training"]["config"]
+    for layer, message in (("pool", "--layer: unknown layer type 'pool'; one of dense, conv, maxpool"),
+                           ("conv size=40 filters=2", "does not fit its input (32, 32, 1)"),
+                           ("dense 12", "--layer: expected 'type key=value ...', got 'dense 12'")):
+        assert_one_line_error(run("train", "--data", nist_dir, "--layer", layer, "--out", tmp_path / "x.npz"), 2,
+                              message)
+
+
 def parsed_config(command):
     """The training config that the recorded ``ocr train ...`` command line gives when
     parsed again by the command itself."""

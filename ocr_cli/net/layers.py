@@ -33,7 +33,14 @@ class Layer:
     """A layer without weights whose output has its input's shape (override what differs)."""
 
     kind = ""  # the spec's "type"
+    rank = None  # the rank of the rows it takes: 1 flat, 3 images (H, W, C); None: any
     params, grads = [], []
+
+    @staticmethod
+    def complete(spec, shape, activation):
+        """``spec`` as a user writes it (``{"type": "conv", "size": 5, "filters": 32}``)
+        with what follows from its input ``shape`` and the network's ``activation``."""
+        return spec
 
     def spec(self):
         """``{"type": "maxpool"}`` and the like; layers with settings add them."""
@@ -103,7 +110,11 @@ class Dense(Weighted):
     ``b: (H,)``, ``A: (N, H)``. ``backward(dA: (N, H))`` stores ``dW``, ``db`` and
     returns ``dX: (N, D)``."""
 
-    kind = "dense"
+    kind, rank = "dense", 1
+
+    @staticmethod
+    def complete(spec, shape, activation):
+        return {"activation": activation, **spec, "in": shape[0]}
 
     @classmethod
     def xavier(cls, n_in, n_out, activation, rng):
@@ -151,7 +162,11 @@ class Conv2D(Weighted):
     (C, ky, kx) for 32 channels), so each step permutes the small ``W`` to match.
     """
 
-    kind = "conv"
+    kind, rank = "conv", 3
+
+    @staticmethod
+    def complete(spec, shape, activation):
+        return {"activation": activation, **spec, "channels": shape[2]}
 
     def __init__(self, W, b, size, activation):
         super().__init__(W, b, activation)
@@ -226,7 +241,7 @@ class MaxPool(Layer):
     """2x2 max pooling, stride 2: ``(N, H, W, C)`` -> ``(N, H//2, W//2, C)`` (an odd last
     row or column is dropped). The gradient goes to the maximum of each window."""
 
-    kind = "maxpool"
+    kind, rank = "maxpool", 3
 
     @staticmethod
     def output_shape(spec, shape):

@@ -46,6 +46,56 @@ def plan(n_classes, hidden=(64,), activation="sigmoid", conv=(), kernel=5, dropo
     return specs
 
 
+def parse_layer(text):
+    """A layer as a user writes it, ``"type key=value ..."`` (``"conv size=5
+    filters=32"``, ``"maxpool"``, ``"dropout rate=0.4"``) -> its spec; values are whole
+    numbers, numbers or words."""
+    def value(word):
+        for kind in (int, float):
+            try:
+                return kind(word)
+            except ValueError:
+                pass
+        return word
+
+    words = text.split()
+    if not words or any("=" not in w or w.startswith("=") for w in words[1:]):
+        raise InputError("layers", f"expected 'type key=value ...', got {text!r}")
+    return {"type": words[0], **{k: value(v) for k, v in (w.split("=", 1) for w in words[1:])}}
+
+
+def plan_layers(layers, n_classes, activation="relu", n_inputs=PIXELS):
+    """The layer specs of a network given layer by layer (``layers``: texts for
+    :func:`parse_layer`, the hidden layers in order; any type of
+    :data:`ocr_cli.net.layers.LAYERS`), each completed from its input (a dense layer's
+    inputs, a convolution's channels) with ``activation`` where it names none;
+    reshapes between flat rows and square images are put where a layer needs the
+    other; the output layer of ``n_classes`` follows. A layer that is unknown or does
+    not fit its input is an :class:`InputError` naming ``layers``."""
+    from ocr_cli.net.layers import LAYERS
+
+    side = int(round(math.sqrt(n_inputs)))
+    shape, specs = (n_inputs,), []
+
+    def add(spec):
+        nonlocal shape
+        shape = walk([spec], shape, lambda spec, i, at: InputError(
+            "layers", f"{spec} does not fit its input {at}"))[-1][3]
+        specs.append(spec)
+
+    for text in [*layers, f"dense out={n_classes} activation=linear"]:
+        spec = parse_layer(text)
+        kind = LAYERS.get(spec["type"])
+        if kind is None:
+            raise InputError("layers", f"unknown layer type {spec['type']!r}; one of {', '.join(LAYERS)}")
+        if kind.rank == 3 and len(shape) == 1:
+            add({"type": "reshape", "shape": [side, side, 1]})
+        if kind.rank == 1 and len(shape) == 3:
+            add({"type": "reshape", "shape": [math.prod(shape)]})
+        add(kind.complete(spec, shape, activation))
+    return specs
+
+
 def walk(specs, shape=(PIXELS,), misfit=None):
     """``[(layer class, spec, input shape, output shape)]`` of ``specs`` for rows of
     ``shape``; a spec that is malformed or does not fit its input is

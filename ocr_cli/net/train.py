@@ -24,7 +24,7 @@ from ocr_cli.net.checkpoint import Progress
 from ocr_cli.net.data import provenance
 from ocr_cli.net.metrics import evaluate
 from ocr_cli.net.model import Model, load_model, new_metadata
-from ocr_cli.net.network import Network, plan
+from ocr_cli.net.network import Network, plan, plan_layers
 from ocr_cli.net.nn import smooth_labels, softmax_cross_entropy
 from ocr_cli.net.optim import OPTIMIZERS, check_hyperparameters, make_optimizer, step_decay
 
@@ -41,6 +41,7 @@ class TrainConfig:
     activation: str = "sigmoid"
     conv: list = field(default_factory=list)  # filters of each convolution + pooling block
     kernel: int = 5
+    layers: list = field(default_factory=list)  # the hidden layers one by one (replaces hidden, conv, kernel, dropout)
     epochs: int = 50
     batch_size: int = 32
     lr: float = 3e-3
@@ -68,8 +69,15 @@ def check_config(config, n_classes=36):
     from ocr_cli.net.network import check_size
 
     check_hyperparameters(config.lr, config.momentum, config.weight_decay, config.lr_factor)
-    specs = plan(n_classes, config.hidden, config.activation, config.conv, config.kernel, config.dropout)
-    check_size(specs, "hidden/conv" if config.conv else "hidden")
+    check_size(layer_specs(config, n_classes), "layers" if config.layers else "hidden/conv" if config.conv else "hidden")
+
+
+def layer_specs(config, n_classes):
+    """The layers ``config`` asks for, for ``n_classes`` outputs: given one by one
+    (``layers``) or by the course's options (``hidden``, ``conv``, ...)."""
+    if config.layers:
+        return plan_layers(config.layers, n_classes, config.activation)
+    return plan(n_classes, config.hidden, config.activation, config.conv, config.kernel, config.dropout)
 
 
 @dataclass
@@ -296,7 +304,7 @@ def fit(net, train_set, valid_set, config, on_epoch=None, checkpoint=None, resum
                       loop, rng, after_epoch, progress)
 
 
-ARCHITECTURE = ("hidden", "activation", "conv", "kernel", "dropout")  # the TrainConfig fields a network's layers fix
+ARCHITECTURE = ("hidden", "activation", "conv", "kernel", "dropout", "layers")  # the TrainConfig fields a network's layers fix
 
 
 def start_network(config, classes):
@@ -306,8 +314,7 @@ def start_network(config, classes):
     recorded layer options then replace ``config``'s. The model's classes keep their
     outputs; classes of the data it lacks get new outputs after them."""
     if not config.init:
-        specs = plan(len(classes), config.hidden, config.activation, config.conv, config.kernel, config.dropout)
-        return Network.from_specs(specs, config.seed, np.float32), config, classes
+        return Network.from_specs(layer_specs(config, len(classes)), config.seed, np.float32), config, classes
     start = load_model(config.init)
     start.net.seed_dropout(config.seed)  # a loaded network's dropout draws from this run's seed
     new = "".join(c for c in classes if c not in start.classes)
