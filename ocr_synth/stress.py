@@ -335,20 +335,33 @@ def whiteboard_photo(lines, bank, rng, char_height, bridges=False):
     pads = np.round(rng.uniform(*BOARD_MARGIN, size=4) * char_height).astype(int)
     image, boxes = pad_image(page.image, page.boxes, *pads)
     ghosts = old_writing(image.shape, boxes, bank, rng, char_height)
-    crossing = bridging_strokes(image.shape, boxes, page.line_index, rng, char_height) if bridges else None
+    layers = []
+    if bridges:
+        crossing = bridging_strokes(image.shape, boxes, page.line_index, rng, char_height)
+        layers.append((None, rng.uniform(*BRIDGE_STRENGTH) * crossing))
+    rgb, masks = on_whiteboard(image, ghosts, rng, char_height, layers)
+    if bridges:
+        masks["bridges"] = crossing > 0.02
+    return stress_result(rgb, boxes, page, masks, labels=moved_labels(page.labels, image.shape, pads[:2]))
+
+
+def on_whiteboard(image, ghosts, rng, char_height, layers=()):
+    """The photo of ``image`` (paper 1, ink 0) written in marker (a colour of
+    :data:`MARKER_COLOURS`) on a white board, with the ``ghosts`` (ink coverage 0..1,
+    :func:`old_writing`) left at :data:`GHOST_STRENGTH`, ``layers`` of ``(colour,
+    coverage)`` drawn under the text (colour None: the text's marker),
+    :func:`erasure_haze` over it all and a :func:`glare` spot. Returns the (H, W, 3)
+    uint8 photo and the masks ``old_writing``, ``haze``, ``glare``."""
     haze = erasure_haze(image.shape, rng, char_height)
     marker = np.array(MARKER_COLOURS[rng.integers(len(MARKER_COLOURS))])
     board = board_colour(rng) * (1.0 - haze)[..., None]
     board = mix(board, marker, rng.uniform(*GHOST_STRENGTH) * ghosts)
-    if bridges:
-        board = mix(board, marker, rng.uniform(*BRIDGE_STRENGTH) * crossing)
+    for colour, cover in layers:
+        board = mix(board, marker if colour is None else colour, cover)
     rgb = light(mix(board, marker, 1.0 - image), rng)
     spot = glare(image.shape, rng, char_height)
     rgb = develop(rgb * (1.0 - spot[..., None]) + GLARE_PEAK * spot[..., None], rng)
-    masks = {"old_writing": ghosts > 0.02, "haze": haze > 0.01, "glare": spot > 0.05}
-    if bridges:
-        masks["bridges"] = crossing > 0.02
-    return stress_result(rgb, boxes, page, masks, labels=moved_labels(page.labels, image.shape, pads[:2]))
+    return rgb, {"old_writing": ghosts > 0.02, "haze": haze > 0.01, "glare": spot > 0.05}
 
 
 def bridging_strokes(shape, boxes, line_index, rng, char_height):
@@ -478,11 +491,18 @@ def place_sheet(page, rng, share):
 
 def place_sheet_labelled(page, rng, share):
     """:func:`place_sheet`'s image and sheet, and the page's labels as warped."""
-    quad = sheet_corners(page.image.shape, rng)
+    quad, shape = sheet_frame(page.image.shape, rng, share)
+    return warp(page.image, character_labels(page), quad, shape)
+
+
+def sheet_frame(shape, rng, share):
+    """Where a page of ``shape`` lies in a photo of it: the corners of the sheet
+    (:func:`sheet_corners`) and the frame's shape, ``share: (low, high)`` of the frame
+    around the sheet on each side."""
+    quad = sheet_corners(shape, rng)
     left, top, right, bottom = rng.uniform(*share, size=4)
     frame_w, frame_h = quad[:, 0].max() / (1 - left - right), quad[:, 1].max() / (1 - top - bottom)
-    quad += [left * frame_w, top * frame_h]
-    return warp(page.image, character_labels(page), quad, (int(np.ceil(frame_h)), int(np.ceil(frame_w))))
+    return quad + [left * frame_w, top * frame_h], (int(np.ceil(frame_h)), int(np.ceil(frame_w)))
 
 
 def desk(shape, rng, paper, char_height):
@@ -662,22 +682,45 @@ def deep_shadow_photo(lines, bank, rng, char_height):
 def ink_block(page, margin=3):
     """The part of ``page.image`` that holds its ink, ``margin`` pixels wider each way
     (the anti-aliased edge), and its boxes in the cut's coordinates."""
+    cut = cut_to_ink(page, margin)
+    return cut.image, np.asarray(cut.boxes, np.int64)
+
+
+def cut_to_ink(page, margin=3):
+    """``page`` cut to the part that holds its ink, ``margin`` pixels wider each way
+    (the anti-aliased edge): a :class:`Page` with its boxes and labels moved."""
     boxes = np.asarray(page.boxes, np.int64)
     y1, x1 = np.maximum(boxes[:, :2].min(0) - margin, 0)
     y2, x2 = boxes[:, 2:].max(0) + margin
-    return page.image[y1:y2, x1:x2], boxes - [y1, x1, y1, x1]
+    labels = None if page.labels is None else page.labels[y1:y2, x1:x2]
+    return Page(page.image[y1:y2, x1:x2], (boxes - [y1, x1, y1, x1]).tolist(), page.line_index, page.word_index,
+                page.text, labels)
 
 
 def hand_line(draw, start, end, width, rng, char_height):
     """Draws on ``draw`` (PIL ImageDraw) a line from ``start`` to ``end`` (x, y) that
     strays up to :data:`WOBBLE` from straight, as a hand draws it."""
-    start, end = np.asarray(start, float), np.asarray(end, float)
-    normal = (end - start)[::-1] * [-1, 1] / max(np.hypot(*(end - start)), 1e-6)
-    t = np.linspace(0, 1, max(2, int(np.hypot(*(end - start)) / 4)))
-    knots = rng.uniform(-1, 1, WOBBLE_CELLS + 1) * WOBBLE * char_height
-    offset = np.interp(t, np.linspace(0, 1, WOBBLE_CELLS + 1), knots)
-    points = start + t[:, None] * (end - start) + offset[:, None] * normal
-    draw.line([tuple(p) for p in points], fill=1.0, width=width, joint="curve")
+    hand_path(draw, [start, end], width, rng, char_height)
+
+
+def hand_path(draw, points, width, rng, char_height, cells=WOBBLE_CELLS, fill=1.0):
+    """Draws on ``draw`` (PIL ImageDraw) the polyline through ``points`` (x, y) as a
+    hand draws it: straying up to :data:`WOBBLE` across its way, changing direction
+    ``cells`` times along its length."""
+    points = np.asarray(points, float)
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    t = np.linspace(0, 1, max(2, int(along[-1] / 4)))
+    base = np.stack([np.interp(t * along[-1], along, points[:, i]) for i in (0, 1)], 1)
+    if len(points) == 2:  # one direction: the normal of the whole line
+        tangent = np.broadcast_to(points[1] - points[0], base.shape)
+    else:
+        tangent = np.gradient(base, axis=0)
+    normal = tangent[:, ::-1] * [-1, 1] / np.maximum(np.hypot(*tangent.T), 1e-6)[:, None]
+    knots = rng.uniform(-1, 1, cells + 1) * WOBBLE * char_height
+    offset = np.interp(t, np.linspace(0, 1, cells + 1), knots)
+    wobbly = base + offset[:, None] * normal
+    draw.line([tuple(p) for p in wobbly], fill=fill, width=width, joint="curve")
 
 
 def drawn_box(shape, ink, rng, char_height):
@@ -687,15 +730,22 @@ def drawn_box(shape, ink, rng, char_height):
     from PIL import Image, ImageDraw
 
     pad = rng.uniform(*BOX_PAD, size=4) * char_height
-    top, left, bottom, right = ink[0] - pad[0], ink[1] - pad[1], ink[2] + pad[2], ink[3] + pad[3]
-    over = lambda: rng.uniform(0, BOX_OVERSHOOT) * char_height
     canvas = Image.new("F", shape[::-1], 0.0)
-    draw, width = ImageDraw.Draw(canvas), max(1, round(STROKE_SHARE * char_height))
+    draw_rectangle(ImageDraw.Draw(canvas), (ink[0] - pad[0], ink[1] - pad[1], ink[2] + pad[2], ink[3] + pad[3]),
+                   max(1, round(STROKE_SHARE * char_height)), rng, char_height)
+    return np.asarray(canvas) > 0
+
+
+def draw_rectangle(draw, rect, width, rng, char_height):
+    """Draws on ``draw`` (PIL ImageDraw) the rectangle ``rect: (top, left, bottom,
+    right)`` as a hand does: four wobbly sides (:func:`hand_line`) ``width`` pixels wide
+    that run up to :data:`BOX_OVERSHOOT` past the corners."""
+    top, left, bottom, right = rect
+    over = lambda: rng.uniform(0, BOX_OVERSHOOT) * char_height
     sides = (((left - over(), top), (right + over(), top)), ((right, top - over()), (right, bottom + over())),
              ((right + over(), bottom), (left - over(), bottom)), ((left, bottom + over()), (left, top - over())))
     for start, end in sides:
         hand_line(draw, start, end, width, rng, char_height)
-    return np.asarray(canvas) > 0
 
 
 def underline(shape, boxes, rng, char_height):

@@ -91,6 +91,7 @@ def turn(image, labels, degrees):
     Returns
     -------
     image : (H, W) float32.
+    cover : (H, W) float64, how much of each pixel the turned image covers (0..1).
     labels : (H, W) int32, the labels turned (nearest pixel).
     to_canvas : (3, 3) projective map from the image's pixel-centre x, y to the canvas's.
     """
@@ -100,8 +101,8 @@ def turn(image, labels, degrees):
     turned = corners @ np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     turned -= turned.min(0) + 0.5  # the outermost corners on the canvas's edge
     shape = tuple(int(np.ceil(turned[:, i].max() + 0.5 - 1e-6)) for i in (1, 0))  # not a pixel more for rounding
-    out, _, raw = warp(image, labels, turned, shape)
-    return out.astype(np.float32), raw, homography(corners, turned)  # the page's type: a right angle is exact
+    out, cover, raw = warp(image, labels, turned, shape)
+    return out.astype(np.float32), cover, raw, homography(corners, turned)  # the page's type: a right angle is exact
 
 
 def box_corners(boxes):
@@ -121,7 +122,7 @@ def map_quads(matrix, quads):
 def turned_page(page, degrees):
     """``page`` turned by ``degrees`` (:func:`turn`): its image, its characters' ink
     labels and tight boxes there, and their boxes' corners as turned (``quads``)."""
-    image, raw, matrix = turn(page.image, page.labels, degrees)
+    image, _, raw, matrix = turn(page.image, page.labels, degrees)
     boxes = warped_boxes(image, raw, len(page.boxes))
     return image, ink_labels(image, raw), boxes, map_quads(matrix, box_corners(page.boxes))
 

@@ -95,20 +95,30 @@ def same_photo(a, b):
 LINES = ["AB C", "12 XY", "Z9 K"]
 
 
-EXCUSED = {"deep_shadow": ("table",), "erased_bridges": ("old_writing", "bridges")}  # marks drawn on purpose
-DARK = {"faint_gradient": 0.9, "erased_bridges": 0.75}  # faint ink; a glare mixes up to 60% white in
+EXCUSED = {"deep_shadow": ("table",), "erased_bridges": ("old_writing", "bridges"),
+           "diagram": ("drawing", "old_writing"), "notes": ("cut_ink", "seam"), "form": ("printed", "desk")}  # marks
+# drawn on purpose
+DARK = {"faint_gradient": 0.9, "erased_bridges": 0.75, "diagram": 0.75}  # faint ink; a glare mixes up to 60% white in
+
+
+def split_light(rgb, dark):
+    """:func:`relative_light` on each side of the edge of ``dark: (H, W)`` bool (a
+    shadow, a note on a wall, a sheet on a desk) against that side's own brightest
+    pixels; 1 on the edge itself."""
+    edge = near(dark, 4) & near(~dark, 4)
+    grey = rgb.mean(2)
+    inside = ndimage.maximum_filter(np.where(dark & ~edge, grey, 0), 2 * HEIGHT)
+    outside = ndimage.maximum_filter(np.where(dark | edge, 0, grey), 2 * HEIGHT)
+    return np.where(edge, 1.0, grey / np.maximum(np.where(dark, inside, outside), 1))
+
+
+SURFACE = {"deep_shadow": "shadow", "notes": "notes", "form": "sheet"}  # where the light changes at an edge
 
 
 def check_kind_truth(photo):
     """:func:`check_truth` as ``photo``'s kind needs it."""
-    light = None
-    if photo.kind == "deep_shadow":  # each side of the shadow's edge against its own paper
-        shadow = photo.masks["shadow"]
-        edge = near(shadow, 4) & near(~shadow, 4)
-        grey = photo.rgb.mean(2)
-        inside = ndimage.maximum_filter(np.where(shadow & ~edge, grey, 0), 2 * HEIGHT)
-        outside = ndimage.maximum_filter(np.where(shadow | edge, 0, grey), 2 * HEIGHT)
-        light = np.where(edge, 1.0, grey / np.maximum(np.where(shadow, inside, outside), 1))
+    surface = SURFACE.get(photo.kind)
+    light = split_light(photo.rgb, photo.masks[surface]) if surface else None
     check_truth(photo, EXCUSED.get(photo.kind, ()), exact=photo.kind != "touching",
                 dark=DARK.get(photo.kind, 0.6), light=light)
 
@@ -288,3 +298,134 @@ def test_faint_ink_in_the_light_is_brighter_than_paper_in_the_dark():
     paper = ~ndimage.binary_dilation(ink, iterations=4)
     assert np.percentile(grey[ink], 90) > np.percentile(grey[paper], 2)
     assert np.median(relative_light(photo.rgb)[ink]) < 0.92  # still darker than its own paper
+
+
+# Scenes: blocks of text.
+
+BLOCKS = ["AB C", "12", "", "XY", "", "Z9 K", "7"]  # three blocks
+
+
+def test_blocks_split_at_empty_lines_and_join_back():
+    from ocr_synth.scenes import join_blocks, split_blocks
+
+    assert split_blocks(BLOCKS) == [["AB C", "12"], ["XY"], ["Z9 K", "7"]]
+    assert join_blocks(split_blocks(BLOCKS)) == BLOCKS
+    assert split_blocks(["", "AB", "", "", "C", ""]) == [["AB"], ["C"]]
+    with pytest.raises(ValueError):
+        split_blocks(["", ""])
+    with pytest.raises(ValueError):
+        split_blocks(["ab"])
+
+
+@pytest.mark.parametrize("kind", ["diagram", "notes", "form"])
+def test_scene_truth_is_exact_and_reproducible(kind):
+    from ocr_synth.stress import SCENE_KINDS
+
+    assert kind in SCENE_KINDS
+    photo = photo_of(kind, BLOCKS, seed=0)
+    assert photo.kind == kind
+    check_kind_truth(photo)
+    assert len(photo.block_index) == len(photo.boxes) and photo.text == "\n".join(photo.blocks)
+    assert np.all(np.diff(photo.block_index) >= 0)
+    assert same_photo(photo, photo_of(kind, BLOCKS, seed=0))
+    assert not same_photo(photo, photo_of(kind, BLOCKS, seed=1))
+
+
+def test_diagram_boxes_surround_their_words_and_arrows_join_them():
+    photo = photo_of("diagram", BLOCKS, seed=2)
+    assert photo.blocks == ["AB C\n12", "XY", "Z9 K\n7"]
+    drawing, block_index = photo.masks["drawing"], np.array(photo.block_index)
+    reach = HEIGHT  # a box is drawn within a character's height of its words
+    for b in range(3):
+        y1, x1 = photo.boxes[block_index == b, :2].min(0)
+        y2, x2 = photo.boxes[block_index == b, 2:].max(0)
+        mid_y, mid_x = (y1 + y2) // 2, (x1 + x2) // 2
+        assert drawing[max(0, y1 - reach):y1 + 2, mid_x].any() and drawing[y2 - 2:y2 + reach, mid_x].any()
+        assert drawing[mid_y, max(0, x1 - reach):x1 + 2].any() and drawing[mid_y, x2 - 2:x2 + reach].any()
+    _, pieces = ndimage.label(ndimage.binary_dilation(drawing, iterations=2))
+    assert pieces < 3  # connectors join the boxes
+    touching = 0
+    for seed in range(8):
+        photo = photo_of("diagram", BLOCKS, seed=seed)
+        drawing = photo.masks["drawing"]
+        touching += any(drawing[y1:y2, x1:x2].any() for y1, x1, y2, x2 in photo.boxes)
+    assert touching  # some words touch their box
+
+
+def test_notes_one_block_per_note_in_reading_order_and_the_frame_cuts_some():
+    photo = photo_of("notes", BLOCKS, seed=3)
+    notes = photo.masks["notes"]
+    _, count = ndimage.label(notes)
+    block_index = np.array(photo.block_index)
+    tops = [photo.boxes[block_index == b, 0].min() for b in range(len(photo.blocks))]
+    lefts = [photo.boxes[block_index == b, 1].min() for b in range(len(photo.blocks))]
+    for b in range(len(photo.blocks) - 1):  # the next note is to the right, or on a row below
+        assert lefts[b + 1] > lefts[b] or tops[b + 1] > tops[b]
+    every = "".join("".join(BLOCKS).split())
+    cut, darker = False, False
+    for seed in range(12):
+        photo = photo_of("notes", BLOCKS, seed=seed)
+        chars = photo.chars
+        it = iter(every)
+        assert all(c in it for c in chars)  # what is seen is what was written, in order
+        if photo.masks["cut_ink"].any():
+            cut = True
+            assert len(chars) < len(every)
+        grey = photo.rgb.mean(2)
+        wall = ~near(photo.masks["notes"], 6) & ~photo.masks["seam"]
+        for piece in ndimage.find_objects(ndimage.label(photo.masks["notes"])[0]):
+            darker |= np.median(grey[piece][photo.masks["notes"][piece]]) < np.median(grey[wall])
+    assert cut and darker
+
+
+def test_form_fields_printed_labels_and_combs():
+    from ocr_synth.scenes import FORM_LABELS, FORM_TITLES
+
+    photo = photo_of("form", ["ANN LEE", "", "B1234567", "", "12 HIGH ST", "LEEDS"], seed=4)
+    assert photo.blocks == ["ANN LEE", "B1234567", "12 HIGH ST\nLEEDS"]
+    printed = photo.printed_text.split("\n")
+    assert printed[0] in FORM_TITLES
+    assert all(line.split(". ", 1)[-1] in FORM_LABELS for line in printed[1:]) and len(printed) >= 4
+    assert photo.printed_boxes.shape == (len("".join(photo.printed_text.split())), 4)
+    ink = photo.masks["printed"]
+    assert all(ink[y1:y2, x1:x2].any() for y1, x1, y2, x2 in photo.printed_boxes)
+    touching = 0
+    for seed in range(3):
+        photo = photo_of("form", ["ANN LEE", "", "B1234567"], seed=seed)
+        touching += sum(photo.masks["printed"][y1:y2, x1:x2].any() for y1, x1, y2, x2 in photo.boxes)
+    assert touching > 2  # letters touch their comb
+    with pytest.raises(ValueError, match="does not fit"):
+        photo_of("form", ["A" * 40])
+
+
+@pytest.mark.parametrize("kind", ["lowercase", "cursive", "no_text"])
+def test_unreadable_pages_have_no_characters(kind):
+    from ocr_synth.stress import UNREADABLE_KINDS
+
+    assert kind in UNREADABLE_KINDS
+    photo = photo_of(kind, LINES, seed=5)
+    assert photo.kind == kind and photo.text == "" and photo.boxes.shape == (0, 4) and photo.chars == ""
+    mark = photo.masks["clutter" if kind == "no_text" else "writing"]
+    assert mark.shape == photo.rgb.shape[:2] and 0.005 < mark.mean() < 0.7
+    light = relative_light(photo.rgb)
+    assert light[mark].mean() < light[~near(mark, 3)].mean() - 0.1  # the writing or clutter shows
+    assert same_photo(photo, photo_of(kind, LINES, seed=5))
+
+
+def test_lowercase_pages_hold_words_only():
+    from ocr_synth.unreadable import lower_words
+
+    assert lower_words("CALL 42 AT B7", np.random.default_rng(0)).split()[0::2] == ["call", "at"]
+    assert all(w.isalpha() and w.islower() for w in lower_words("1 22 C3", np.random.default_rng(0)).split())
+
+
+def test_stress_text_fits_each_kind():
+    from ocr_synth.stress import STRESS_KINDS, stress_text
+    from ocr_synth.scenes import split_blocks
+
+    rng = np.random.default_rng(0)
+    for kind in STRESS_KINDS:
+        lines = stress_text(kind, rng)
+        assert lines and all(isinstance(line, str) for line in lines)
+        if kind in ("diagram", "notes", "form"):
+            assert len(split_blocks(lines)) >= 2
