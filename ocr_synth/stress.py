@@ -1,9 +1,12 @@
 """Stress photos: a composed page in the scenes that trouble segmentation.
 
-Whiteboards (haze, glare, faint old writing), a sheet on a dark desk or in a cluttered
-room, hard shadows and table edges, thin and faint pens, mixed character sizes with
-boxes and underlines. :func:`stress_photo` makes one of a kind with its true boxes;
-each kind's function takes ``(lines, bank, rng, char_height)`` and returns a
+Whiteboards (haze, glare, faint old writing, erased strokes bridging letters), a sheet
+on a dark desk or in a cluttered room, hard and deep shadows and table edges, thin and
+faint pens (also under steep light), mixed character sizes with boxes and underlines.
+:func:`stress_photo` makes one of a kind (:data:`STRESS_KINDS`, some defined in
+:mod:`ocr_synth.writing`, :mod:`ocr_synth.scenes` and :mod:`ocr_synth.unreadable`)
+with its true boxes, and :func:`stress_text` the text each kind is meant for; each
+kind's function takes ``(lines, bank, rng, char_height)`` and returns a
 :class:`StressPhoto`. Lengths are in character heights unless a share.
 """
 

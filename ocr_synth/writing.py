@@ -14,11 +14,9 @@ import re
 import numpy as np
 from scipy import ndimage
 
-from ocr_cli import CLASSES
 from ocr_synth.pages import (
     BASELINE_JITTER,
     INK_LEVEL,
-    LETTER_GAP,
     MARGIN,
     STROKE_SHARE,
     WORD_GAP,
