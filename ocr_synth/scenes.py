@@ -547,9 +547,9 @@ def form_photo(lines, bank, rng, char_height):
     fields = list(blocks)
     for _ in range(rng.integers(EMPTY_FIELDS[0], EMPTY_FIELDS[1] + 1)):
         fields.insert(rng.integers(len(fields) + 1), None)
-    names = rng.choice(FORM_LABELS, min(len(fields), len(FORM_LABELS)), replace=False)
     if len(fields) > len(FORM_LABELS):
         raise ValueError(f"a form has at most {len(FORM_LABELS)} fields")
+    names = rng.choice(FORM_LABELS, len(fields), replace=False)
     family, weight, style = FONTS[rng.integers(len(FONTS))]
     numbered = rng.random() < NUMBERED_SHARE
     line_width = max(1, round(rng.uniform(*FORM_LINE) * char_height))
