@@ -102,7 +102,8 @@ class Page:
     per character in reading order (top-left inclusive, bottom-right exclusive), the
     tight box of its pixels darker than mid-grey. ``line_index`` and ``word_index``
     (counted within the line) per character. ``text``: lines joined by newlines,
-    words by single spaces.
+    words by single spaces. ``labels``: (H, W) int32, ``k + 1`` on the ink of character
+    ``k`` (where glyphs overlap, the darker one's), else 0; None where not recorded.
     """
 
     image: np.ndarray
@@ -110,6 +111,7 @@ class Page:
     line_index: list
     word_index: list
     text: str
+    labels: np.ndarray = None
 
     @property
     def chars(self):
@@ -156,17 +158,17 @@ def scale_glyph(glyph, ink_height):
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
-def parse_lines(lines):
+def parse_lines(lines, marks=""):
     """Each line as a list of words; rejects empty lines, spaces that are not single
-    spaces between words, and characters outside the 36 classes."""
+    spaces between words, and characters outside the 36 classes and ``marks``."""
     parsed = []
     for line in lines:
         words = line.split(" ")
         if not all(words):
             raise ValueError(f"{line!r}: empty, or spaces other than one between words")
-        bad = set("".join(words)) - set(CLASSES)
+        bad = set("".join(words)) - set(CLASSES) - set(marks)
         if bad:
-            raise ValueError(f"characters outside A-Z0-9: {''.join(sorted(bad))!r}")
+            raise ValueError(f"characters outside A-Z0-9{marks and ' and ' + marks}: {''.join(sorted(bad))!r}")
         parsed.append(words)
     return parsed
 
@@ -197,32 +199,55 @@ def fine_dry_pen(patch, rng, char_height):
     return broken_pen(thin_pen(patch, rng, char_height), rng, char_height)
 
 
-def lay_out_line(words, bank, rng, char_height, pen=None):
+def note_gaps(previous, char, new_word):
+    """The ink gap before ``char`` (after ``previous``), in character heights, on a
+    note: :data:`WORD_GAP` between words, :data:`LETTER_GAP` inside them."""
+    return WORD_GAP if new_word else LETTER_GAP
+
+
+def lay_out_line(words, bank, rng, char_height, pen=None, gaps=note_gaps, draw=None):
     """The glyphs of one line, left to right: a list of :class:`Placed`, with ink gaps
-    drawn from ``LETTER_GAP`` inside words and ``WORD_GAP`` between them; ``pen(patch,
-    rng, char_height) -> patch`` changes each glyph's strokes (e.g. :func:`thin_pen`)."""
+    drawn from ``gaps(previous, char, new_word) -> (low, high)`` (character heights;
+    default :func:`note_gaps`); ``pen(patch, rng, char_height) -> patch`` changes each
+    glyph's strokes (e.g. :func:`thin_pen`); ``draw(char, rng, char_height) -> (patch,
+    lift)`` draws the characters outside the 36 classes (punctuation), their ink's
+    bottom ``lift`` pixels above the baseline. Glyphs stand on the baseline."""
     placed, x = [], 0.0
     for w, word in enumerate(words):
         for c, char in enumerate(word):
             if c or w:
-                x += rng.uniform(*(LETTER_GAP if c else WORD_GAP)) * char_height
-            height = char_height * rng.uniform(1 - HEIGHT_JITTER, 1 + HEIGHT_JITTER)
-            patch = scale_glyph(crop_to_ink(bank.glyph(char, rng)), height)
+                x += rng.uniform(*gaps(word[c - 1] if c else words[w - 1][-1], char, not c)) * char_height
+            if char in CLASSES:
+                height = char_height * rng.uniform(1 - HEIGHT_JITTER, 1 + HEIGHT_JITTER)
+                patch, lift = scale_glyph(crop_to_ink(bank.glyph(char, rng)), height), 0.0
+            else:
+                patch, lift = draw(char, rng, char_height)
             patch = pen(patch, rng, char_height) if pen else patch
             ink = ink_box(patch)
-            drop = rng.uniform(-BASELINE_JITTER, BASELINE_JITTER) * char_height
+            drop = rng.uniform(-BASELINE_JITTER, BASELINE_JITTER) * char_height - lift
             left = round(x) - ink[1]
             placed.append(Placed(patch, round(drop) - ink[2], left, ink, w))
             x = left + ink[3]
     return placed
 
 
-def compose_page(lines, bank, rng, char_height=60, width=None, height=None, pen=None):
+def paint(image, patch, top, left, labels=None, label=0):
+    """Draws ``patch`` (paper 1) on ``image`` at ``top``, ``left``, the darker pixel
+    winning; marks ``label`` in ``labels`` where the patch's ink is the darker."""
+    window = image[top:top + patch.shape[0], left:left + patch.shape[1]]
+    if labels is not None:
+        mine = (patch < INK_LEVEL) & (patch <= window)
+        labels[top:top + patch.shape[0], left:left + patch.shape[1]][mine] = label
+    np.minimum(window, patch, out=window)
+
+
+def compose_page(lines, bank, rng, char_height=60, width=None, height=None, pen=None, layout=lay_out_line,
+                 marks=""):
     """Writes ``lines`` with glyphs from ``bank`` onto a clean page.
 
     Parameters
     ----------
-    lines : strings of A-Z, 0-9 and spaces, one per written line.
+    lines : strings of A-Z, 0-9 (and ``marks``) and spaces, one per written line.
     bank : :class:`GlyphBank`.
     rng : ``numpy.random.Generator``.
     char_height : typical ink height of a character, pixels.
@@ -230,18 +255,21 @@ def compose_page(lines, bank, rng, char_height=60, width=None, height=None, pen=
         room. The text starts at the top left, as on a note.
     pen : ``pen(patch, rng, char_height) -> patch`` applied to every glyph, e.g.
         :func:`thin_pen`; None writes the glyphs as scanned.
+    layout : ``layout(words, bank, rng, char_height, pen) -> [Placed]``, one line's
+        glyphs (default :func:`lay_out_line`: note spacing).
+    marks : characters besides the 36 classes that ``layout`` draws (punctuation).
 
     Returns
     -------
-    :class:`Page`, the image (H, W) float32.
+    :class:`Page`, the image (H, W) float32, with ``labels``.
     """
     if char_height < MIN_CHAR_HEIGHT:
         raise ValueError(f"char_height {char_height} is below {MIN_CHAR_HEIGHT} pixels")
-    words = parse_lines(lines)
+    words = parse_lines(lines, marks)
     margins = rng.uniform(*MARGIN, size=4) * char_height  # top, left, bottom, right
     rows, baseline = [], None
     for line in words:
-        placed = lay_out_line(line, bank, rng, char_height, pen)
+        placed = layout(line, bank, rng, char_height, pen)
         top = -min(p.top for p in placed)
         baseline = margins[0] + top if baseline is None else baseline + rng.uniform(*LINE_PITCH) * char_height
         indent = margins[1] + rng.uniform(0, INDENT) * char_height
@@ -249,17 +277,17 @@ def compose_page(lines, bank, rng, char_height=60, width=None, height=None, pen=
     bottom = max(t + p.patch.shape[0] for p, t, _ in rows[-1]) + round(margins[2])
     right = max(l + p.patch.shape[1] for row in rows for p, _, l in row) + round(margins[3])
     image = np.ones((max(bottom, height or 0), max(right, width or 0)), dtype=np.float32)
+    labels = np.zeros(image.shape, np.int32)
     boxes, line_index, word_index = [], [], []
     for i, row in enumerate(rows):
         for p, t, l in row:
-            window = image[t:t + p.patch.shape[0], l:l + p.patch.shape[1]]
-            np.minimum(window, p.patch, out=window)
+            paint(image, p.patch, t, l, labels, len(boxes) + 1)
             y1, x1, y2, x2 = p.ink
             boxes.append([int(t + y1), int(l + x1), int(t + y2), int(l + x2)])
             line_index.append(i)
             word_index.append(p.word)
     text = "\n".join(" ".join(line) for line in words)
-    return Page(image, boxes, line_index, word_index, text)
+    return Page(image, boxes, line_index, word_index, text, labels)
 
 
 def smooth_field(shape, rng, cells):
@@ -272,9 +300,10 @@ def smooth_field(shape, rng, cells):
     return (field - field.min()) / max(np.ptp(field), 1e-6)
 
 
-def lighting(shape, rng):
+def lighting(shape, rng, depth=SHADOW_DEPTH):
     """(H, W) brightness factor: 1 where the page is best lit, falling smoothly (a
-    straight gradient plus a lamp's fall-off) to ``1 - depth`` at the darkest point."""
+    straight gradient plus a lamp's fall-off) to ``1 - depth`` at the darkest point,
+    ``depth`` drawn from the range given (default :data:`SHADOW_DEPTH`)."""
     y, x = np.mgrid[0:1:shape[0] * 1j, 0:1:shape[1] * 1j]
     angle = rng.uniform(0, 2 * np.pi)
     gradient = x * np.cos(angle) + y * np.sin(angle)
@@ -282,7 +311,7 @@ def lighting(shape, rng):
     falloff = (x - lamp_x) ** 2 + (y - lamp_y) ** 2
     shade = (gradient - gradient.min()) / np.ptp(gradient) + VIGNETTE_SHARE * falloff / falloff.max()
     shade = (shade - shade.min()) / np.ptp(shade)
-    return 1.0 - rng.uniform(*SHADOW_DEPTH) * shade
+    return 1.0 - rng.uniform(*depth) * shade
 
 
 def paper_colour(rng):
@@ -316,7 +345,7 @@ def camera_noise(shape, rng):
     return (sigma / grain.std() * grain)[..., None]
 
 
-def photograph(image, rng, rotation_deg=0.0, ink=INK_DARKNESS):
+def photograph(image, rng, rotation_deg=0.0, ink=INK_DARKNESS, depth=SHADOW_DEPTH):
     """A phone-photo look for a composed page.
 
     Parameters
@@ -325,18 +354,19 @@ def photograph(image, rng, rotation_deg=0.0, ink=INK_DARKNESS):
     rng : ``numpy.random.Generator``.
     rotation_deg : counter-clockwise tilt; the canvas grows to hold the turned page.
     ink : range of the share of light the ink absorbs (:data:`FAINT_INK` for a faint pen).
+    depth : range of the share of light the room's uneven light takes (:func:`lighting`).
 
     Returns
     -------
     (H', W', 3) uint8 RGB; ``(H', W') == (H, W)`` when ``rotation_deg`` is 0.
     """
     grey = ink_reflectance(rotate(np.asarray(image, dtype=np.float64), rotation_deg), rng, ink)
-    return develop(light(grey[..., None] * paper_colour(rng), rng), rng)
+    return develop(light(grey[..., None] * paper_colour(rng), rng, depth), rng)
 
 
-def light(rgb, rng):
+def light(rgb, rng, depth=SHADOW_DEPTH):
     """``rgb: (H, W, 3)`` reflectance under the room's uneven light (:func:`lighting`)."""
-    return rgb * lighting(rgb.shape[:2], rng)[..., None]
+    return rgb * lighting(rgb.shape[:2], rng, depth)[..., None]
 
 
 def develop(rgb, rng):

@@ -1,9 +1,12 @@
 """Stress photos: a composed page in the scenes that trouble segmentation.
 
-Whiteboards (haze, glare, faint old writing), a sheet on a dark desk or in a cluttered
-room, hard shadows and table edges, thin and faint pens, mixed character sizes with
-boxes and underlines. :func:`stress_photo` makes one of a kind with its true boxes;
-each kind's function takes ``(lines, bank, rng, char_height)`` and returns a
+Whiteboards (haze, glare, faint old writing, erased strokes bridging letters), a sheet
+on a dark desk or in a cluttered room, hard and deep shadows and table edges, thin and
+faint pens (also under steep light), mixed character sizes with boxes and underlines.
+:func:`stress_photo` makes one of a kind (:data:`STRESS_KINDS`, some defined in
+:mod:`ocr_synth.writing`, :mod:`ocr_synth.scenes` and :mod:`ocr_synth.unreadable`)
+with its true boxes, and :func:`stress_text` the text each kind is meant for; each
+kind's function takes ``(lines, bank, rng, char_height)`` and returns a
 :class:`StressPhoto`. Lengths are in character heights unless a share.
 """
 
@@ -31,6 +34,7 @@ from ocr_synth.pages import (
     fine_dry_pen,
     ink_reflectance,
     light,
+    SHADOW_DEPTH,
     paper_colour,
     parse_lines,
     photograph,
@@ -93,6 +97,14 @@ WOBBLE_CELLS = 4  # ... changing direction about this many times along its lengt
 UNDERLINE_GAP = (0.1, 0.2)  # underline below the word's lowest ink
 UNDERLINE_OVERHANG = (0.0, 0.2)  # the underline runs past the word's ends by up to this much
 MARK_CLEARANCE = 0.1  # drawn marks keep this far from any character's box
+# Harder versions of the kinds above.
+DEEP_SHADOW = (0.55, 0.75)  # a phone held close under a bright lamp: shadowed paper under half the lit paper
+BRIDGE_COUNT = (2, 5)  # strokes of erased writing that cross the text ...
+BRIDGE_REACH = (1, 3)  # ... each from one character to the next but up to this many later ones
+BRIDGE_STRENGTH = (0.2, 0.4)  # share of the marker's darkness they kept: darker than the old writing
+BRIDGE_BEND = 0.3  # the stroke's middle strays up to this far from the straight line
+FAINT_GRADIENT_DEPTH = (0.45, 0.6)  # light falling this much puts the darkest paper below the faint ink
+# where the light is best (FAINT_INK absorbs 0.18-0.35)
 
 
 @dataclass
@@ -103,10 +115,21 @@ class StressPhoto:
     character in reading order, in the photo's pixels (top-left inclusive,
     bottom-right exclusive): the tight box of the character's ink (before the camera's
     blur); on a turned sheet, neighbours' boxes may overlap a little.
-    ``line_index``, ``word_index`` and ``text`` as in :class:`Page`. ``masks``: name ->
-    (H, W) bool, where the things that are not characters lie (old writing, haze,
-    glare, sheet, desk, clutter, shadow, table, box, underline); each kind's function
-    says which it sets.
+    ``line_index``, ``word_index`` and ``text`` as in :class:`Page` (``text`` is what
+    ``ocr read`` should print; punctuation marks are characters with boxes too).
+    ``masks``: name -> (H, W) bool, where the things that are not characters lie (old
+    writing, haze, glare, sheet, desk, clutter, shadow, table, box, underline...); each
+    kind's function says which it sets.
+
+    Set by some kinds (None or empty elsewhere): ``labels`` (H, W) int32, ``k + 1`` on
+    the ink of character ``k`` in the photo's pixels; ``quads`` (K, 4, 2) float, the x, y
+    corners (top-left, top-right, bottom-right, bottom-left of the upright character)
+    of each character's box as turned, in the same pixel-edge coordinates as ``boxes``;
+    ``angle``: degrees the text was turned counter-clockwise; ``blocks``: the text of
+    each block (a box, a note, a form field) in reading order, ``text`` being their
+    lines in that order, and ``block_index`` per character; ``printed_text`` and
+    ``printed_boxes`` (one per non-space character): printed labels that are not part
+    of ``text``. ``kind``: the kind asked of :func:`stress_photo`.
     """
 
     rgb: np.ndarray
@@ -115,17 +138,40 @@ class StressPhoto:
     word_index: list
     text: str
     masks: dict
+    labels: np.ndarray = None
+    quads: np.ndarray = None
+    angle: float = None
+    blocks: list = None
+    block_index: list = None
+    printed_text: str = ""
+    printed_boxes: np.ndarray = None
+    kind: str = ""
 
     @property
     def chars(self):
         """The characters of ``boxes``, in the same order."""
         return "".join(self.text.split())
 
+    @property
+    def unmarked_text(self):
+        """``text`` without the characters outside A-Z0-9 (punctuation), words and
+        lines left empty dropped: the truth for the 36 classes alone."""
+        return without_marks(self.text)
 
-def stress_result(rgb, boxes, page, masks=None):
-    """A :class:`StressPhoto` of ``rgb`` with ``boxes`` and the indices and text of ``page``."""
+
+def without_marks(text):
+    """``text`` with every character outside the 36 classes removed, then empty words
+    and lines dropped: ``CALL 555-1234, NOW`` -> ``CALL 5551234 NOW``."""
+    lines = (" ".join(w for w in ("".join(c for c in word if c in CLASSES) for word in line.split()) if w)
+             for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def stress_result(rgb, boxes, page, masks=None, **truth):
+    """A :class:`StressPhoto` of ``rgb`` with ``boxes`` and the indices and text of
+    ``page``; ``truth``: the optional fields (``labels``, ``quads``, ``blocks``...)."""
     return StressPhoto(rgb, np.asarray(boxes, np.int64).reshape(-1, 4), list(page.line_index),
-                       list(page.word_index), page.text, masks or {})
+                       list(page.word_index), page.text, masks or {}, **truth)
 
 
 def disk(radius):
@@ -146,6 +192,14 @@ def pad_image(image, boxes, top, left, bottom, right):
     """``image: (H, W)`` with paper (1) added on each side, and ``boxes`` moved with it."""
     padded = np.pad(image, ((top, bottom), (left, right)), constant_values=1.0)
     return padded, np.asarray(boxes, np.int64).reshape(-1, 4) + [top, left, top, left]
+
+
+def moved_labels(labels, shape, offset):
+    """(H, W) = ``shape`` int32: ``labels`` moved by ``offset`` (top, left), 0 elsewhere:
+    a page's labels after :func:`pad_image`."""
+    moved = np.zeros(shape, np.int32)
+    moved[offset[0]:offset[0] + labels.shape[0], offset[1]:offset[1] + labels.shape[1]] = labels
+    return moved
 
 
 def mix(base, colour, share):
@@ -172,11 +226,19 @@ def plain_photo(lines, bank, rng, char_height):
     return stress_result(photograph(page.image, rng), page.boxes, page)
 
 
-def thin_faint_photo(lines, bank, rng, char_height):
-    """A fine pen that skips (:func:`fine_dry_pen`) in faint ink (:data:`FAINT_INK`).
-    No masks."""
+def thin_faint_photo(lines, bank, rng, char_height, depth=SHADOW_DEPTH):
+    """A fine pen that skips (:func:`fine_dry_pen`) in faint ink (:data:`FAINT_INK`),
+    under uneven light of ``depth`` (:func:`lighting`). No masks."""
     page = compose_page(lines, bank, rng, char_height, pen=fine_dry_pen)
-    return stress_result(photograph(page.image, rng, ink=FAINT_INK), page.boxes, page)
+    return stress_result(photograph(page.image, rng, ink=FAINT_INK, depth=depth), page.boxes, page,
+                         labels=page.labels)
+
+
+def faint_gradient_photo(lines, bank, rng, char_height):
+    """:func:`thin_faint_photo` under light that falls by :data:`FAINT_GRADIENT_DEPTH`
+    across the page: the faint ink where the light is best is brighter than the paper
+    where it is worst, so only local contrast finds it. No masks; ``labels``."""
+    return thin_faint_photo(lines, bank, rng, char_height, FAINT_GRADIENT_DEPTH)
 
 
 # Whiteboard.
@@ -264,25 +326,83 @@ def glare(shape, rng, char_height):
     return rng.uniform(*GLARE_STRENGTH) * np.exp(-np.add.outer(y, x) / (2 * sigma ** 2))
 
 
-def whiteboard_photo(lines, bank, rng, char_height):
+def whiteboard_photo(lines, bank, rng, char_height, bridges=False):
     """A white board written in dark marker (:func:`marker_pen`, a colour of
     :data:`MARKER_COLOURS`), :data:`BOARD_MARGIN` of board around the text, with
     :func:`old_writing` at :data:`GHOST_STRENGTH` of the marker, :func:`erasure_haze`
-    over it all and a :func:`glare` spot. Masks: ``old_writing`` (never within
-    :data:`GHOST_CLEARANCE` of a true box), ``haze``, ``glare``."""
+    over it all and a :func:`glare` spot; with ``bridges``, also
+    :func:`bridging_strokes` at :data:`BRIDGE_STRENGTH`. Masks: ``old_writing``
+    (never within :data:`GHOST_CLEARANCE` of a true box), ``haze``, ``glare``, and
+    ``bridges`` (through the text) when asked for; ``labels``."""
     page = compose_page(lines, bank, rng, char_height, pen=marker_pen)
     pads = np.round(rng.uniform(*BOARD_MARGIN, size=4) * char_height).astype(int)
     image, boxes = pad_image(page.image, page.boxes, *pads)
     ghosts = old_writing(image.shape, boxes, bank, rng, char_height)
+    layers = []
+    if bridges:
+        crossing = bridging_strokes(image.shape, boxes, page.line_index, rng, char_height)
+        layers.append((None, rng.uniform(*BRIDGE_STRENGTH) * crossing))
+    rgb, masks = on_whiteboard(image, ghosts, rng, char_height, layers)
+    if bridges:
+        masks["bridges"] = crossing > 0.02
+    return stress_result(rgb, boxes, page, masks, labels=moved_labels(page.labels, image.shape, pads[:2]))
+
+
+def on_whiteboard(image, ghosts, rng, char_height, layers=()):
+    """The photo of ``image`` (paper 1, ink 0) written in marker (a colour of
+    :data:`MARKER_COLOURS`) on a white board, with the ``ghosts`` (ink coverage 0..1,
+    :func:`old_writing`) left at :data:`GHOST_STRENGTH`, ``layers`` of ``(colour,
+    coverage)`` drawn under the text (colour None: the text's marker),
+    :func:`erasure_haze` over it all and a :func:`glare` spot. Returns the (H, W, 3)
+    uint8 photo and the masks ``old_writing``, ``haze``, ``glare``."""
     haze = erasure_haze(image.shape, rng, char_height)
     marker = np.array(MARKER_COLOURS[rng.integers(len(MARKER_COLOURS))])
     board = board_colour(rng) * (1.0 - haze)[..., None]
     board = mix(board, marker, rng.uniform(*GHOST_STRENGTH) * ghosts)
+    for colour, cover in layers:
+        board = mix(board, marker if colour is None else colour, cover)
     rgb = light(mix(board, marker, 1.0 - image), rng)
     spot = glare(image.shape, rng, char_height)
     rgb = develop(rgb * (1.0 - spot[..., None]) + GLARE_PEAK * spot[..., None], rng)
-    masks = {"old_writing": ghosts > 0.02, "haze": haze > 0.01, "glare": spot > 0.05}
-    return stress_result(rgb, boxes, page, masks)
+    return rgb, {"old_writing": ghosts > 0.02, "haze": haze > 0.01, "glare": spot > 0.05}
+
+
+def bridging_strokes(shape, boxes, line_index, rng, char_height):
+    """(H, W) ink coverage 0..1 of :data:`BRIDGE_COUNT` strokes of erased writing
+    through the text: each runs in marker from inside a random character's box to
+    inside the box of one of the :data:`BRIDGE_REACH` next characters of its line,
+    bending by up to :data:`BRIDGE_BEND`, so it crosses the gaps between letters."""
+    from PIL import Image, ImageDraw
+
+    boxes, lines = np.asarray(boxes, float).reshape(-1, 4), np.asarray(line_index)
+    canvas = Image.new("F", shape[::-1], 0.0)
+    draw = ImageDraw.Draw(canvas)
+    width = max(1, round(STROKE_SHARE * char_height * rng.uniform(*MARKER_STROKE)))
+    starts = np.flatnonzero(lines[:-1] == lines[1:])  # characters with a neighbour after them
+    for _ in range(rng.integers(BRIDGE_COUNT[0], BRIDGE_COUNT[1] + 1) if len(starts) else 0):
+        first = rng.choice(starts)
+        last = min(first + rng.integers(BRIDGE_REACH[0], BRIDGE_REACH[1] + 1), np.flatnonzero(lines == lines[first])[-1])
+        ends = [(rng.uniform(b[1], b[3]), rng.uniform(b[0], b[2])) for b in (boxes[first], boxes[last])]
+        hand_curve(draw, ends[0], ends[1], rng.uniform(-BRIDGE_BEND, BRIDGE_BEND) * char_height, width)
+    return ndimage.gaussian_filter(np.asarray(canvas), 0.5)
+
+
+def hand_curve(draw, start, end, bend, width, fill=1.0):
+    """Draws on ``draw`` (PIL ImageDraw) a smooth stroke from ``start`` to ``end`` (x, y)
+    whose middle lies ``bend`` pixels off the straight line (a quadratic curve)."""
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    normal = (end - start)[::-1] * [-1, 1] / max(np.hypot(*(end - start)), 1e-6)
+    control = (start + end) / 2 + 2 * bend * normal
+    t = np.linspace(0, 1, max(2, int(np.hypot(*(end - start)) / 3)))[:, None]
+    points = (1 - t) ** 2 * start + 2 * t * (1 - t) * control + t ** 2 * end
+    draw.line([tuple(p) for p in points], fill=fill, width=width, joint="curve")
+
+
+def erased_bridges_photo(lines, bank, rng, char_height):
+    """:func:`whiteboard_photo` with strokes of erased writing crossing between the
+    letters (:func:`bridging_strokes`), fainter than the marker but joining its
+    characters. Masks: those of ``whiteboard`` and ``bridges``; ``labels``."""
+    return whiteboard_photo(lines, bank, rng, char_height, bridges=True)
 
 
 # A sheet in a larger scene.
@@ -309,7 +429,10 @@ def sheet_corners(shape, rng):
 
 
 def character_labels(page):
-    """(H, W) int32: ``k + 1`` on the ink of ``page``'s character ``k``, else 0."""
+    """(H, W) int32: ``k + 1`` on the ink of ``page``'s character ``k``, else 0
+    (``page.labels`` where the page recorded them)."""
+    if page.labels is not None:
+        return page.labels
     labels = np.zeros(page.image.shape, np.int32)
     for k, (y1, x1, y2, x2) in enumerate(page.boxes):
         window = labels[y1:y2, x1:x2]
@@ -317,15 +440,42 @@ def character_labels(page):
     return labels
 
 
+def ink_labels(image, labels):
+    """(H, W) int32: each ink pixel of a warped ``image`` (below :data:`INK_LEVEL`)
+    labelled with the character whose warped ``labels`` lie next to it, else 0."""
+    return np.where(image < INK_LEVEL, ndimage.grey_dilation(labels, size=3), 0)
+
+
 def warped_boxes(image, labels, count):
     """(count, 4) tight boxes of the ink (``image`` below :data:`INK_LEVEL`) next to each
     character's warped ``labels`` (see :func:`character_labels`); a character whose
     ink fell above the level keeps the box of its labels."""
-    near = ndimage.grey_dilation(labels, size=3)
-    found = ndimage.find_objects(np.where(image < INK_LEVEL, near, 0), max_label=count)
+    found = ndimage.find_objects(ink_labels(image, labels), max_label=count)
     backup = ndimage.find_objects(labels, max_label=count)
     return np.array([[s[0].start, s[1].start, s[0].stop, s[1].stop]
-                     for s in (f if f is not None else b for f, b in zip(found, backup))], np.int64)
+                     for s in (f if f is not None else b for f, b in zip(found, backup))], np.int64).reshape(-1, 4)
+
+
+def warp(image, labels, quad, shape):
+    """``image: (h, w)`` (paper 1) and its character ``labels`` mapped so that the
+    image's corners land on ``quad: (4, 2)`` (x, y of top-left, top-right,
+    bottom-right, bottom-left, pixel centres at integers) in a frame of ``shape``.
+
+    Returns
+    -------
+    image : (H, W) float64, paper (1) outside the mapped image.
+    cover : (H, W) float64, how much of each pixel the mapped image covers (0..1).
+    labels : (H, W) int32, the labels mapped (nearest pixel).
+    """
+    h, w = image.shape
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], float) - 0.5  # pixel centres at integers
+    back = homography(quad, corners)
+    yy, xx = np.mgrid[:shape[0], :shape[1]]
+    source = back @ np.stack([xx.ravel(), yy.ravel(), np.ones(xx.size)])
+    sx, sy = (source[:2] / source[2]).reshape(2, *xx.shape)
+    out = ndimage.map_coordinates(np.asarray(image, np.float64), [sy, sx], order=1, cval=1.0)
+    cover = np.clip(np.minimum.reduce([sx + 0.5, w - 0.5 - sx, sy + 0.5, h - 0.5 - sy]) + 0.5, 0.0, 1.0)
+    return out, cover, ndimage.map_coordinates(labels, [sy, sx], order=0, cval=0)
 
 
 def place_sheet(page, rng, share):
@@ -338,20 +488,24 @@ def place_sheet(page, rng, share):
     sheet : (H, W) float64, how much of each pixel the sheet covers (0..1).
     boxes : (K, 4) int64, the characters' ink boxes in the frame.
     """
-    h, w = page.image.shape
-    quad = sheet_corners((h, w), rng)
+    image, sheet, labels = place_sheet_labelled(page, rng, share)
+    return image, sheet, warped_boxes(image, labels, len(page.boxes))
+
+
+def place_sheet_labelled(page, rng, share):
+    """:func:`place_sheet`'s image and sheet, and the page's labels as warped."""
+    quad, shape = sheet_frame(page.image.shape, rng, share)
+    return warp(page.image, character_labels(page), quad, shape)
+
+
+def sheet_frame(shape, rng, share):
+    """Where a page of ``shape`` lies in a photo of it: the corners of the sheet
+    (:func:`sheet_corners`) and the frame's shape, ``share: (low, high)`` of the frame
+    around the sheet on each side."""
+    quad = sheet_corners(shape, rng)
     left, top, right, bottom = rng.uniform(*share, size=4)
     frame_w, frame_h = quad[:, 0].max() / (1 - left - right), quad[:, 1].max() / (1 - top - bottom)
-    quad += [left * frame_w, top * frame_h]
-    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], float) - 0.5  # pixel centres at integers
-    back = homography(quad, corners)
-    yy, xx = np.mgrid[:int(np.ceil(frame_h)), :int(np.ceil(frame_w))]
-    source = back @ np.stack([xx.ravel(), yy.ravel(), np.ones(xx.size)])
-    sx, sy = (source[:2] / source[2]).reshape(2, *xx.shape)
-    image = ndimage.map_coordinates(page.image.astype(np.float64), [sy, sx], order=1, cval=1.0)
-    sheet = np.clip(np.minimum.reduce([sx + 0.5, w - 0.5 - sx, sy + 0.5, h - 0.5 - sy]) + 0.5, 0.0, 1.0)
-    labels = ndimage.map_coordinates(character_labels(page), [sy, sx], order=0, cval=0)
-    return image, sheet, warped_boxes(image, labels, len(page.boxes))
+    return quad + [left * frame_w, top * frame_h], (int(np.ceil(frame_h)), int(np.ceil(frame_w)))
 
 
 def desk(shape, rng, paper, char_height):
@@ -467,12 +621,12 @@ def table_edge(image, boxes, rng):
     return image, boxes, depth < depth_start + (depth_end - depth_start) * along / max(along.max(), 1)
 
 
-def cast_shadow(shape, boxes, rng, char_height):
+def cast_shadow(shape, boxes, rng, char_height, darkness=SHADOW_DARKNESS):
     """(H, W) share of the light taken by a hand or phone above the page: a blob that
     enters from a random side of the frame, :data:`SHADOW_WIDTH` of it wide, with a
     rounded tip that ends :data:`SHADOW_REACH` across the box of a random character
-    of ``boxes: (K, 4)``, so that its edge crosses the text; :data:`SHADOW_DARKNESS`
-    deep, the edge blurred by :data:`SHADOW_SOFTNESS`."""
+    of ``boxes: (K, 4)``, so that its edge crosses the text; ``darkness`` deep
+    (default :data:`SHADOW_DARKNESS`), the edge blurred by :data:`SHADOW_SOFTNESS`."""
     from PIL import Image, ImageDraw
 
     boxes = np.asarray(boxes).reshape(-1, 4)
@@ -496,26 +650,34 @@ def cast_shadow(shape, boxes, rng, char_height):
     canvas = Image.new("F", (breadth, height), 0.0)
     ImageDraw.Draw(canvas).polygon([to_xy(a, d) for a, d in outline], fill=1.0)
     soft = ndimage.gaussian_filter(np.asarray(canvas), rng.uniform(*SHADOW_SOFTNESS) * char_height)
-    return rng.uniform(*SHADOW_DARKNESS) * soft
+    return rng.uniform(*darkness) * soft
 
 
-def shadow_photo(lines, bank, rng, char_height):
-    """A page under a hard-edged :func:`cast_shadow` that crosses the text, and with
-    :data:`TABLE_CHANCE` a dark table (:func:`desk`) past one side of the frame
-    (:func:`table_edge`). Masks: ``shadow`` (where it takes at least half its depth),
-    ``table`` (all False when there is none)."""
+def shadow_photo(lines, bank, rng, char_height, darkness=SHADOW_DARKNESS):
+    """A page under a hard-edged :func:`cast_shadow` of ``darkness`` that crosses the
+    text, and with :data:`TABLE_CHANCE` a dark table (:func:`desk`) past one side of the
+    frame (:func:`table_edge`). Masks: ``shadow`` (where it takes at least half its
+    depth), ``table`` (all False when there is none); ``labels``."""
     page = compose_page(lines, bank, rng, char_height)
     image, boxes = page.image, np.asarray(page.boxes, np.int64)
     table = np.zeros(image.shape, bool)
     if rng.random() < TABLE_CHANCE:
         image, boxes, table = table_edge(image, boxes, rng)
-    shade = cast_shadow(image.shape, boxes, rng, char_height)
+    shade = cast_shadow(image.shape, boxes, rng, char_height, darkness)
     paper = paper_colour(rng)
     rgb = ink_reflectance(image, rng)[..., None] * paper
     if table.any():
         rgb[table] = desk(image.shape, rng, paper, char_height)[table]
     rgb = develop(light(rgb, rng) * (1 - shade[..., None]), rng)
-    return stress_result(rgb, boxes, page, {"shadow": shade >= shade.max() / 2, "table": table})
+    labels = moved_labels(page.labels, image.shape, boxes[0, :2] - page.boxes[0][:2])
+    return stress_result(rgb, boxes, page, {"shadow": shade >= shade.max() / 2, "table": table}, labels=labels)
+
+
+def deep_shadow_photo(lines, bank, rng, char_height):
+    """:func:`shadow_photo` with a shadow of :data:`DEEP_SHADOW`: the paper in it is
+    darker than half the lit paper, and than the ink in the light. Masks as
+    ``shadow``."""
+    return shadow_photo(lines, bank, rng, char_height, DEEP_SHADOW)
 
 
 # Mixed sizes.
@@ -523,22 +685,45 @@ def shadow_photo(lines, bank, rng, char_height):
 def ink_block(page, margin=3):
     """The part of ``page.image`` that holds its ink, ``margin`` pixels wider each way
     (the anti-aliased edge), and its boxes in the cut's coordinates."""
+    cut = cut_to_ink(page, margin)
+    return cut.image, np.asarray(cut.boxes, np.int64)
+
+
+def cut_to_ink(page, margin=3):
+    """``page`` cut to the part that holds its ink, ``margin`` pixels wider each way
+    (the anti-aliased edge): a :class:`Page` with its boxes and labels moved."""
     boxes = np.asarray(page.boxes, np.int64)
     y1, x1 = np.maximum(boxes[:, :2].min(0) - margin, 0)
     y2, x2 = boxes[:, 2:].max(0) + margin
-    return page.image[y1:y2, x1:x2], boxes - [y1, x1, y1, x1]
+    labels = None if page.labels is None else page.labels[y1:y2, x1:x2]
+    return Page(page.image[y1:y2, x1:x2], (boxes - [y1, x1, y1, x1]).tolist(), page.line_index, page.word_index,
+                page.text, labels)
 
 
 def hand_line(draw, start, end, width, rng, char_height):
     """Draws on ``draw`` (PIL ImageDraw) a line from ``start`` to ``end`` (x, y) that
     strays up to :data:`WOBBLE` from straight, as a hand draws it."""
-    start, end = np.asarray(start, float), np.asarray(end, float)
-    normal = (end - start)[::-1] * [-1, 1] / max(np.hypot(*(end - start)), 1e-6)
-    t = np.linspace(0, 1, max(2, int(np.hypot(*(end - start)) / 4)))
-    knots = rng.uniform(-1, 1, WOBBLE_CELLS + 1) * WOBBLE * char_height
-    offset = np.interp(t, np.linspace(0, 1, WOBBLE_CELLS + 1), knots)
-    points = start + t[:, None] * (end - start) + offset[:, None] * normal
-    draw.line([tuple(p) for p in points], fill=1.0, width=width, joint="curve")
+    hand_path(draw, [start, end], width, rng, char_height)
+
+
+def hand_path(draw, points, width, rng, char_height, cells=WOBBLE_CELLS, fill=1.0):
+    """Draws on ``draw`` (PIL ImageDraw) the polyline through ``points`` (x, y) as a
+    hand draws it: straying up to :data:`WOBBLE` across its way, changing direction
+    ``cells`` times along its length."""
+    points = np.asarray(points, float)
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    t = np.linspace(0, 1, max(2, int(along[-1] / 4)))
+    base = np.stack([np.interp(t * along[-1], along, points[:, i]) for i in (0, 1)], 1)
+    if len(points) == 2:  # one direction: the normal of the whole line
+        tangent = np.broadcast_to(points[1] - points[0], base.shape)
+    else:
+        tangent = np.gradient(base, axis=0)
+    normal = tangent[:, ::-1] * [-1, 1] / np.maximum(np.hypot(*tangent.T), 1e-6)[:, None]
+    knots = rng.uniform(-1, 1, cells + 1) * WOBBLE * char_height
+    offset = np.interp(t, np.linspace(0, 1, cells + 1), knots)
+    wobbly = base + offset[:, None] * normal
+    draw.line([tuple(p) for p in wobbly], fill=fill, width=width, joint="curve")
 
 
 def drawn_box(shape, ink, rng, char_height):
@@ -548,15 +733,22 @@ def drawn_box(shape, ink, rng, char_height):
     from PIL import Image, ImageDraw
 
     pad = rng.uniform(*BOX_PAD, size=4) * char_height
-    top, left, bottom, right = ink[0] - pad[0], ink[1] - pad[1], ink[2] + pad[2], ink[3] + pad[3]
-    over = lambda: rng.uniform(0, BOX_OVERSHOOT) * char_height
     canvas = Image.new("F", shape[::-1], 0.0)
-    draw, width = ImageDraw.Draw(canvas), max(1, round(STROKE_SHARE * char_height))
+    draw_rectangle(ImageDraw.Draw(canvas), (ink[0] - pad[0], ink[1] - pad[1], ink[2] + pad[2], ink[3] + pad[3]),
+                   max(1, round(STROKE_SHARE * char_height)), rng, char_height)
+    return np.asarray(canvas) > 0
+
+
+def draw_rectangle(draw, rect, width, rng, char_height):
+    """Draws on ``draw`` (PIL ImageDraw) the rectangle ``rect: (top, left, bottom,
+    right)`` as a hand does: four wobbly sides (:func:`hand_line`) ``width`` pixels wide
+    that run up to :data:`BOX_OVERSHOOT` past the corners."""
+    top, left, bottom, right = rect
+    over = lambda: rng.uniform(0, BOX_OVERSHOOT) * char_height
     sides = (((left - over(), top), (right + over(), top)), ((right, top - over()), (right, bottom + over())),
              ((right + over(), bottom), (left - over(), bottom)), ((left, bottom + over()), (left, top - over())))
     for start, end in sides:
         hand_line(draw, start, end, width, rng, char_height)
-    return np.asarray(canvas) > 0
 
 
 def underline(shape, boxes, rng, char_height):
@@ -670,8 +862,56 @@ STRESS_PHOTOS = {
     "shadow": shadow_photo,
     "thin_faint": thin_faint_photo,
     "mixed_sizes": mixed_sizes_photo,
+    # Kinds built on this module live in others, named "module:function" and imported
+    # when first asked for (importing them here would be circular).
+    "rotated": "ocr_synth.writing:rotated_photo",
+    "diagonal": "ocr_synth.writing:diagonal_photo",
+    "touching": "ocr_synth.writing:touching_photo",
+    "wide_spacing": "ocr_synth.writing:wide_spacing_photo",
+    "punctuation": "ocr_synth.writing:punctuation_photo",
+    "diagram": "ocr_synth.scenes:diagram_photo",
+    "notes": "ocr_synth.scenes:notes_photo",
+    "form": "ocr_synth.scenes:form_photo",
+    "deep_shadow": deep_shadow_photo,
+    "erased_bridges": erased_bridges_photo,
+    "faint_gradient": faint_gradient_photo,
+    "lowercase": "ocr_synth.unreadable:lowercase_photo",
+    "cursive": "ocr_synth.unreadable:cursive_photo",
+    "no_text": "ocr_synth.unreadable:no_text_photo",
 }
 STRESS_KINDS = tuple(STRESS_PHOTOS)
+SCENE_KINDS = ("diagonal", "diagram", "notes", "form")  # text in blocks, whose order is a judgement
+UNREADABLE_KINDS = ("lowercase", "cursive", "no_text")  # pages with no character to read: a warning's cases
+# The text each kind is meant for, where it is not :func:`random_text`'s note lines;
+# scene kinds take blocks separated by empty lines.
+STRESS_TEXT = {
+    "diagonal": "ocr_synth.writing:diagonal_lines",
+    "touching": "ocr_synth.writing:digit_lines",
+    "wide_spacing": "ocr_synth.writing:short_word_lines",
+    "punctuation": "ocr_synth.writing:punctuated_lines",
+    "diagram": "ocr_synth.scenes:diagram_text",
+    "notes": "ocr_synth.scenes:notes_text",
+    "form": "ocr_synth.scenes:form_text",
+}
+
+
+def resolve(entry):
+    """A function, or the function that ``"module:name"`` names (imported now)."""
+    if not isinstance(entry, str):
+        return entry
+    import importlib
+
+    module, name = entry.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def stress_text(kind, rng):
+    """Lines to write for a photo of ``kind``: the kind's own text (phone numbers for
+    ``touching``, marks for ``punctuation``, blocks for scenes...) or
+    :func:`random_text`."""
+    from ocr_synth.pages import random_text
+
+    return resolve(STRESS_TEXT.get(kind, random_text))(rng)
 
 
 def stress_photo(kind, lines, bank, rng, char_height=None):
@@ -680,9 +920,10 @@ def stress_photo(kind, lines, bank, rng, char_height=None):
 
     Parameters
     ----------
-    kind : ``plain``, ``whiteboard``, ``dark_surround``, ``cluttered``, ``shadow``,
-        ``thin_faint`` or ``mixed_sizes`` (see the ``*_photo`` function of each).
-    lines : strings of A-Z, 0-9 and single spaces, one per written line.
+    kind : one of :data:`STRESS_KINDS` (see the ``*_photo`` function of each).
+    lines : strings of A-Z, 0-9 and single spaces, one per written line
+        (:func:`stress_text` makes fitting ones: punctuation marks for
+        ``punctuation``, blocks separated by empty strings for scenes).
     bank : :class:`GlyphBank`.
     rng : ``numpy.random.Generator``.
     char_height : typical ink height of a (body) character in pixels; None draws it
@@ -690,10 +931,12 @@ def stress_photo(kind, lines, bank, rng, char_height=None):
 
     Returns
     -------
-    :class:`StressPhoto`, ``rgb`` (H, W, 3) uint8.
+    :class:`StressPhoto`, ``rgb`` (H, W, 3) uint8, ``kind`` set.
     """
     if kind not in STRESS_PHOTOS:
         raise ValueError(f"unknown stress kind {kind!r}; one of {', '.join(STRESS_KINDS)}")
     if char_height is None:
         char_height = round(rng.uniform(*STRESS_CHAR_HEIGHT))
-    return STRESS_PHOTOS[kind](lines, bank, rng, char_height)
+    photo = resolve(STRESS_PHOTOS[kind])(lines, bank, rng, char_height)
+    photo.kind = kind
+    return photo
