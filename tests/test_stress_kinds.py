@@ -37,7 +37,7 @@ def spelled(photo):
     """The text the indices spell: characters grouped by line and word (and block)."""
     chars = [c for c in photo.text if not c.isspace()]
     blocks = photo.block_index or [0] * len(chars)
-    lines, previous = [], None
+    lines, previous, last_word = [], None, None
     for char, block, line, word in zip(chars, blocks, photo.line_index, photo.word_index):
         if (block, line) != previous:
             lines.append([[char]])

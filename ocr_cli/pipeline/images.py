@@ -193,20 +193,29 @@ DECODE_MARGIN = 1.5
 
 class Photo(NamedTuple):
     """A photo decoded for reading: ``gray: (h, w)`` float32 0..1, ``factor`` photo
-    pixels per pixel of it, its character height in photo pixels if already measured
-    (else None), and the photo's ``size`` ``(width, height)``."""
+    pixels per pixel of it, its :class:`~ocr_cli.pipeline.ink.Survey` in photo pixels
+    if already made (else None), the photo's ``size`` ``(width, height)`` and the
+    ``angle`` (degrees, counter-clockwise) that turns it upright
+    (:mod:`ocr_cli.pipeline.orient`)."""
 
     gray: np.ndarray
     factor: float
-    char_height: Optional[float]
+    survey: Optional[object]
     size: tuple
+    angle: float = 0.0
 
     @classmethod
-    def of(cls, image, factor=1.0, char_height=None):
+    def of(cls, image, factor=1.0):
         """An image array (any that :func:`to_gray` takes) as a photo, each of its
         pixels ``factor`` photo pixels wide."""
         gray = to_gray(image)
-        return cls(gray, factor, char_height, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))
+        return cls(gray, factor, None, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))
+
+    def surveyed(self):
+        """The photo with its survey made (once)."""
+        from ocr_cli.pipeline.ink import survey
+
+        return self if self.survey is not None else self._replace(survey=survey(self.gray).scaled(self.factor))
 
 
 def load_photo(path):
@@ -220,11 +229,11 @@ def load_photo(path):
     width, height = image_size(path)
     preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
     gray, factor = decode(path, preview)
-    char_height = None
+    first = None
     if factor != 1:
-        char_height = survey(gray) * factor
-        reduce = max((r for r in (1, 2, 4, 8) if char_height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
+        first = survey(gray).scaled(factor)
+        reduce = max((r for r in (1, 2, 4, 8) if first.height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
         if reduce != preview:
             gray, factor = decode(path, reduce)
     # The size as decoded (after EXIF orientation), in the photo's pixels.
-    return Photo(gray, factor, char_height, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))
+    return Photo(gray, factor, first, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))

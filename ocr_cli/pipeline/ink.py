@@ -8,6 +8,8 @@ Every size is relative to the measured character height or to the page's own
 statistics.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.filters import apply_hysteresis_threshold, threshold_otsu
@@ -171,38 +173,84 @@ def components(binary):
     return labels, boxes, areas
 
 
+# Marks that are not characters, left out of the character height: lines (the long side
+# over this many times the short one; a 1 or an I is at most about 8 times as tall as its
+# stroke is wide) ...
+LINE_ASPECT = 10
+# ... and frames: marks of over FRAME_SIDE px whose ink fills under this share of their
+# box (a box or a diagram drawn around words; a character fills 10-50% of its box).
+FRAME_FILL, FRAME_SIDE = 0.08, 20
+# No mark weighs more in the ink-weighted median than this many typical marks: a
+# drawing or a blot is one mark, not the page's writing.
+MOST_WEIGHT = 4
+
+
 def typical_height(boxes, areas, shape):
-    """The ink-weighted median component height: specks carry little ink, so they barely
-    move it; components touching the image edge (shadows, page borders) are left out."""
-    heights = boxes[:, 2] - boxes[:, 0]
+    """The ink-weighted median height of the marks that may be characters: specks carry
+    little ink, so they barely move it; marks touching the image edge (shadows, page
+    borders), lines and frames (:data:`LINE_ASPECT`, :data:`FRAME_FILL`) are left out,
+    and no mark weighs more than :data:`MOST_WEIGHT` typical ones."""
+    heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     inside = (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < shape[0]) & (boxes[:, 3] < shape[1])
-    if not inside.any():
+    long_side, short_side = np.maximum(heights, widths), np.minimum(heights, widths)
+    line = long_side > LINE_ASPECT * np.maximum(short_side, 1)
+    frame = (areas < FRAME_FILL * heights * widths) & (long_side > FRAME_SIDE)
+    keep = inside & ~line & ~frame
+    if not keep.any():
         return 0.0
-    h, a = heights[inside], areas[inside]
+    h, a = heights[keep], areas[keep]
+    a = np.minimum(a, MOST_WEIGHT * np.median(a))
     order = np.argsort(h)
     cumulative = np.cumsum(a[order])
     return float(h[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
+# The marks of a page that may be single characters: a long side between these multiples
+# of the typical height (a broken piece is smaller, two letters joined are wider).
+CHARACTER_SIZE = (0.6, 1.6)
+
+
+class Survey(NamedTuple):
+    """A first look at a page: its typical character ``height``, the ``boxes`` ``(n,
+    4)`` of its marks that may be single characters (:data:`CHARACTER_SIZE`) and their
+    ``weights`` ``(n,)`` (the square root of their ink), in the pixels of the image looked
+    at."""
+
+    height: float
+    boxes: np.ndarray
+    weights: np.ndarray
+
+    def scaled(self, factor):
+        """The same in pixels ``factor`` times larger."""
+        return Survey(self.height * factor, self.boxes * factor, self.weights)
+
+
 def survey(gray):
-    """Pass 1 at about :data:`SURVEY_PIXELS`: the character height in original pixels.
-    Characters too small to measure there (a dense page, a large scan: under
-    :data:`SURVEY_SMALLEST` px at that scale) are measured at full resolution in a
-    window of the same size at the page's centre."""
+    """Pass 1 at about :data:`SURVEY_PIXELS` (see :class:`Survey`). Characters too small
+    to measure there (a dense page, a large scan: under :data:`SURVEY_SMALLEST` px at
+    that scale) are measured at full resolution in a window of the same size at the
+    page's centre."""
     scale = min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
-    height = measured_height(resize(gray, scale)) / scale
+    small = resize(gray, scale)
+    boxes, areas = marks(small)
+    height = typical_height(boxes, areas, small.shape) / scale
     if scale < 1 and height * scale < SURVEY_SMALLEST:
         side = int(np.sqrt(SURVEY_PIXELS))
         top, left = max(0, (gray.shape[0] - side) // 2), max(0, (gray.shape[1] - side) // 2)
-        return measured_height(gray[top:top + side, left:left + side]) or height
-    return height
+        window = gray[top:top + side, left:left + side]
+        height = typical_height(*marks(window), window.shape) or height
+    size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) / scale
+    keep = (size >= CHARACTER_SIZE[0] * height) & (size <= CHARACTER_SIZE[1] * height) if height else size < 0
+    return Survey(height, boxes[keep] / scale, np.sqrt(areas[keep]))
 
 
-def measured_height(small):
-    """The typical character height of ``small`` (a page or a window of one) in its pixels."""
+def marks(small):
+    """The marks of ``small`` (a page or a window of one): their boxes and pixel counts."""
     # Lighting varies over the page, not over a character: blocks of 1/24 of the short side.
     ink = ink_darkness(small, max(4, min(small.shape) // 24))
     # A 1 px blur (a thousandth of the page at this size, well under any legible
     # character) averages pixel noise down fourfold so that it cannot pass for ink.
     _, boxes, areas = components(threshold(ink, 1.0))
-    return typical_height(boxes, areas, small.shape)
+    return boxes, areas
+
+

@@ -2,6 +2,7 @@
 :class:`~ocr_cli.pipeline.records.Characters` and returns new ones::
 
     1. decode      (images)     the photo at the scale its characters need
+    2. orient      (orient)     the turn that sets its lines level and upright
     2. segment     (segment)    characters, lines and words in reading order
     3. crop        (crop)       each character in the network's input layout
     4. classify                 one batch of class probabilities
@@ -20,6 +21,7 @@ from ocr_cli.layout import NOT_A_CHARACTER
 from ocr_cli.pipeline.context import read_words
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.images import Photo, load_photo
+from ocr_cli.pipeline.orient import orientation
 from ocr_cli.pipeline.records import page_of
 from ocr_cli.pipeline.resegment import reread
 from ocr_cli.pipeline.segment import segment
@@ -53,6 +55,8 @@ def read_page(photo, model, lexicon=None, keep_crops=False):
     (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none). With ``model`` None the
     characters are found only, not read. ``keep_crops``: the page keeps the network's
     inputs (for figures)."""
+    photo = photo.surveyed()
+    photo = photo._replace(angle=orientation(photo, model))
     working, characters = segment(photo)
     if model is not None:
         characters = classify(model, crop(working, characters))

@@ -17,12 +17,14 @@ statistics, never an absolute number of pixels tuned to one photo.
 """
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
 from ocr_cli.errors import InputError
 from ocr_cli.pipeline.geometry import encloses, merge_boxes, overlapping_pairs
-from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_darkness, resize, strokes_only, survey, threshold
+from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_darkness, resize, strokes_only, threshold
+from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
 from ocr_cli.pipeline.structure import without_drawn_boxes
 
@@ -202,25 +204,36 @@ def order_and_words(boxes, line, height):
 
 @dataclass(frozen=True)
 class Working:
-    """The photo at the scale its characters are found and cut at: ``photo_scale``
-    (working pixels per photo pixel), ``ink: (h, w)`` ink darkness 0..1, ``labels:
-    (h, w)`` the marks' component labels (a character's ``members`` name its own),
-    ``height`` the character height in working pixels and ``size`` the photo's
-    ``(width, height)``."""
+    """The photo at the scale its characters are found and cut at, turned upright:
+    ``photo_scale`` (working pixels per photo pixel), ``ink: (h, w)`` ink darkness 0..1,
+    ``labels: (h, w)`` the marks' component labels (a character's ``members`` name its
+    own), ``height`` the character height in working pixels, ``size`` the photo's
+    ``(width, height)`` and ``turn`` (:class:`~ocr_cli.pipeline.orient.Turn`, or None)
+    from the photo at the working scale to these images."""
 
     photo_scale: float
     ink: np.ndarray
     labels: np.ndarray
     height: float
     size: tuple
+    turn: Optional[Turn] = None
+
+    def photo_points(self, points):
+        """``points: (n, 2)`` ``(x, y)`` of the working images -> the photo's pixels."""
+        points = np.asarray(points, np.float64).reshape(-1, 2)
+        return (self.turn.back(points) if self.turn is not None else points) / self.photo_scale
 
     def photo_boxes(self, boxes):
-        """``boxes: (K, 4)`` in working pixels -> photo pixels, grown outward to whole
-        pixels and kept within the photo."""
-        boxes = np.asarray(boxes).reshape(-1, 4)
-        original = np.column_stack([np.floor(boxes[:, :2] / self.photo_scale), np.ceil(boxes[:, 2:] / self.photo_scale)])
+        """``boxes: (K, 4)`` ``[y1, x1, y2, x2]`` in working pixels -> the boxes that hold
+        them in the photo's pixels (of their corners, turned back), grown outward to
+        whole pixels and kept within the photo."""
+        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+        corners = np.stack([boxes[:, [1, 0]], boxes[:, [3, 0]], boxes[:, [1, 2]], boxes[:, [3, 2]]], 1)
+        points = self.photo_points(corners.reshape(-1, 2)).reshape(-1, 4, 2)
+        low, high = np.floor(points.min(1)), np.ceil(points.max(1))
         width, height = self.size
-        return np.minimum(original, np.array([height, width, height, width])).astype(np.int64).reshape(-1, 4)
+        original = np.column_stack([low[:, 1], low[:, 0], high[:, 1], high[:, 0]])
+        return np.clip(original, 0, [height, width, height, width]).astype(np.int64).reshape(-1, 4)
 
 
 def segment(photo):
@@ -229,10 +242,14 @@ def segment(photo):
     in reading order, with their lines and words."""
     gray, factor = photo.gray, photo.factor
     # 1. Working scale: characters WORKING_HEIGHT px tall, on at most MOST_WORKING_PIXELS.
-    height = survey(gray) if photo.char_height is None else photo.char_height / factor
+    height = photo.surveyed().survey.height / factor
     scale = min(1.0, WORKING_HEIGHT / height) if height > 0 else min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
     scale = min(scale, np.sqrt(MOST_WORKING_PIXELS / gray.size))  # a page dense with small characters
     small = resize(gray, scale)
+    turn = None
+    if photo.angle:  # 2. upright: the page turned by its orientation and skew
+        turn = Turn.of(photo.angle, (small.shape[1], small.shape[0]))
+        small = turn.apply(small)
     work_height = max(height * scale, 1.0)
     # 2. Ink darkness; a block of two character heights always holds paper around the strokes.
     ink = strokes_only(ink_darkness(small, max(4, int(2 * work_height))), work_height)
@@ -254,7 +271,7 @@ def segment(photo):
     merged, groups = keep(merged, groups, not_a_rule(merged, work_height))
     merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
     size = photo.size
-    working = Working(scale / factor, ink, labels, work_height, size)
+    working = Working(scale / factor, ink, labels, work_height, size, turn)
     # 6. Lines, reading order, words.
     return working, arrange(Characters.found(merged, groups), work_height)
 

@@ -1,0 +1,173 @@
+"""Which way the page lies: the direction of its lines (skew) and which of the four
+turns of that direction reads upright (orientation).
+
+    1. the survey's marks that may be single characters (:func:`ocr_cli.pipeline.ink.survey`)
+    2. skew: the direction along which the marks' centres gather into the sharpest rows
+       (projection profiles over every direction, then a finer step around the best)
+    3. orientation: a sample of those marks cut out and turned by the skew and by the
+       three right angles beside it; the turn the network reads most confidently wins
+       (upright unless another is clearly better)
+
+:class:`Turn` maps points of the turned image back to the image as it was.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ocr_cli.layout import PAPER, place, rows, tight
+
+# Skew: every direction in this step (degrees), then the best one refined in FINE_STEP.
+COARSE_STEP, FINE_STEP = 1.0, 0.1
+# The rows of the projection profile: a third of a character's height, finer than the
+# gap between lines (about half a height) so that lines stay apart.
+PROFILE_BIN = 1 / 3
+# A direction within this many degrees of level is taken as level: lines are followed
+# letter by letter through such a tilt and the network reads characters leaning more
+# (it is trained on turns of up to 12 degrees); turning the image for less only blurs it.
+LEVEL = 2.5
+# ... and so is one whose rows are not clearly sharper than level's (the sum of squares
+# of the profile at least this many times level's): a few marks of a short note line up
+# by chance in some direction (measured: 1.0-1.2 on level photos of a few words,
+# 1.3 and up on tilted ones).
+SHARPER = 1.25
+# Marks sampled for the orientation test.
+SAMPLES = 16
+# A turn other than upright must read this much more confidently (mean log-probability
+# of the best class, per character) to be chosen: upright pages read at -0.1 to -0.3,
+# the same pages turned at -0.5 to -1.1 (measured on sample_images and the development
+# photos); characters such as O, S, X, 8 read alike either way and narrow the gap, and a
+# photo of a few faint words may read upright at -0.8 and turned at -0.7.
+TURN_MARGIN = 0.2
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An image of ``size`` ``(width, height)`` turned counter-clockwise by ``angle``
+    degrees about its centre onto a canvas of ``turned_size`` that holds all of it (as
+    PIL's ``rotate(angle, expand=True)`` does)."""
+
+    angle: float
+    size: tuple
+    turned_size: tuple
+
+    @classmethod
+    def of(cls, angle, size):
+        import math
+
+        w, h = size
+        if angle % 90 == 0:
+            return cls(float(angle), tuple(size), (w, h) if angle % 180 == 0 else (h, w))
+        # The canvas as PIL sizes it: its turned corners' extent, rounded outward.
+        theta = -math.radians(angle % 360.0)
+        c, s = round(math.cos(theta), 15), round(math.sin(theta), 15)
+        tx, ty = c * -w / 2 + s * -h / 2 + w / 2, -s * -w / 2 + c * -h / 2 + h / 2
+        xs = [c * x + s * y + tx for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
+        ys = [-s * x + c * y + ty for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
+        turned = (math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys)))
+        return cls(float(angle), tuple(size), turned)
+
+    def back(self, points):
+        """``points: (n, 2)`` ``(x, y)`` of the turned image -> the same points of the
+        image as it was."""
+        theta = np.deg2rad(self.angle)
+        c, s = np.cos(theta), np.sin(theta)
+        d = np.asarray(points, np.float64) - np.array(self.turned_size) / 2
+        return np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]]) + np.array(self.size) / 2
+
+    def forward(self, points):
+        """``points: (n, 2)`` ``(x, y)`` of the image as it was -> the same points of the
+        turned image (the inverse of :meth:`back`)."""
+        theta = np.deg2rad(self.angle)
+        c, s = np.cos(theta), np.sin(theta)
+        d = np.asarray(points, np.float64) - np.array(self.size) / 2
+        return np.column_stack([c * d[:, 0] + s * d[:, 1], -s * d[:, 0] + c * d[:, 1]]) + np.array(self.turned_size) / 2
+
+    def apply(self, image, fill=None):
+        """``image: (h, w)`` float32 turned; what comes in from outside it is ``fill``
+        (default: the median of the image's outermost pixels, the paper of a page or the
+        desk around a sheet, so that the surround stays what it was)."""
+        from PIL import Image
+
+        if self.angle % 360 == 0:
+            return image
+        if self.angle % 90 == 0:
+            return np.ascontiguousarray(np.rot90(image, int(self.angle // 90) % 4))
+        if fill is None:
+            fill = np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]))
+        turned = Image.fromarray(image).rotate(self.angle, Image.BILINEAR, expand=True, fillcolor=float(fill))
+        return np.asarray(turned)
+
+
+def profile_sharpness(cx, cy, weights, angles, bin_size):
+    """For each direction in ``angles`` (degrees, counter-clockwise from level), how
+    sharply the points gather into rows across it: the sum of squares of the weighted
+    histogram of their positions across the direction, in bins of ``bin_size``."""
+    theta = np.deg2rad(np.asarray(angles, np.float64))[:, None]
+    across = (np.sin(theta) * cx[None] + np.cos(theta) * cy[None]) / bin_size  # (angles, points)
+    across -= across.min(1, keepdims=True)
+    bins = across.astype(np.int64)
+    width = int(bins.max()) + 1
+    flat = (np.arange(len(angles))[:, None] * width + bins).ravel()
+    counts = np.bincount(flat, weights=np.broadcast_to(weights, bins.shape).ravel(), minlength=len(angles) * width)
+    return (counts.reshape(len(angles), width) ** 2).sum(1)
+
+
+def skew(cx, cy, weights, height):
+    """The direction (degrees in [-90, 90), counter-clockwise from level, image y
+    down) along which the points ``(cx, cy)`` line up best: the lines of text, or, where
+    the text is a grid, its rows or its columns."""
+    coarse = np.arange(-90.0, 90.0, COARSE_STEP)
+    best = coarse[np.argmax(profile_sharpness(cx, cy, weights, coarse, height * PROFILE_BIN))]
+    fine = best + np.arange(-COARSE_STEP, COARSE_STEP + FINE_STEP / 2, FINE_STEP)
+    angle = float(fine[np.argmax(profile_sharpness(cx, cy, weights, fine, height * PROFILE_BIN))])
+    return (angle + 90) % 180 - 90
+
+
+def sample_crops(gray, boxes, angle):
+    """Layout rows ``(n, PIXELS)`` of the marks in ``boxes`` (gray's pixels) cut from
+    ``gray`` and turned by ``angle`` degrees (placed without correcting their strokes:
+    a test, not a reading)."""
+    paper = float(np.percentile(gray, 90))
+    out = []
+    for y1, x1, y2, x2 in np.round(boxes).astype(int):
+        patch = gray[max(y1, 0):y2, max(x1, 0):x2]
+        if patch.size == 0:
+            continue
+        ink = np.clip(1.0 - patch / max(paper, 1e-3), 0, 1)
+        ink = ink / max(float(np.percentile(ink, 99)), 1e-3)
+        turned = Turn.of(angle, (ink.shape[1], ink.shape[0])).apply(np.clip(ink, 0, 1).astype(np.float32), 0.0)
+        out.append(rows(PAPER - place(tight(turned)))[0])
+    return np.array(out, np.float32).reshape(-1, 32 * 32)
+
+
+def confidence(model, crops):
+    """Mean log-probability of the best class the network reads ``crops`` as (one look,
+    without the model's test-time shifts)."""
+    probs = model.net.predict_proba(crops)
+    return float(np.mean(np.log(np.maximum(probs.max(1), 1e-12))))
+
+
+def orientation(photo, model=None):
+    """The angle (degrees, counter-clockwise) that turns ``photo``
+    (:class:`~ocr_cli.pipeline.images.Photo`) upright: its skew, and with a ``model``,
+    the right-angle turn of it that reads best (see the module's docstring). 0 when
+    there is too little to tell."""
+    looked = photo.surveyed().survey
+    boxes, weights, height = looked.boxes / photo.factor, looked.weights, looked.height / photo.factor
+    if len(boxes) < 2 or not height:
+        return 0.0
+    cx, cy = (boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2
+    direction = skew(cx, cy, weights, height)
+    sharpness = profile_sharpness(cx, cy, weights, [direction, 0.0], height * PROFILE_BIN)
+    level = (abs(direction) < LEVEL or sharpness[0] < SHARPER * sharpness[1]) and abs(direction) < 45
+    angle = 0.0 if level else -direction  # lines rising by a degrees are levelled by a turn of -a
+    if model is None:
+        return angle
+    picks = boxes[np.linspace(0, len(boxes) - 1, min(SAMPLES, len(boxes))).astype(int)]
+    scores = {quarter: confidence(model, sample_crops(photo.gray, picks, angle + quarter))
+              for quarter in (0, 90, 180, 270)}
+    best = max(scores, key=scores.get)
+    if best != 0 and scores[best] < scores[0] + TURN_MARGIN:
+        best = 0
+    return (angle + best + 180) % 360 - 180
