@@ -25,9 +25,11 @@ LOOK_ALIKES = ("O0", "I1")
 
 
 def word_kinds(classes):
-    """Boolean class masks ``(C,)`` allowed by each kind of word."""
+    """Boolean class masks ``(C,)`` allowed by each kind of word (punctuation is of
+    none: it stays as read)."""
     digits = np.array([c.isdigit() for c in classes])
-    return {"letters": ~digits, "digits": digits, "mixed": np.ones(len(classes), bool)}
+    letters = np.array([c.isalpha() for c in classes])
+    return {"letters": letters, "digits": digits, "mixed": letters | digits}
 
 
 def pool_look_alikes(probs, classes):
@@ -55,7 +57,8 @@ def choose(probs, classes, line, word, lexicon=None):
     probability that kind allows. Within letters or digits, look-alike pairs share
     their probability (:func:`pool_look_alikes`); a mixed reading takes each character
     as the network scored it. A word made only of look-alikes (``100``, ``IO``) has
-    nothing to tell its kind and is read as the network scored it. ``probs: (K, C)``."""
+    nothing to tell its kind and is read as the network scored it; punctuation marks
+    stay as read and do not count. ``probs: (K, C)``."""
     kinds = word_kinds(classes)
     pooled = pool_look_alikes(probs, classes)
     choice = probs.argmax(1) if len(probs) else np.zeros(0, int)
@@ -63,7 +66,8 @@ def choose(probs, classes, line, word, lexicon=None):
     keys = np.stack([line, word], 1) if len(probs) else np.zeros((0, 2), int)
     for key in np.unique(keys, axis=0):
         members = np.nonzero((keys == key).all(1))[0]
-        if look_alike[choice[members]].all():
+        members = members[kinds["mixed"][choice[members]]]  # letters and digits only
+        if not len(members) or look_alike[choice[members]].all():
             continue
         scores = {}
         for kind, prior in WORD_PRIORS.items():

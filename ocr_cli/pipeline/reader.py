@@ -3,13 +3,12 @@
 
     1. decode      (images)     the photo at the scale its characters need
     2. orient      (orient)     the turn that sets its lines level and upright
-    2. segment     (segment)    characters, lines and words in reading order
-    3. crop        (crop)       each character in the network's input layout
-    4. classify                 one batch of class probabilities
-    5. reread      (resegment)  doubtful merges and splits, decided by the network
-    6. drop                     what the network calls "not a character"
-    7. words       (context)    each word read as a known word, letters, digits or mixed
-    8. page        (records)    boxes in the photo's pixels: the Page every output renders
+    3. segment     (segment)    marks, lines (each its own direction) and blocks in reading order
+    4. lattice     (lattice)    every way of reading each line's atoms scored by the network
+                                in one batch; the best path: characters, punctuation,
+                                what is not a character left out; words from the line's gaps
+    5. words       (context)    each word read as a known word, letters, digits or mixed
+    6. page        (records)    boxes in the photo's pixels: the Page every output renders
 """
 
 from pathlib import Path
@@ -23,16 +22,24 @@ from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.images import Photo, load_photo
 from ocr_cli.pipeline.orient import orientation
 from ocr_cli.pipeline.records import page_of
-from ocr_cli.pipeline.resegment import reread
+from ocr_cli.pipeline.lattice import as_found, read_lines
 from ocr_cli.pipeline.segment import segment
 
 
-def classify(model, characters):
-    """``characters`` (cropped) with their class probabilities under ``model``."""
-    probs = model.predict_proba(characters.crops)
+def final_look(model, characters):
+    """``characters`` read through the lattice with the probabilities of those the
+    network read as ``model`` gives them (with its test-time shifts, which the lattice
+    spares its many candidates), and an error if they overflow."""
+    network = np.flatnonzero(characters.probs[:, :len(model.classes)].sum(1) > 0) if len(characters) else []
+    probs = characters.probs.copy()
+    if len(network) and model.metadata.get("average_shifts"):
+        looked = model.predict_proba(characters.crops[network])
+        junk = model.classes.find(NOT_A_CHARACTER)
+        real = np.delete(looked, junk, axis=1) if junk >= 0 else looked
+        probs[network, :real.shape[1]] = real / np.maximum(real.sum(1, keepdims=True), 1e-12)
     if not np.isfinite(probs).all():
         raise OcrError("model: its outputs overflow (not finite numbers): its weights are too large to read with")
-    return characters.replace(probs=probs, classes=model.classes)
+    return characters.replace(probs=probs)
 
 
 def drop_not_characters(characters):
@@ -57,12 +64,13 @@ def read_page(photo, model, lexicon=None, keep_crops=False):
     inputs (for figures)."""
     photo = photo.surveyed()
     photo = photo._replace(angle=orientation(photo, model))
-    working, characters = segment(photo)
+    working, marks = segment(photo)
     if model is not None:
-        characters = classify(model, crop(working, characters))
-        characters = read_words(drop_not_characters(reread(working, characters, model)), lexicon)
-    elif keep_crops:
-        characters = crop(working, characters)
+        characters = read_words(final_look(model, read_lines(working, marks, model)), lexicon)
+    else:
+        characters = as_found(marks, working.height)
+        if keep_crops:
+            characters = crop(working, characters)
     return page_of(characters, working.photo_boxes(characters.boxes), photo.size,
                    working.height / working.photo_scale, keep_crops)
 

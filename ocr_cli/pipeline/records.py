@@ -25,7 +25,8 @@ class Characters:
     in the working label image; ``line, word: (K,)`` the line index and the word index
     within the line; then, from recognition on, ``crops: (K, PIXELS)`` network inputs,
     ``probs: (K, C)`` class probabilities over ``classes`` and ``choice: (K,)`` the class
-    index read for each character, word context included.
+    index read for each character, word context included; ``block: (K,)`` the block
+    (a sheet, a note, a box of a diagram) of each.
     """
 
     boxes: np.ndarray
@@ -36,14 +37,14 @@ class Characters:
     probs: Optional[np.ndarray] = None
     classes: str = ""
     choice: Optional[np.ndarray] = None
+    block: Optional[np.ndarray] = None
 
     @classmethod
-    def found(cls, boxes, members, line=None, word=None):
-        """Characters as segmentation finds them (lines and words default to 0)."""
+    def found(cls, boxes, members, line=None, word=None, block=None):
+        """Characters as segmentation finds them (lines, words and blocks default to 0)."""
         boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
-        zeros = np.zeros(len(boxes), np.int64)
-        return cls(boxes, tuple(members), zeros if line is None else np.asarray(line, np.int64),
-                   zeros if word is None else np.asarray(word, np.int64))
+        given = lambda v: np.zeros(len(boxes), np.int64) if v is None else np.asarray(v, np.int64)
+        return cls(boxes, tuple(members), given(line), given(word), block=given(block))
 
     def __len__(self):
         return len(self.boxes)
@@ -64,9 +65,10 @@ class Characters:
             if line[k] == line[k - 1]:
                 renumbered_word[k] = renumbered_word[k - 1] + int(word[k] != word[k - 1])
         take = lambda a: None if a is None else a[keep]
+        block = None if self.block is None else np.unique(self.block[keep], return_inverse=True)[1].reshape(-1)
         return replace(self, boxes=self.boxes[keep], members=tuple(self.members[k] for k in keep),
                        line=renumbered_line, word=renumbered_word, crops=take(self.crops), probs=take(self.probs),
-                       choice=take(self.choice))
+                       choice=take(self.choice), block=block)
 
     @property
     def confidence(self):
@@ -209,10 +211,12 @@ def page_of(characters, photo_boxes, size, char_height, keep_crops=False):
         top = [tuple((characters.classes[j], float(p[j])) for j in row) for row, p in zip(best, characters.probs)]
     else:
         top = [()] * len(characters)
-    lines = {}
+    blocks = {}
+    block = characters.block if characters.block is not None else np.zeros(len(characters), np.int64)
     for k, (y1, x1, y2, x2) in enumerate(photo_boxes.tolist()):
         character = Character(labels[k], (x1, y1, x2 - x1, y2 - y1), confidence[k], top[k])
+        lines = blocks.setdefault(int(block[k]), {})
         lines.setdefault(int(characters.line[k]), {}).setdefault(int(characters.word[k]), []).append(character)
-    block = tuple(Line(tuple(Word(tuple(chars)) for chars in words.values())) for words in lines.values())
-    return Page(tuple(size), (Block(block),) if block else (), float(char_height), read,
-                characters.crops if keep_crops else None)
+    return Page(tuple(size), tuple(Block(tuple(Line(tuple(Word(tuple(chars)) for chars in words.values()))
+                                               for words in lines.values())) for lines in blocks.values()),
+                float(char_height), read, characters.crops if keep_crops else None)

@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from ocr_cli.errors import InputError
-from ocr_cli.pipeline.geometry import encloses, merge_boxes, overlapping_pairs
+from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
 from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_darkness, resize, strokes_only, threshold
 from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
@@ -40,43 +40,52 @@ MOST_WORKING_PIXELS = 10_000_000
 MOST_BLOBS = 1000
 
 
-def join_pieces(boxes, height):
-    """Groups of component rows that make one character: pieces stacked in one column
-    (horizontal overlap >= half the narrower piece) and close vertically (gap < 1/2
-    character height) whose union stays within 1.5 character heights; never a piece
-    and one it encloses (a box drawn around a word and the letters inside)."""
-    n = len(boxes)
-    parent = np.arange(n)
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    i, j = overlapping_pairs(boxes).T
-    y1, x1, y2, x2 = boxes.T
-    overlap = np.minimum(x2[i], x2[j]) - np.maximum(x1[i], x1[j])
-    vgap = np.maximum(y1[i], y1[j]) - np.minimum(y2[i], y2[j])
-    span = np.maximum(y2[i], y2[j]) - np.minimum(y1[i], y1[j])
-    close = ((overlap >= 0.5 * np.minimum(x2[i] - x1[i], x2[j] - x1[j])) & (vgap < 0.5 * height)
-             & (span <= 1.5 * height) & ~encloses(boxes, i, j) & ~encloses(boxes, j, i))
-    for a, b in zip(i[close], j[close]):
-        parent[root(a)] = root(b)
-    roots = np.array([root(k) for k in range(n)], dtype=np.int64)
-    order = np.argsort(roots, kind="stable")  # the pieces of each root, together, in index order
-    return np.split(order, np.flatnonzero(np.diff(roots[order])) + 1) if n else []
+# Marks under this share of the character height both ways are small: a period, a
+# comma, a stray dot (the small words written beside large ones, in a box or a margin,
+# are 0.4 heights and up); they do not make lines, but join the line they sit on as
+# possible punctuation, or are dropped.
+SMALL_MARK = 0.3
+# A small mark sits on a line when its centre lies between this far above the line's
+# top (an apostrophe) and this far below its foot (a comma), in line heights, and at
+# most AFTER_LINE heights past its end (a period after the last word).
+ABOVE_LINE, BELOW_LINE, AFTER_LINE = 0.3, 0.5, 1.0
 
 
-def is_character(boxes, height):
-    """Keeps boxes of character size: drops specks and punctuation (both sides under
-    0.3 character heights: a period, a stray dot; the small words written beside
-    large ones, in a box or a margin, are 0.4 heights and up) and giants (taller
-    than 3 character heights or wider than 5: rules, borders, shadows)."""
+def is_small(boxes, height):
+    """Marks under :data:`SMALL_MARK` character heights both ways."""
     h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    small = (h < 0.3 * height) & (w < 0.3 * height)
-    giant = (h > 3 * height) | (w > 5 * height)
-    return ~small & ~giant
+    return (h < SMALL_MARK * height) & (w < SMALL_MARK * height)
+
+
+def not_a_giant(boxes, height):
+    """Drops giants: taller than 3 character heights or wider than 5 (rules, borders,
+    shadows)."""
+    h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return ~((h > 3 * height) | (w > 5 * height))
+
+
+def attach_small(boxes, line, small_boxes):
+    """The line each small mark (``small_boxes (m, 4)``) sits on, or -1 (see
+    :data:`ABOVE_LINE`): the nearest of the lines of ``boxes`` (``line``: their line
+    indices) whose band holds it."""
+    from ocr_cli.pipeline.lattice import line_frame
+
+    frames = []
+    for k in range(int(line.max()) + 1 if len(line) else 0):
+        own = boxes[line == k]
+        top, foot, height = line_frame(own)
+        frames.append((top, foot, height, own[:, 1].min(), own[:, 3].max()))
+    out = np.full(len(small_boxes), -1)
+    for i, (y1, x1, y2, x2) in enumerate(small_boxes):
+        cx, cy, best = (x1 + x2) / 2, (y1 + y2) / 2, np.inf
+        for k, (top, foot, height, start, end) in enumerate(frames):
+            t, f = top(cx), foot(cx)
+            if (t - ABOVE_LINE * height <= cy <= f + BELOW_LINE * height
+                    and start - AFTER_LINE * height <= cx <= end + AFTER_LINE * height):
+                distance = abs(cy - (t + f) / 2)
+                if distance < best:
+                    out[i], best = k, distance
+    return out
 
 
 def not_a_blob(boxes, groups, areas):
@@ -140,68 +149,6 @@ def keep(boxes, groups, mask):
     return boxes[mask], [g for g, k in zip(groups, mask) if k]
 
 
-def group_lines(boxes, height):
-    """Line index per box. Boxes are taken left to right; each joins the line whose most
-    recent box has its vertical centre within 0.6 character heights (following a
-    slanted line letter by letter), else starts a new line. Lines are numbered top to
-    bottom by their mean centre."""
-    cy = (boxes[:, 0] + boxes[:, 2]) / 2
-    line = np.full(len(boxes), -1)
-    last_cy = []
-    for i in np.argsort(boxes[:, 1], kind="stable"):
-        distances = np.abs(np.array(last_cy) - cy[i]) if last_cy else np.array([])
-        if len(distances) and distances.min() < 0.6 * height:
-            line[i] = int(distances.argmin())
-            last_cy[line[i]] = cy[i]
-        else:
-            line[i] = len(last_cy)
-            last_cy.append(cy[i])
-    means = np.array([cy[line == k].mean() for k in range(len(last_cy))])
-    rank = np.argsort(np.argsort(means))
-    return rank[line] if len(line) else line
-
-
-def word_threshold(gaps):
-    """The gap above which a gap separates words, from this page's own letter gaps
-    ``(n,)`` in character heights. Otsu's split divides them into two groups; it is kept
-    only if two normal groups explain the gaps better than one by the Bayesian
-    information criterion, otherwise ``inf``: no word breaks on the page (a page of
-    evenly spaced letters has one broad group, not two)."""
-    values = np.sort(gaps)
-    n = len(values)
-    if n < 3 or values[0] == values[-1]:
-        return np.inf
-    k = np.arange(1, n)
-    low_mean = np.cumsum(values)[:-1] / k
-    high_mean = (values.sum() - np.cumsum(values)[:-1]) / (n - k)
-    split = int(np.argmax(k * (n - k) * (high_mean - low_mean) ** 2)) + 1
-    low, high = values[:split], values[split:]
-
-    def log_variance(v):
-        # Gaps are measured between ink boxes to about half a stroke: 5% of a height.
-        return np.log(max(v.var(), 0.05 ** 2))
-
-    one = n * log_variance(values) + 2 * np.log(n)
-    two = (len(low) * log_variance(low) + len(high) * log_variance(high)
-           - 2 * (len(low) * np.log(len(low) / n) + len(high) * np.log(len(high) / n)) + 5 * np.log(n))
-    return float((low.max() + high.min()) / 2) if two < one else np.inf
-
-
-def order_and_words(boxes, line, height):
-    """Reading order (line by line, left to right) and the word index within each line."""
-    order = np.lexsort((boxes[:, 1], line))
-    boxes, line = boxes[order], line[order]
-    same_line = line[1:] == line[:-1]
-    gaps = (boxes[1:, 1] - boxes[:-1, 3]) / height
-    limit = word_threshold(gaps[same_line])
-    new_word = np.concatenate([[False], same_line & (gaps > limit)])
-    starts_line = np.concatenate([[True], ~same_line])
-    word = np.zeros(len(boxes), dtype=np.int64)
-    for i in range(1, len(boxes)):
-        word[i] = 0 if starts_line[i] else word[i - 1] + int(new_word[i])
-    return order, word
-
-
 @dataclass(frozen=True)
 class Working:
     """The photo at the scale its characters are found and cut at, turned upright:
@@ -256,12 +203,11 @@ def segment(photo):
     # 3. Threshold, blurred by 1/32 of a character (smooths paper grain and JPEG blocks,
     # keeps strokes), and the sides of drawn boxes taken out.
     binary = without_drawn_boxes(threshold(ink, work_height / 32), work_height)
-    # 4. Marks: components, and pieces stacked in one column joined.
-    labels, boxes, areas = components(binary)
-    groups = join_pieces(boxes, work_height) if len(boxes) else []
-    merged, groups = merge_boxes(boxes, groups), [g + 1 for g in groups]
+    # 4. Marks: the components (which pieces make one character, the lattice decides).
+    labels, merged, areas = components(binary)
+    groups = [np.array([k + 1]) for k in range(len(merged))]
     # 5. What is not a character dropped.
-    merged, groups = keep(merged, groups, is_character(merged, work_height))
+    merged, groups = keep(merged, groups, not_a_giant(merged, work_height))
     shaped = not_a_blob(merged, groups, areas)
     if (~shaped).sum() > MOST_BLOBS and (~shaped).mean() > 0.5:
         raise InputError("image", f"not a page of text: {(~shaped).sum()} of its {len(shaped)} marks are solid dots")
@@ -270,18 +216,25 @@ def segment(photo):
     merged, groups = keep(merged, groups, not_a_frame(merged))
     merged, groups = keep(merged, groups, not_a_rule(merged, work_height))
     merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
-    size = photo.size
-    working = Working(scale / factor, ink, labels, work_height, size, turn)
-    # 6. Lines, reading order, words.
+    working = Working(scale / factor, ink, labels, work_height, photo.size, turn)
+    # 6. Lines (each its own direction), the small marks on them, blocks, reading order.
     return working, arrange(Characters.found(merged, groups), work_height)
 
 
-def arrange(characters, height):
-    """``characters`` grouped into lines, put in reading order and split into words
-    (``height``: the character height in their pixels)."""
-    if not len(characters):
-        return characters
-    line = group_lines(characters.boxes, height)
-    order, word = order_and_words(characters.boxes, line, height)
-    arranged = characters.subset(order)
-    return arranged.replace(line=line[order], word=word)
+def arrange(marks, height):
+    """``marks`` grouped into lines and blocks and put in reading order (``height``: the
+    character height in their pixels); small marks join the line they sit on (or are
+    dropped). Words are left to the lattice (:mod:`ocr_cli.pipeline.lattice`)."""
+    from ocr_cli.pipeline.lines import follow_lines, group_blocks, reading_order
+
+    small = is_small(marks.boxes, height)
+    big = marks.subset(~small)
+    line = follow_lines(big.boxes, height)
+    on = attach_small(big.boxes, line, marks.boxes[small])
+    kept = np.flatnonzero(~small).tolist() + np.flatnonzero(small)[on >= 0].tolist()
+    line = np.concatenate([line, on[on >= 0]]).astype(np.int64)
+    boxes = marks.boxes[kept]
+    block = group_blocks(boxes, line)[line] if len(kept) else line
+    order, line, block = reading_order(boxes, line, block)
+    members = [marks.members[kept[k]] for k in order]
+    return Characters.found(boxes[order], members, line, block=block)

@@ -1,0 +1,491 @@
+"""Segmentation proposes, recognition decides: the lattice of each line.
+
+Ink cannot tell two letters that touch from one wide letter, a letter broken in two
+from two narrow ones, a speck from a period. So the marks of each line become atoms,
+and every way of reading the atoms is scored by the network:
+
+    1. atoms: the line's marks in order along it, a mark wider than a letter cut at its
+       thinnest columns into pieces (:func:`cut_wide`)
+    2. candidates: each atom alone, and runs of up to MOST_ATOMS neighbouring atoms
+       that could be one character (close, together no larger than a letter, one of
+       them doubtful: narrow, short, stacked or cut from the same mark)
+    3. the crops of every candidate of the page, classified in one batch
+    4. per line, the best path through its atoms (dynamic programming): a character
+       scores the log-probability of its best class less CHARACTER_COST; an atom the
+       network calls "not a character" is left out at the log-probability of that; a
+       small mark may be punctuation (by size, shape and place on the line,
+       :func:`punctuation`) or a speck
+    5. words: the line's gaps between what was read, split where they are clearly
+       wider than its own letter gaps (:func:`word_breaks`)
+"""
+
+import numpy as np
+
+from ocr_cli.layout import NOT_A_CHARACTER
+from ocr_cli.pipeline.context import pool_look_alikes
+from ocr_cli.pipeline.crop import crop
+from ocr_cli.pipeline.records import Characters
+
+# Log-probability charged per character read: a reading with more characters must be
+# that much likelier per extra character (two halves read as two letters need both
+# confident; two confident letters merged into one need the merged crop almost as
+# confident as both together).
+CHARACTER_COST = 0.2
+# Runs of at most this many atoms are tried as one character (a letter broken in three,
+# or cut into three pieces).
+MOST_ATOMS = 3
+# A run of atoms may be one character when together they are at most this many line
+# heights wide and tall (a broad M or W is 1.3 wide) ...
+WIDEST, TALLEST = 1.5, 1.8
+# ... each begins at most this far (line heights) after the one before ends ...
+CLOSE = 0.15
+# ... and one of them is doubtful: narrower than NARROW of the line height (the halves of
+# an H, a U, an N), shorter than SHORT of it (a piece a dry pen broke off), or stacked
+# over another (overlapping it by half the narrower one's width).
+NARROW, SHORT = 0.5, 0.75
+# A mark wider than this many line heights may be letters that touch: it is cut at the
+# columns where its own ink is thin (local minima of its column profile holding at most
+# TWO_STROKES of its stroke width: letters touch by a stroke, or overlap by two where
+# one leans over the other), no piece narrower than PIECE line heights (a sliver of an
+# M reads as an I), no two cuts closer than that. The lattice reads the whole mark
+# too, so a wide M cut in three is read whole unless its pieces read much better.
+CUT_WIDTH, TWO_STROKES, PIECE = 1.2, 3.0, 0.4
+# A character wider than WIDE_ONE line heights is unlikely (the broadest M or W are 1.5):
+# each height more costs WIDE_COST, so a mark of three digits that touch is not read
+# as one broad letter.
+WIDE_ONE, WIDE_COST = 1.5, 3.0
+# A character at most this share of its line's height tall is a fragment unless the
+# network is very sure of it: capitals and digits stand as tall as the line (within
+# 15%); a piece a dry pen broke off, or a cut's end, does not. It costs FRAGMENT_COST.
+FRAGMENT, FRAGMENT_COST = 0.65, 1.5
+# Log-probability charged for each extra character read out of one connected mark: most
+# marks are one character (letters touch on a few percent of marks in most hands), so
+# the halves of a W read as 6 and V must be much likelier together than the W.
+SPLIT_COST = 0.5
+# A mark under SMALL of the line's height (and under a height across) is small: it
+# may be punctuation or a speck, not a character on its own; at the end of a run it
+# joins the run only if it touches the next atom within SPECK_TOUCH heights (a broken
+# stroke's piece does; a period after a digit sits further).
+SMALL, SPECK_TOUCH = 0.45, 0.1
+# The log-probability of leaving a small mark out as a speck: above that of a doubtful
+# punctuation mark, below that of a clear one.
+SPECK = np.log(0.3)
+# The punctuation marks read, and the place on the line (0 the top of its capitals, 1
+# their foot) of each: a period and a comma at the foot, a hyphen in the middle, an
+# apostrophe at the top; a colon is two dots, one above the other; a slash a long
+# thin stroke leaning right.
+PUNCTUATION = ".,:-'/"
+
+
+def cut_wide(working, box, members, height):
+    """Cut columns (absolute) of a mark wider than :data:`CUT_WIDTH` line heights: the
+    local minima of its column profile in its middle (a stroke in from either end), the
+    thinnest first, :data:`CUT_APART` heights apart at least."""
+    y1, x1, y2, x2 = box
+    width = x2 - x1
+    if width < CUT_WIDTH * height:
+        return []
+    from ocr_cli.layout import stroke_width
+
+    y1, x1, y2, x2 = box
+    own = np.isin(working.labels[y1:y2, x1:x2], members)
+    profile = own.sum(0).astype(np.float64)
+    stroke = max(stroke_width(own), 1.0)
+    margin = max(2, int(PIECE * height))
+    inner = np.arange(margin, width - margin)
+    if not len(inner):
+        return []
+    left, right = np.roll(profile, 1), np.roll(profile, -1)
+    minima = inner[(profile[inner] <= left[inner]) & (profile[inner] <= right[inner])
+                   & (profile[inner] <= TWO_STROKES * stroke)]
+    cuts = []
+    for c in minima[np.argsort(profile[minima], kind="stable")]:
+        if all(abs(c - other) >= PIECE * height for other in cuts):
+            cuts.append(int(c))
+    return sorted(x1 + c for c in cuts)
+
+
+def relabel_pieces(working, box, members, cuts):
+    """Gives each piece of a mark cut at columns ``cuts`` a label of its own in
+    ``working.labels`` (the first keeps the mark's); returns the pieces' ``(box, [label])``."""
+    y1, x1, y2, x2 = box
+    labels = working.labels
+    edges = [x1, *cuts, x2]
+    pieces, fresh = [], int(labels.max()) + 1
+    region = labels[y1:y2, x1:x2]
+    own = np.isin(region, members)
+    for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+        part = np.zeros_like(own)
+        part[:, a - x1:b - x1] = own[:, a - x1:b - x1]
+        ys, xs = np.nonzero(part)
+        if not len(ys):
+            continue
+        label = members[0] if k == 0 else fresh
+        if k:
+            region[part] = fresh
+            fresh += 1
+        pieces.append(([y1 + ys.min(), x1 + xs.min(), y1 + ys.max() + 1, x1 + xs.max() + 1], [label]))
+    return pieces
+
+
+def union(boxes):
+    boxes = np.asarray(boxes)
+    return [boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()]
+
+
+def spans(boxes, cut_from, heights):
+    """The runs ``(i, j)`` of neighbouring atoms (``boxes (n, 4)`` in order along the
+    line, ``heights (n,)`` the line's height about each) to try as one character: each
+    atom alone, each mark whole (all the pieces cut from it, ``cut_from (n,)`` naming
+    the mark of each atom), and longer runs as the module's docstring says."""
+    n = len(boxes)
+    out = {(i, i + 1) for i in range(n)}
+    for mark in set(cut_from):
+        pieces = np.flatnonzero(cut_from == mark)
+        out.add((int(pieces.min()), int(pieces.max()) + 1))
+    w, h = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
+    for i in range(n):
+        for j in range(i + 2, min(n, i + MOST_ATOMS) + 1):
+            run, height = boxes[i:j], heights[i:j].max()
+            if run[:, 3].max() - run[:, 1].min() > WIDEST * height or run[:, 2].max() - run[:, 0].min() > TALLEST * height:
+                break
+            gaps = run[1:, 1] - np.maximum.accumulate(run[:-1, 3])
+            if (gaps > CLOSE * height).any():
+                break
+            narrower = np.minimum(w[i:j - 1], w[i + 1:j])
+            stacked = (-gaps >= 0.5 * narrower).any()
+            doubtful = ((w[i:j] < NARROW * height) | (h[i:j] < SHORT * height)).any()
+            apart_small = (h[[i, j - 1]] < SMALL * height).any() and (gaps > SPECK_TOUCH * height).any()
+            if (doubtful or stacked or len(set(cut_from[i:j])) == 1) and not apart_small:
+                out.add((i, j))
+    return sorted(out)
+
+
+# A period or a comma ends a word or a number's part: the ink after it begins at least
+# this many heights away (a speck or a broken stroke inside a word sits closer).
+AFTER_STOP = 0.25
+
+
+def punctuation(box, line_top, line_foot, height, before, after):
+    """``(mark, likelihood)`` of a small mark in ``box`` on a line whose capitals run
+    from ``line_top`` to ``line_foot`` (at the mark) and are ``height`` tall, with ink
+    ``before`` and ``after`` it that many pixels away (None at the line's ends): the
+    punctuation its size, shape and place make most likely, or ``(None, 0)``. Nothing
+    opens a line."""
+    y1, x1, y2, x2 = box
+    h, w = y2 - y1, x2 - x1
+    place = ((y1 + y2) / 2 - line_top) / max(line_foot - line_top, 1)  # 0 top .. 1 foot
+    if before is None:
+        return None, 0.0
+    if w >= 0.25 * height and h <= 0.2 * height and 0.3 <= place <= 0.75 and w <= 0.9 * height:
+        return "-", 0.8
+    if h > SMALL * height or w > SMALL * height:
+        return None, 0.0
+    if place >= 0.7 and (after is None or after >= AFTER_STOP * height):
+        below = y2 > line_foot + 0.1 * height
+        return (",", 0.7) if below and h > 1.2 * w else (".", 0.7)
+    if place <= 0.35 and h >= w:
+        return "'", 0.6
+    return None, 0.0
+
+
+def is_colon(upper, lower, line_top, line_foot, height):
+    """Whether two small marks make a colon: dots of about a stroke, one above the other
+    (their columns overlapping), the lower at the foot of the line, the upper near its
+    middle."""
+    small = all(b[2] - b[0] <= 0.3 * height and b[3] - b[1] <= 0.3 * height for b in (upper, lower))
+    aligned = min(upper[3], lower[3]) - max(upper[1], lower[1]) > 0
+    span = line_foot - line_top
+    return small and aligned and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span and \
+        line_top + 0.2 * span <= (upper[0] + upper[2]) / 2 <= line_top + 0.7 * span
+
+
+# A slash leans this many degrees from upright and more; a hand-written 1 or I leans
+# less (up to 20 in the training data), so the likelihood grows from LEAN[0] to LEAN[1].
+LEAN = (20.0, 35.0)
+
+
+def slash(working, box, members, height):
+    """The likelihood that a mark is a slash: tall as a letter, thin, its ink along one
+    straight line leaning right (:data:`LEAN`); 0 for any other."""
+    y1, x1, y2, x2 = box
+    h, w = y2 - y1, x2 - x1
+    if not (0.6 * height <= h <= 1.4 * height and 0.3 * h <= w <= 0.8 * h):
+        return 0.0
+    ys, xs = np.nonzero(np.isin(working.labels[y1:y2, x1:x2], members))
+    if len(xs) < 3:
+        return 0.0
+    slope, intercept = np.polyfit(ys, xs, 1)  # x as a function of y: a slash's x falls as y grows
+    if slope >= 0 or np.abs(xs - np.polyval([slope, intercept], ys)).mean() > 0.1 * h:
+        return 0.0
+    lean = np.degrees(np.arctan(-slope))  # from upright
+    return 0.9 * float(np.clip((lean - LEAN[0]) / (LEAN[1] - LEAN[0]), 0, 1))
+
+
+def best_path(n, options):
+    """The best reading of ``n`` atoms: ``options[i]``, the ways to read from atom ``i``
+    on, as ``(score, next atom, what)``; returns the ``what`` of the best path's steps."""
+    score = np.full(n + 1, -np.inf)
+    score[0] = 0.0
+    step = [None] * (n + 1)
+    for i in range(n):
+        if score[i] == -np.inf:
+            continue
+        for s, j, what in options[i]:
+            if score[i] + s > score[j]:
+                score[j], step[j] = score[i] + s, (what, i)
+    path, j = [], n
+    while j > 0:
+        what, j = step[j]
+        path.append(what)
+    return path[::-1]
+
+
+def word_threshold(gaps):
+    """The gap above which a gap separates words, from gaps ``(n,)`` in character
+    heights. Otsu's split divides them into two groups; it is kept only if two normal
+    groups explain the gaps better than one by the Bayesian information criterion,
+    otherwise ``inf``: no word breaks (evenly spaced letters give one broad group)."""
+    values = np.sort(gaps)
+    n = len(values)
+    if n < 3 or values[0] == values[-1]:
+        return np.inf
+    k = np.arange(1, n)
+    low_mean = np.cumsum(values)[:-1] / k
+    high_mean = (values.sum() - np.cumsum(values)[:-1]) / (n - k)
+    split = int(np.argmax(k * (n - k) * (high_mean - low_mean) ** 2)) + 1
+    low, high = values[:split], values[split:]
+
+    def log_variance(v):
+        # Gaps are measured between ink boxes to about half a stroke: 5% of a height.
+        return np.log(max(v.var(), 0.05 ** 2))
+
+    one = n * log_variance(values) + 2 * np.log(n)
+    two = (len(low) * log_variance(low) + len(high) * log_variance(high)
+           - 2 * (len(low) * np.log(len(low) / n) + len(high) * np.log(len(high) / n)) + 5 * np.log(n))
+    return float((low.max() + high.min()) / 2) if two < one else np.inf
+
+
+# A line's own gaps decide its words when it has at least this many; a shorter line
+# takes the page's threshold.
+OWN_GAPS = 4
+
+
+def word_breaks(lines_gaps):
+    """Per line, a boolean per gap (``lines_gaps``: each line's gaps between what was
+    read, in its own heights): where words break. A line with :data:`OWN_GAPS` gaps or
+    more splits them by its own threshold (:func:`word_threshold`) if they form two
+    groups; a shorter line, or one whose gaps form one group, by the page's."""
+    page = word_threshold(np.concatenate(lines_gaps)) if lines_gaps else np.inf
+    out = []
+    for gaps in lines_gaps:
+        own = word_threshold(gaps) if len(gaps) >= OWN_GAPS else np.inf
+        out.append(gaps > (own if np.isfinite(own) else page))
+    return out
+
+
+def words_of(boxes, line, heights):
+    """Word index per box (in reading order, grouped by ``line``), from each line's
+    gaps (:func:`word_breaks`) in the line's heights about them (``heights (n,)``)."""
+    word = np.zeros(len(boxes), np.int64)
+    members = [np.flatnonzero(line == k) for k in np.unique(line)]
+    gaps = [(boxes[m[1:], 1] - boxes[m[:-1], 3]) / ((heights[m[1:]] + heights[m[:-1]]) / 2) for m in members]
+    for m, breaks in zip(members, word_breaks(gaps)):
+        word[m] = np.concatenate([[0], np.cumsum(breaks)])
+    return word
+
+
+# A line's height is the median height of its marks at least this share of its tallest
+# ones (the 90th percentile): pieces of broken letters and punctuation would pull a
+# plain median under the letters' height.
+TALL_SHARE = 0.6
+# The line's height about a mark is measured over this many marks each side of it: a
+# heading's words and the small words beside them share a line but not a height.
+NEAR_MARKS = 3
+
+
+def line_height(boxes):
+    """The height of a line's characters from its marks' ``boxes (n, 4)``."""
+    tall = boxes[:, 2] - boxes[:, 0]
+    return float(np.median(tall[tall >= TALL_SHARE * np.percentile(tall, 90)]))
+
+
+def local_heights(boxes):
+    """The line's height about each of its marks (``boxes (n, 4)`` in order along it):
+    :func:`line_height` of the :data:`NEAR_MARKS` marks each side."""
+    n = len(boxes)
+    return np.array([line_height(boxes[max(0, i - NEAR_MARKS):i + NEAR_MARKS + 1]) for i in range(n)])
+
+
+def line_frame(boxes):
+    """``(top, foot, height)`` functions of x for a line of boxes: straight lines fitted
+    through the tops and the feet of its marks, and its median height."""
+    cx = (boxes[:, 1] + boxes[:, 3]) / 2
+    height = line_height(boxes)
+    if len(boxes) >= 2 and np.ptp(cx) > 0:
+        top, foot = np.polyfit(cx, boxes[:, 0], 1), np.polyfit(cx, boxes[:, 2], 1)
+    else:
+        top, foot = np.array([0.0, boxes[:, 0].min()]), np.array([0.0, boxes[:, 2].max()])
+    return (lambda x: float(np.polyval(top, x))), (lambda x: float(np.polyval(foot, x))), height
+
+
+def as_found(marks, height):
+    """The characters of ``marks`` as segmentation found them, for a page not read: the
+    small marks (under :data:`SMALL` of their line's height) left out, words from each
+    line's gaps."""
+    keep, heights = np.ones(len(marks), bool), np.zeros(len(marks))
+    for k in range(int(marks.line.max()) + 1 if len(marks) else 0):
+        own = np.flatnonzero(marks.line == k)  # in reading order: along the line
+        heights[own] = local_heights(marks.boxes[own])
+        keep[own] = marks.boxes[own, 2] - marks.boxes[own, 0] >= SMALL * heights[own]
+    found = marks.subset(keep)
+    return found.replace(word=words_of(found.boxes, found.line, heights[keep]))
+
+
+def atoms_of(working, marks):
+    """Step 1: the atoms of every line of ``marks`` (in reading order, with ``line``
+    and ``block``): ``(atoms, plans)``, ``atoms`` a list of ``(box, members, line,
+    block, mark, height)`` (wide marks cut, their pieces given labels of their own in
+    ``working.labels``; ``height`` the line's height about the mark) and ``plans``, per
+    line, its atoms' indices in order along it."""
+    lines = [np.flatnonzero(marks.line == k) for k in range(int(marks.line.max()) + 1)] if len(marks) else []
+    atoms, plans = [], []
+    for members_of_line in lines:
+        along = members_of_line[np.argsort((marks.boxes[members_of_line, 1] + marks.boxes[members_of_line, 3]) / 2,
+                                           kind="stable")]
+        heights = local_heights(marks.boxes[along])
+        mine = []
+        for m, height in zip(along, heights):
+            box, members = marks.boxes[m].tolist(), list(marks.members[m])
+            cuts = cut_wide(working, box, members, height)
+            for piece_box, piece_members in relabel_pieces(working, box, members, cuts) if cuts else [(box, members)]:
+                mine.append(len(atoms))
+                atoms.append((piece_box, piece_members, marks.line[m], marks.block[m], m, height))
+        plans.append(sorted(mine, key=lambda a: (atoms[a][0][1] + atoms[a][0][3]) / 2))
+    return atoms, plans
+
+
+def candidates_of(working, atoms, plans):
+    """Steps 2 and 3's crops: every candidate of every line, ``(line number, i, j)`` for
+    the atoms ``plans[line][i:j]``, and the :class:`Characters` of their boxes, members
+    and crops, in the same order."""
+    candidates = []
+    for number, order in enumerate(plans):
+        boxes = np.array([atoms[a][0] for a in order]).reshape(-1, 4)
+        cut_from = np.array([atoms[a][4] for a in order])
+        candidates += [(number, i, j) for i, j in spans(boxes, cut_from, np.array([atoms[a][5] for a in order]))]
+    found = Characters.found(
+        [union([atoms[a][0] for a in plans[n][i:j]]) for n, i, j in candidates],
+        [np.concatenate([atoms[a][1] for a in plans[n][i:j]]) for n, i, j in candidates])
+    return candidates, crop(working, found)
+
+
+def read_lines(working, marks, model, marks_read=True):
+    """The characters of a page read through the lattice: ``marks``
+    (:class:`~ocr_cli.pipeline.records.Characters` as segmentation found them, in
+    reading order, with ``line`` and ``block``; small ones included) read with
+    ``model`` (see the module's docstring). Returns the characters read, in reading
+    order, with crops, probabilities over ``model.classes`` (then the punctuation
+    read, one column each) and words; ``marks_read`` False leaves punctuation out."""
+    junk = model.classes.find(NOT_A_CHARACTER)
+    atoms, plans = atoms_of(working, marks)
+    candidates, cropped = candidates_of(working, atoms, plans)
+    found = cropped
+    probs = model.net.predict_proba(cropped.crops) if len(found) else np.zeros((0, len(model.classes)))
+    real = np.delete(probs, junk, axis=1) if junk >= 0 else probs
+    # What a crop is matters here, not which of two look-alikes (O or 0, I or 1): the
+    # words decide that later.
+    pooled = pool_look_alikes(real, model.classes.replace(NOT_A_CHARACTER, ""))
+    best_real = np.log(np.maximum(pooled.max(1), 1e-12)) if len(real) else np.zeros(0)
+    by_line = {}
+    for k, (number, i, j) in enumerate(candidates):
+        by_line.setdefault(number, []).append((i, j, k))
+    chosen = []  # (kind, candidate index or (mark, likelihood, atoms), line, block, height)
+    for number, order in enumerate(plans):
+        n = len(order)
+        if not n:
+            continue
+        boxes = np.array([atoms[a][0] for a in order]).reshape(-1, 4)
+        heights = np.array([atoms[a][5] for a in order])
+        big = (boxes[:, 2] - boxes[:, 0]) >= SMALL * heights
+        top, foot, _ = line_frame(boxes[big] if big.any() else boxes)
+        cut_from = [atoms[a][4] for a in order]
+        options = [[] for _ in range(n)]
+        single = {}
+        for i, j, k in by_line.get(number, []):
+            if j == i + 1:
+                single[i] = k
+            # A character that begins inside a mark (its atom cut from the one before's)
+            # splits that mark; one much shorter than the line is a fragment.
+            splits = i > 0 and cut_from[i - 1] == cut_from[i]
+            y1, x1, y2, x2 = found.boxes[k]
+            height = heights[i:j].max()
+            fragment = y2 - y1 <= FRAGMENT * height
+            wide = max((x2 - x1) / height - WIDE_ONE, 0)
+            cost = CHARACTER_COST + SPLIT_COST * splits + FRAGMENT_COST * fragment + WIDE_COST * wide
+            options[i].append((best_real[k] - cost, j, ("character", k)))
+        for i, a in enumerate(order):
+            box, height = atoms[a][0], heights[i]
+            cx = (box[1] + box[3]) / 2
+            small = not big[i]
+            if junk >= 0:
+                options[i].append((np.log(max(probs[single[i], junk], 1e-12)), i + 1, ("skip", None)))
+            if marks_read and small:
+                before = box[1] - boxes[i - 1, 3] if i > 0 else None
+                after = boxes[i + 1, 1] - box[3] if i + 1 < n else None
+                mark, likelihood = punctuation(box, top(cx), foot(cx), height, before, after)
+                if mark:
+                    options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, ("mark", (mark, likelihood, i, i + 1))))
+                if i + 1 < n and i > 0 and is_colon(*sorted([box, atoms[order[i + 1]][0]]), top(cx), foot(cx), height):
+                    options[i].append((np.log(0.9) - CHARACTER_COST, i + 2, ("mark", (":", 0.9, i, i + 2))))
+            elif marks_read:
+                likelihood = slash(working, box, atoms[a][1], height)
+                if likelihood > 0:
+                    options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, ("mark", ("/", likelihood, i, i + 1))))
+            if small:
+                options[i].append((SPECK, i + 1, ("skip", None)))
+        for kind, what in best_path(n, options):
+            if kind == "character":
+                k = what
+                i = next(i for i, j, kk in by_line[number] if kk == k)
+                chosen.append(("character", k, number, atoms[order[0]][3], heights[i]))
+            elif kind == "mark":
+                mark, likelihood, i, j = what
+                chosen.append(("mark", (mark, likelihood, [order[x] for x in range(i, j)]), number, atoms[order[0]][3],
+                               heights[i]))
+    return assemble(working, atoms, cropped, probs, chosen, model.classes, junk)
+
+
+def assemble(working, atoms, cropped, probs, chosen, classes, junk):
+    """The :class:`Characters` of the chosen path: crops and probabilities of the
+    characters (the junk column gone, punctuation one column each after the classes),
+    words from each line's gaps."""
+    real_classes = classes.replace(NOT_A_CHARACTER, "") if junk >= 0 else classes
+    all_classes = real_classes + PUNCTUATION
+    boxes, members, line, block, crops, rows, heights = [], [], [], [], [], [], []
+    for kind, what, number, blk, height in chosen:
+        row = np.zeros(len(all_classes))
+        if kind == "character":
+            boxes.append(cropped.boxes[what])
+            members.append(cropped.members[what])
+            crops.append(cropped.crops[what])
+            p = np.delete(probs[what], junk) if junk >= 0 else probs[what]
+            row[:len(real_classes)] = p / max(p.sum(), 1e-12)
+        else:
+            mark, likelihood, parts = what
+            boxes.append(union([atoms[a][0] for a in parts]))
+            members.append(np.concatenate([atoms[a][1] for a in parts]))
+            crops.append(np.ones(cropped.crops.shape[1] if len(cropped.crops) else 1024, np.float32))
+            row[len(real_classes) + PUNCTUATION.index(mark)] = likelihood  # its confidence
+        rows.append(row)
+        line.append(number)
+        block.append(blk)
+        heights.append(height)
+    boxes = np.array(boxes, np.int64).reshape(-1, 4)
+    line = np.array(line, np.int64)
+    renumbered = np.unique(line, return_inverse=True)[1].reshape(-1) if len(line) else line
+    word = words_of(boxes, renumbered, np.array(heights)) if len(line) else line
+    return Characters(boxes, tuple(members), renumbered, word, np.array(crops, np.float32).reshape(len(boxes), -1),
+                      np.array(rows).reshape(len(boxes), len(all_classes)), all_classes,
+                      block=np.unique(np.array(block, np.int64), return_inverse=True)[1].reshape(-1) if block else
+                      np.zeros(0, np.int64))

@@ -1,0 +1,172 @@
+"""Lines, each with its own direction, and blocks of lines, in reading order.
+
+    marks (boxes) -> lines followed mark by mark from left to right, each line predicting
+    where its next mark sits from its own direction -> each line's direction and height
+    fitted -> blocks: lines close above one another -> reading order: blocks top to
+    bottom (those beside each other left to right), lines top to bottom in a block, marks
+    along their line
+
+All lengths are in character heights: the page's (``height``), or each line's own.
+"""
+
+import numpy as np
+
+# A mark joins a line when its centre lies within this share of the line's height of
+# where the line predicts it (half the gap between two lines: 0.6 of a height) ...
+ON_LINE = 0.6
+# ... and its ink begins at most this many heights after the line's last mark ends:
+# wider than a word gap written with wide letter spacing (about 2.6 heights), narrower
+# than the space between two notes or columns.
+LONGEST_GAP = 3.0
+# A line of one mark may set off in any direction up to this steep (degrees): a number
+# written along a diagonal; the next line of a page lies steeper than this from any of
+# its marks (a line pitch of 1.6 heights against letters 1.2 heights apart) ...
+STEEPEST = 40.0
+# ... unless the mark has a level neighbour to its right within this many heights: a
+# word's first letter has, and its line is level (a line below that starts further
+# right would otherwise be taken for a diagonal).
+LEVEL_REACH = 6.0
+# Two lines are of one block when the gap between them is at most this many heights
+# (a line pitch of 1.6-2 heights leaves gaps of 0.6-1) and they overlap across.
+BLOCK_GAP = 1.2
+
+
+def centres(boxes):
+    return (boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2
+
+
+def follow_lines(boxes, height, apart=None):
+    """Line index per box ``(n, 4)``: boxes are taken left to right, each joining the
+    line that predicts its centre best (within :data:`ON_LINE` of that line's height,
+    the line's own direction fitted through its marks so far; a line of one mark
+    reaches for one up to :data:`STEEPEST` degrees off level), else starting a new
+    line. ``apart(i, j)``, if given, says whether boxes ``i`` and ``j`` may not share a
+    line (they lie in different regions)."""
+    n = len(boxes)
+    line = np.full(n, -1)
+    if not n:
+        return line
+    cx, cy = centres(boxes)
+    heights = np.maximum(boxes[:, 2] - boxes[:, 0], 1)
+    level = level_neighbours(boxes, height)
+    # Per line: sums for the least-squares fit cy = a + b cx, its last mark, its height.
+    sx, sy, sxx, sxy, count, last, tall = [], [], [], [], [], [], []
+    steep = np.tan(np.deg2rad(STEEPEST))
+    for i in np.argsort(boxes[:, 1], kind="stable"):
+        if not count:
+            best = -1
+        else:
+            cnt = np.array(count, np.float64)
+            h = np.array(tall, np.float64) / cnt
+            lx = np.array(last)
+            gap = (boxes[i, 1] - boxes[lx, 3]) / h
+            mean_x, mean_y = np.array(sx) / cnt, np.array(sy) / cnt
+            var = np.array(sxx) / cnt - mean_x ** 2
+            slope = np.where(var > 1e-9, (np.array(sxy) / cnt - mean_x * mean_y) / np.maximum(var, 1e-9), 0.0)
+            predicted = mean_y + slope * (cx[i] - mean_x)
+            off = np.abs(cy[i] - predicted) / h
+            dx = np.abs(cx[i] - cx[lx])
+            single = (cnt == 1) & ~level[lx]  # a line of one lone mark: any direction up to STEEPEST
+            off = np.where(single, np.maximum(np.abs(cy[i] - cy[lx]) - steep * dx, 0) / h, off)
+            fits = (off < ON_LINE) & (gap < LONGEST_GAP) & (boxes[lx, 1] <= cx[i])
+            if apart is not None:
+                fits &= np.array([not apart(i, j) for j in lx])
+            score = off + 0.1 * np.maximum(gap, 0) + np.where(single, np.abs(cy[i] - cy[lx]) / (h * 10), 0)
+            best = int(np.argmin(np.where(fits, score, np.inf))) if fits.any() else -1
+        if best < 0:
+            sx.append(0.0), sy.append(0.0), sxx.append(0.0), sxy.append(0.0), count.append(0), last.append(i)
+            tall.append(0.0)
+            best = len(count) - 1
+        line[i] = best
+        sx[best] += cx[i]
+        sy[best] += cy[i]
+        sxx[best] += cx[i] ** 2
+        sxy[best] += cx[i] * cy[i]
+        count[best] += 1
+        tall[best] += heights[i]
+        last[best] = i
+    return line
+
+
+def level_neighbours(boxes, height):
+    """Whether each box has another to its right within :data:`LEVEL_REACH` heights
+    whose centre is level with its own (within :data:`ON_LINE` of a height)."""
+    cx, cy = centres(boxes)
+    order = np.argsort(cx, kind="stable")
+    out = np.zeros(len(boxes), bool)
+    ends = np.searchsorted(cx[order], cx[order] + LEVEL_REACH * height, side="right")
+    for rank, i in enumerate(order):
+        others = order[rank + 1:ends[rank]]
+        out[i] = bool((np.abs(cy[others] - cy[i]) < ON_LINE * height).any())
+    return out
+
+
+def fit_line(boxes):
+    """``(slope, intercept, height)`` of a line of boxes ``(n, 4)``: centres' least
+    squares ``cy = intercept + slope * cx`` and the median box height."""
+    cx, cy = centres(boxes)
+    height = float(np.median(boxes[:, 2] - boxes[:, 0]))
+    if len(boxes) < 2 or np.ptp(cx) < 1e-6:
+        return 0.0, float(cy.mean()), height
+    slope, intercept = np.polyfit(cx, cy, 1)
+    return float(slope), float(intercept), height
+
+
+def group_blocks(boxes, line, apart=None):
+    """Block index per line (``line``: line index per box): lines whose boxes lie less
+    than :data:`BLOCK_GAP` of the larger line height apart across, and overlap along,
+    are of one block (unless ``apart(i, j)`` says boxes of theirs lie in different
+    regions)."""
+    n_lines = int(line.max()) + 1 if len(line) else 0
+    parent = np.arange(n_lines)
+
+    def root(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    extent = np.array([[boxes[line == k, 0].min(), boxes[line == k, 1].min(), boxes[line == k, 2].max(),
+                        boxes[line == k, 3].max()] for k in range(n_lines)]).reshape(-1, 4)
+    heights = np.array([np.median(boxes[line == k, 2] - boxes[line == k, 0]) for k in range(n_lines)])
+    first = [int(np.flatnonzero(line == k)[0]) for k in range(n_lines)]
+    for a in range(n_lines):
+        for b in range(a + 1, n_lines):
+            gap = max(extent[a, 0], extent[b, 0]) - min(extent[a, 2], extent[b, 2])
+            overlap = min(extent[a, 3], extent[b, 3]) - max(extent[a, 1], extent[b, 1])
+            if gap < BLOCK_GAP * max(heights[a], heights[b]) and overlap > 0:
+                if apart is None or not apart(first[a], first[b]):
+                    parent[root(a)] = root(b)
+    roots = np.array([root(k) for k in range(n_lines)])
+    return np.unique(roots, return_inverse=True)[1].reshape(-1)
+
+
+def reading_order(boxes, line, block):
+    """The order of the boxes in reading: blocks top to bottom (a block whose top lies
+    within the first line of another's beside it: left to right), lines top to bottom
+    in a block, boxes along their line; and the line and block numbers renumbered in
+    that order. Returns ``(order, line, block)``."""
+    if not len(boxes):
+        return np.zeros(0, np.int64), line, block
+    n_lines = int(line.max()) + 1
+    cx, cy = centres(boxes)
+    line_top = np.array([boxes[line == k, 0].min() for k in range(n_lines)])
+    line_left = np.array([boxes[line == k, 1].min() for k in range(n_lines)])
+    line_height = np.array([np.median(boxes[line == k, 2] - boxes[line == k, 0]) for k in range(n_lines)])
+    block_of_line = np.array([block[np.flatnonzero(line == k)[0]] for k in range(n_lines)])
+    n_blocks = int(block_of_line.max()) + 1
+    top = np.array([line_top[block_of_line == b].min() for b in range(n_blocks)])
+    left = np.array([line_left[block_of_line == b].min() for b in range(n_blocks)])
+    tall = np.array([line_height[block_of_line == b].max() for b in range(n_blocks)])
+    # Blocks in rows: a block starts a new row unless its top lies within the first
+    # line of the row's first block.
+    by_top = np.argsort(top, kind="stable")
+    row, rows, row_top, row_height = np.zeros(n_blocks, np.int64), 0, None, None
+    for b in by_top:
+        if row_top is None or top[b] > row_top + row_height:
+            rows, row_top, row_height = rows + 1, top[b], tall[b]
+        row[b] = rows - 1
+    block_rank = np.argsort(np.lexsort((left, row)))
+    line_rank = np.argsort(np.lexsort((line_top, block_rank[block_of_line])))
+    order = np.lexsort((cx, line_rank[line]))
+    return order, line_rank[line][order], block_rank[block][order]
