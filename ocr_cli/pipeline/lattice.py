@@ -70,6 +70,11 @@ SMALL, SPECK_TOUCH = 0.45, 0.1
 # The log-probability of leaving a small mark out as a speck: above that of a doubtful
 # punctuation mark, below that of a clear one.
 SPECK = np.log(0.3)
+# A mark taller than TALLER times the line's height about it and under THIN of its own
+# height wide is a piece of a drawn line (a box's side where the hand wandered, a
+# connector), not a 1 or an I, which stand as tall as the line: it may be left out at
+# the log-probability LINE_PIECE.
+TALLER, THIN, LINE_PIECE = 1.4, 0.3, np.log(0.8)
 # The punctuation marks read, and the place on the line (0 the top of its capitals, 1
 # their foot) of each: a period and a comma at the foot, a hyphen in the middle, an
 # apostrophe at the top; a colon is two dots, one above the other; a slash a long
@@ -444,6 +449,8 @@ def read_lines(working, marks, model, marks_read=True):
                     options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, ("mark", ("/", likelihood, i, i + 1))))
             if small:
                 options[i].append((SPECK, i + 1, ("skip", None)))
+            elif box[2] - box[0] > TALLER * height and box[3] - box[1] < THIN * (box[2] - box[0]):
+                options[i].append((LINE_PIECE, i + 1, ("skip", None)))
         for kind, what in best_path(n, options):
             if kind == "character":
                 k = what

@@ -69,10 +69,13 @@ def follow_lines(boxes, height, apart=None):
             single = (cnt == 1) & ~level[lx]  # a line of one lone mark: any direction up to STEEPEST
             off = np.where(single, np.maximum(np.abs(cy[i] - cy[lx]) - steep * dx, 0) / h, off)
             fits = (off < ON_LINE) & (gap < LONGEST_GAP) & (boxes[lx, 1] <= cx[i])
-            if apart is not None:
-                fits &= np.array([not apart(i, j) for j in lx])
-            score = off + 0.1 * np.maximum(gap, 0) + np.where(single, np.abs(cy[i] - cy[lx]) / (h * 10), 0)
-            best = int(np.argmin(np.where(fits, score, np.inf))) if fits.any() else -1
+            score = np.where(fits, off + 0.1 * np.maximum(gap, 0) + np.where(single, np.abs(cy[i] - cy[lx]) / (h * 10), 0),
+                             np.inf)
+            best = -1
+            for k in np.argsort(score, kind="stable")[:int(fits.sum())]:
+                if apart is None or not apart(i, lx[k]):
+                    best = int(k)
+                    break
         if best < 0:
             sx.append(0.0), sy.append(0.0), sxx.append(0.0), sxy.append(0.0), count.append(0), last.append(i)
             tall.append(0.0)
@@ -99,6 +102,25 @@ def level_neighbours(boxes, height):
         others = order[rank + 1:ends[rank]]
         out[i] = bool((np.abs(cy[others] - cy[i]) < ON_LINE * height).any())
     return out
+
+
+def barrier_between(barrier, a, b, least):
+    """Whether the drawn lines ``barrier`` (a mask) hold at least ``least`` pixels in
+    the space between boxes ``a`` and ``b`` ``[y1, x1, y2, x2]``: the rectangle from one
+    to the other across the gap between them (along the side they face each other)."""
+    ya1, ya2 = max(a[0], b[0]), min(a[2], b[2])  # rows both span (a gap beside each other)
+    xa1, xa2 = max(a[1], b[1]), min(a[3], b[3])  # columns both span (a gap above each other)
+    if ya2 > ya1:  # beside each other: the columns between them
+        x1, x2 = sorted((min(a[3], b[3]), max(a[1], b[1])))
+        region = barrier[ya1:ya2, x1:x2]
+    elif xa2 > xa1:  # above each other: the rows between them
+        y1, y2 = sorted((min(a[2], b[2]), max(a[0], b[0])))
+        region = barrier[y1:y2, xa1:xa2]
+    else:  # diagonal: the rectangle between their nearest corners
+        y1, y2 = sorted((min(a[2], b[2]), max(a[0], b[0])))
+        x1, x2 = sorted((min(a[3], b[3]), max(a[1], b[1])))
+        region = barrier[y1:y2, x1:x2]
+    return int(region.sum()) >= least
 
 
 def fit_line(boxes):

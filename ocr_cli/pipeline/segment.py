@@ -26,7 +26,7 @@ from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
 from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_darkness, resize, strokes_only, threshold
 from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
-from ocr_cli.pipeline.structure import without_drawn_boxes
+from ocr_cli.pipeline.structure import without_drawn_boxes, without_lines
 
 # Characters are segmented and cropped WORKING_HEIGHT px tall (ocr_cli.pipeline.ink),
 # on an image of at most this many pixels: segmentation holds about 40 bytes per
@@ -201,8 +201,9 @@ def segment(photo):
     # 2. Ink darkness; a block of two character heights always holds paper around the strokes.
     ink = strokes_only(ink_darkness(small, max(4, int(2 * work_height))), work_height)
     # 3. Threshold, blurred by 1/32 of a character (smooths paper grain and JPEG blocks,
-    # keeps strokes), and the sides of drawn boxes taken out.
-    binary = without_drawn_boxes(threshold(ink, work_height / 32), work_height)
+    # keeps strokes), and drawn structure taken out: the sides of boxes drawn around
+    # words, long lines (what they separate stays apart).
+    binary, barrier = without_lines(without_drawn_boxes(threshold(ink, work_height / 32), work_height), work_height)
     # 4. Marks: the components (which pieces make one character, the lattice decides).
     labels, merged, areas = components(binary)
     groups = [np.array([k + 1]) for k in range(len(merged))]
@@ -218,23 +219,36 @@ def segment(photo):
     merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
     working = Working(scale / factor, ink, labels, work_height, photo.size, turn)
     # 6. Lines (each its own direction), the small marks on them, blocks, reading order.
-    return working, arrange(Characters.found(merged, groups), work_height)
+    return working, arrange(Characters.found(merged, groups), work_height, barrier)
 
 
-def arrange(marks, height):
+# Marks with at least this many pixels of drawn lines between them (a twentieth of a
+# character height: a line's stroke crossing the gap) lie on different lines and blocks.
+BARRIER = 0.05
+
+
+def arrange(marks, height, barrier=None):
     """``marks`` grouped into lines and blocks and put in reading order (``height``: the
     character height in their pixels); small marks join the line they sit on (or are
-    dropped). Words are left to the lattice (:mod:`ocr_cli.pipeline.lattice`)."""
-    from ocr_cli.pipeline.lines import follow_lines, group_blocks, reading_order
+    dropped); marks with drawn lines between them (``barrier``, a mask) stay apart.
+    Words are left to the lattice (:mod:`ocr_cli.pipeline.lattice`)."""
+    from ocr_cli.pipeline.lines import barrier_between, follow_lines, group_blocks, reading_order
 
     small = is_small(marks.boxes, height)
     big = marks.subset(~small)
-    line = follow_lines(big.boxes, height)
+    least = max(1, int(BARRIER * height) * 3)
+
+    def apart_in(boxes):
+        if barrier is None or not barrier.any():
+            return None
+        return lambda i, j: barrier_between(barrier, boxes[i], boxes[j], least)
+
+    line = follow_lines(big.boxes, height, apart_in(big.boxes))
     on = attach_small(big.boxes, line, marks.boxes[small])
     kept = np.flatnonzero(~small).tolist() + np.flatnonzero(small)[on >= 0].tolist()
     line = np.concatenate([line, on[on >= 0]]).astype(np.int64)
     boxes = marks.boxes[kept]
-    block = group_blocks(boxes, line)[line] if len(kept) else line
+    block = group_blocks(boxes, line, apart_in(boxes))[line] if len(kept) else line
     order, line, block = reading_order(boxes, line, block)
     members = [marks.members[kept[k]] for k in order]
     return Characters.found(boxes[order], members, line, block=block)

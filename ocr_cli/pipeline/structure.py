@@ -1,13 +1,34 @@
-"""Drawn structure is not text: the straight sides of boxes drawn around words, found
-by their length and straightness and taken out of the ink mask, so that letters
-touching them become marks of their own.
+"""Drawn structure is not text: lines drawn on a page (the sides of boxes around words
+and of a diagram's boxes, underlines, rules, table and form lines) found by their length
+and straightness relative to the character height and taken out of the ink mask,
+keeping the ink of letters that touch or cross them, so that those letters become marks
+of their own. What was taken out stays as a barrier: words on either side of a drawn
+line belong to different lines and blocks.
+
+    1. boxes drawn around words: the straight sides of a mark that holds a letter
+       (:func:`without_drawn_boxes`)
+    2. long lines: straight runs, level or upright, longer than LONG_LINE character
+       heights, less the strokes of letters crossing them (:func:`without_lines`)
 """
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from ocr_cli.pipeline.ink import components
 from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
+from ocr_cli.pipeline.ink import components
+
+# A straight run longer than this many character heights is a drawn line (no letter or
+# word of letters holds a straight stroke half as long; a box around a word of three
+# letters has sides this long) ...
+LONG_LINE = 2.5
+# ... where a letter's stroke crosses or touches it, the stroke's pixels stay: ink on
+# a straight run across the line at least this many heights long (a letter's upright
+# strokes are 0.4 heights and up; the line itself is a stroke thick).
+CROSSING = 0.35
+# A hand-drawn line strays from straight by up to this share of its length (a marker on a
+# whiteboard wobbles more than a pen on paper): its runs
+# are looked for in the mask thickened across by as much.
+WANDER = 0.04
 
 def runs_at_least(mask, length, axis):
     """Pixels of ``mask`` on a straight run of at least ``length`` pixels along ``axis``
@@ -82,3 +103,29 @@ def without_drawn_boxes(binary, height):
         if holding[k] or (sides == 4 and holds_a_letter(own & ~lines, height)):
             out[y1:y2, x1:x2] &= ~lines
     return out
+
+
+def straight_runs(mask, length, axis):
+    """Pixels of ``mask`` on runs of at least ``length`` along ``axis`` (1: level, 0:
+    upright), found in the mask thickened across by :data:`WANDER` of the length, so
+    that a wandering hand-drawn line counts."""
+    wobble = int(np.ceil(WANDER * length))
+    across = (2 * wobble + 1, 1) if axis == 1 else (1, 2 * wobble + 1)
+    thick = ndi.binary_dilation(mask, np.ones(across)) if wobble else mask
+    return runs_at_least(thick, length, axis) & mask
+
+
+def without_lines(binary, height):
+    """``binary`` less its long drawn lines (:data:`LONG_LINE`), and the lines taken
+    out (the barrier between what lies on either side of them). A letter's stroke
+    crossing a line keeps its pixels (:data:`CROSSING`); where a level and an upright
+    line meet (a box's corner) both go."""
+    long = max(3, int(round(LONG_LINE * height)))
+    short = max(2, int(round(CROSSING * height)))
+    level, upright = straight_runs(binary, long, 1), straight_runs(binary, long, 0)
+    if not (level.any() or upright.any()):
+        return binary, np.zeros(binary.shape, bool)
+    crossing_up = runs_at_least(binary, short, 0)  # upright strokes: a letter crossing a level line
+    crossing_level = runs_at_least(binary, short, 1)
+    lines = (level & ~crossing_up) | (upright & ~crossing_level) | (level & upright)
+    return binary & ~lines, lines
