@@ -378,13 +378,14 @@ def figures_for(paths, figures, inputs, force):
     return given
 
 
-def draw(path, page, figures, several, unsure):
+def draw(path, pages, figures, several, unsure):
     """The figures of one image: ``boxes``/``read`` over the photo, ``crops`` as the
-    network saw them."""
+    network saw them (of its first page)."""
     from ocr_cli.output.figures import figure_path
     from ocr_cli.output.plots import plot_boxes, plot_crops
     from ocr_cli.pipeline.images import load_photo
 
+    page = pages[0]
     for option, name in figures:
         target = figure_path(option, path, name, several)
         if name == "crops":
@@ -459,6 +460,7 @@ def read(
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
+    tsv_characters: Annotated[bool, typer.Option("--tsv-characters", help="With --format tsv: a row per character too (level 6, beyond Tesseract's levels).")] = False,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
@@ -495,8 +497,8 @@ def read(
     reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH)
     reader.load()  # a bad model or word list fails here, once, before any photo
     source = reader.source()
-    stream = Stream(form, Run(__version__, source["model"], min_confidence), len(paths) > 1 or output_dir is not None,
-                    output_dir, names)
+    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters),
+                    len(paths) > 1 or output_dir is not None, output_dir, names)
     read_all(paths, reader, stream, quiet, jobs, scheduler, figures, max(min_confidence, 0.0) or PLOT_UNSURE)
 
 

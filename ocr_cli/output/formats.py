@@ -1,23 +1,29 @@
-"""Every output format of ``ocr read``, rendered from one record of a page
+"""Every output format of ``ocr read``, rendered from the records of pages
 (:class:`ocr_cli.pipeline.records.Page`), and :data:`FORMATS`, their registry by name,
 from which the command line takes its choices.
 
-A format renders a run of pages as ``head(run)``, then ``page(page, run, file, number)``
-for each, then ``tail(run)``: ``run`` (:class:`Run`) says what made the pages and how
-sure a character must be not to be shown as ``?`` (one rule for every format:
+A run writes ``head(run, file)`` before its first result, then for each input file
+``pages(pages, run, file, first)`` (its pages, numbered in the run from ``first``), and
+``tail(run)`` at the end: one document for the whole run, one page per image or per
+page of a multi-page file. ``run`` (:class:`Run`) says what made the pages and how sure
+a character must be not to be shown as ``?`` (one rule for every format:
 :meth:`ocr_cli.pipeline.records.Character.shown`). XML formats are built with
 ``xml.etree``, never by pasting strings. A new format is a class here and an entry in
 :data:`FORMATS`.
 
-- text: one output line per written line, single spaces between words;
-- json: the page as nested objects, with the file, the tool's version and the model;
+- text: one output line per written line, single spaces between words, a blank line
+  between blocks; each page of a multi-page file ends with a form feed, as
+  Tesseract's do;
+- json: per file its pages, each with blocks of lines of words of characters (boxes
+  ``[left, top, width, height]``, confidences, the three likeliest classes), the file,
+  the tool's version and the model;
 - tsv: Tesseract's 12 columns (``level page_num block_num par_num line_num word_num left
-  top width height conf text``), levels 1 page, 2 block, 3 paragraph, 4 line, 5 word and,
-  beyond Tesseract, 6 character; numbers from 1, confidences 0-100;
-- hocr: HTML with ``ocr_page``, ``ocr_line``, ``ocrx_word`` (bbox, x_wconf) and
-  ``ocrx_cinfo`` per character;
-- alto: ALTO v4 XML: Page, PrintSpace, TextBlock, TextLine, String (HPOS, VPOS, WIDTH,
-  HEIGHT, WC) and SP between words.
+  top width height conf text``), levels 1 page, 2 block, 3 paragraph, 4 line, 5 word,
+  numbered as Tesseract numbers them (and characters as level 6 when asked for);
+- hocr: one XHTML document, ``ocr_page`` per page, ``ocr_carea`` and ``ocr_par`` per
+  block, ``ocr_line``, ``ocrx_word`` (bbox, x_wconf) and ``ocrx_cinfo`` per character;
+- alto: one ALTO v4 document, ``Page`` per page, ``TextBlock``, ``TextLine``, ``String``
+  (HPOS, VPOS, WIDTH, HEIGHT, WC) and ``SP`` between words.
 """
 
 import json
@@ -28,17 +34,21 @@ TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_nu
                "height", "conf", "text")
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 ALTO_SCHEMA = "http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XHTML = "http://www.w3.org/1999/xhtml"
+FORM_FEED = "\f"
 
 
 @dataclass(frozen=True)
 class Run:
     """What made a run of pages: the tool's ``version``, the ``model`` (``{"name",
-    "sha256"}``, None when nothing was read) and the confidence under which a
-    character is shown as ``?``."""
+    "sha256"}``, None when nothing was read), the confidence under which a character
+    is shown as ``?``, and whether TSV adds a row per character (level 6)."""
 
     version: str
     model: object = None
     min_confidence: float = 0.0
+    character_rows: bool = False
 
 
 def printable(text):
@@ -56,10 +66,10 @@ def corners(box):
 
 class Format:
     """A format: ``name`` (the ``--format`` value), ``suffix`` (of a file holding one
-    input's result) and ``help``; subclasses render ``page`` and may add a ``head``
-    and a ``tail`` around a run's pages. A format that ``joins_files`` writes the
-    results of several files as one (a table, a list): its head once, ``separator``
-    between results, its tail at the end (``empty`` instead, if none came), and
+    input's result) and ``help``; subclasses render a file's ``pages`` and may add a
+    ``head`` and a ``tail`` around a run. A format that ``joins_files`` writes the
+    results of several files as one (a document, a table, a list): no ``==> FILE <==``
+    headers, ``separator`` between files, ``empty`` for a run with no result, and
     ``error(file, error)`` an entry for a file that failed (None: no entry)."""
 
     name = suffix = help = ""
@@ -67,10 +77,10 @@ class Format:
     separator = ""
     empty = None
 
-    def head(self, run):
+    def head(self, run, file):
         return ""
 
-    def page(self, page, run, file, number):
+    def pages(self, pages, run, file, first):
         raise NotImplementedError
 
     def tail(self, run):
@@ -79,45 +89,51 @@ class Format:
     def error(self, file, error):
         return None
 
-    def alone(self, page, run, file):
+    def alone(self, pages, run, file):
         """One file's result as a file of its own."""
-        return "\n".join(part for part in (self.head(run), self.page(page, run, file, 1), self.tail(run)) if part)
+        parts = (self.head(run, file), self.pages(pages, run, file, 1), self.tail(run))
+        return "\n".join(part for part in parts if part)
 
 
 class Text(Format):
     name, suffix, help = "text", ".txt", "the text"
 
-    def page(self, page, run, file, number):
-        return page.text(run.min_confidence)
+    def pages(self, pages, run, file, first):
+        texts = [page.text(run.min_confidence) for page in pages]
+        if len(texts) == 1:
+            return texts[0]
+        return "".join(f"{text}\n{FORM_FEED}" if text else FORM_FEED for text in texts)
 
 
-def page_json(page, run):
-    """The page as nested objects: ``size`` ``[height, width]``, ``text``, and ``lines``,
-    each with ``box`` ``[y1, x1, y2, x2]``, ``confidence``, ``text`` and ``words``, each
-    with the same and ``characters`` (``box``, ``label``, ``confidence``, ``top3``,
-    ``flagged``)."""
+def page_json(page, number, run):
+    """A page as nested objects: its ``number`` in its file, ``size`` ``[width,
+    height]``, ``text``, and ``blocks`` of ``lines`` of ``words`` of ``characters``,
+    each with its ``box`` ``[left, top, width, height]``, ``text`` and ``confidence``;
+    characters with ``top3`` and ``flagged``."""
     low = run.min_confidence
 
     def character(c):
-        return {"box": corners(c.box), "label": c.shown(low), "confidence": c.confidence,
-                "top3": [{"label": label, "p": p} for label, p in c.alternatives],
-                "flagged": c.shown(low) != c.text}
+        return {"box": list(c.box), "text": c.shown(low), "confidence": c.confidence,
+                "top3": [{"text": label, "p": p} for label, p in c.alternatives], "flagged": c.shown(low) != c.text}
 
-    def part(item, text, inner, name):
-        return {name: inner, "box": corners(item.box), "text": text, "confidence": item.confidence}
+    def part(item, inner, name):
+        return {"box": list(item.box), "text": item.text(low), "confidence": getattr(item, "confidence", None),
+                name: inner}
 
-    return {"size": [page.size[1], page.size[0]], "text": page.text(low), "lines": [
-        part(line, line.text(low), [part(word, word.text(low), [character(c) for c in word.characters], "characters")
-                                    for word in line.words], "words") for line in page.lines]}
+    blocks = [part(block, [part(line, [part(word, [character(c) for c in word.characters], "characters")
+                                        for word in line.words], "words") for line in block.lines], "lines")
+              for block in page.blocks]
+    return {"number": number, "size": list(page.size), "text": page.text(low), "blocks": blocks}
 
 
 class Json(Format):
-    """Several files: one list, a file that failed ``{"file", "error"}``."""
+    """Per file ``{"version", "model", "file", "pages"}``; several files: one list, a file
+    that failed ``{"file", "error"}``."""
 
-    name, suffix, help = "json", ".json", "lines, words and characters with boxes, confidences and top-3"
+    name, suffix, help = "json", ".json", "pages, blocks, lines, words and characters with boxes, confidences and top-3"
     joins_files, separator, empty = True, ",\n", "[]"
 
-    def head(self, run):
+    def head(self, run, file):
         return "["
 
     def tail(self, run):
@@ -126,40 +142,43 @@ class Json(Format):
     def error(self, file, error):
         return json.dumps({"file": str(file), "error": str(error)}, indent=2)
 
-    def alone(self, page, run, file):
-        return self.page(page, run, file, 1)
+    def pages(self, pages, run, file, first):
+        return json.dumps({"version": run.version, "model": run.model, "file": str(file),
+                           "pages": [page_json(page, n, run) for n, page in enumerate(pages, 1)]}, indent=2)
 
-    def page(self, page, run, file, number):
-        return json.dumps({"version": run.version, "model": run.model, "file": str(file), **page_json(page, run)},
-                          indent=2)
+    def alone(self, pages, run, file):
+        return self.pages(pages, run, file, 1)
 
 
 def percent(confidence):
-    return -1 if confidence is None else round(100 * confidence, 2)
+    return -1 if confidence is None else round(100 * confidence, 6)
 
 
 class Tsv(Format):
-    """Tesseract's TSV; its header once, before the first page."""
+    """Tesseract's TSV: its header once, then per page a page row, per block a block row
+    and a paragraph row, per line a line row and per word a word row (and with
+    ``character_rows``, per character a level-6 row)."""
 
     name, suffix, help = "tsv", ".tsv", "Tesseract's columns"
     joins_files = True
 
-    def head(self, run):
+    def head(self, run, file):
         return "\t".join(TSV_COLUMNS)
 
-    def page(self, page, run, file, number):
-        width, height = page.size
+    def pages(self, pages, run, file, first):
         rows = []
-        row = lambda level, line, word, box, conf, text: (level, number, 1, 1, line, word, *box, conf, text)
-        rows.append(row(1, 0, 0, (0, 0, width, height), -1, ""))
-        if page.lines:
-            rows += [row(2, 0, 0, page.blocks[0].box, -1, ""), row(3, 0, 0, page.blocks[0].box, -1, "")]
-        for n, line in enumerate(page.lines, 1):
-            rows.append(row(4, n, 0, line.box, -1, ""))
-            for m, word in enumerate(line.words, 1):
-                rows.append(row(5, n, m, word.box, percent(word.confidence), word.text(run.min_confidence)))
-                rows += [row(6, n, m, c.box, percent(c.confidence), c.shown(run.min_confidence))
-                         for c in word.characters]
+        for number, page in enumerate(pages, first):
+            rows.append((1, number, 0, 0, 0, 0, 0, 0, *page.size, -1, ""))
+            for b, block in enumerate(page.blocks, 1):
+                rows += [(2, number, b, 0, 0, 0, *block.box, -1, ""), (3, number, b, 1, 0, 0, *block.box, -1, "")]
+                for n, line in enumerate(block.lines, 1):
+                    rows.append((4, number, b, 1, n, 0, *line.box, -1, ""))
+                    for m, word in enumerate(line.words, 1):
+                        rows.append((5, number, b, 1, n, m, *word.box, percent(word.confidence),
+                                     word.text(run.min_confidence)))
+                        if run.character_rows:
+                            rows += [(6, number, b, 1, n, m, *c.box, percent(c.confidence), c.shown(run.min_confidence))
+                                     for c in word.characters]
         return "\n".join("\t".join(map(str, r)) for r in rows)
 
 
@@ -170,41 +189,62 @@ def bbox(box):
 
 
 class Hocr(Format):
-    name, suffix, help = "hocr", ".hocr", "hOCR, layout HTML for OCR tools"
+    """One hOCR 1.2 document (XHTML): a head, then one ``ocr_page`` per page."""
 
-    def page(self, page, run, file, number):
-        """An hOCR 1.2 document (XHTML) of one page."""
-        html = ET.Element("html", {"xmlns": "http://www.w3.org/1999/xhtml", "xml:lang": "en", "lang": "en"})
+    name, suffix, help = "hocr", ".hocr", "hOCR: layout HTML for OCR tools, one document"
+    joins_files = True
+
+    def head(self, run, file):
+        html = ET.Element("html", {"xmlns": XHTML, "xml:lang": "en", "lang": "en"})
         head = ET.SubElement(html, "head")
         ET.SubElement(head, "title").text = printable(file)
         ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html; charset=utf-8"})
         ET.SubElement(head, "meta", {"name": "ocr-system", "content": f"ocr {run.version}"})
         ET.SubElement(head, "meta", {"name": "ocr-capabilities",
-                                     "content": "ocr_page ocr_carea ocr_line ocrx_word ocrx_cinfo"})
-        body = ET.SubElement(html, "body")
-        width, height = page.size
-        element = ET.SubElement(body, "div", {"class": "ocr_page", "id": "page_1",
-                                              "title": f'image "{printable(file)}"; bbox 0 0 {width} {height}; ppageno 0'})
-        area = ET.SubElement(element, "div", {"class": "ocr_carea", "id": "block_1_1",
-                                              "title": bbox(page.blocks[0].box if page.lines else (0, 0, width, height))})
-        par = ET.SubElement(area, "p", {"class": "ocr_par", "id": "par_1_1", "title": area.get("title")})
-        for n, line in enumerate(page.lines, 1):
-            span = ET.SubElement(par, "span", {"class": "ocr_line", "id": f"line_1_{n}", "title": bbox(line.box)})
-            for m, word in enumerate(line.words, 1):
-                title = bbox(word.box) + ("" if word.confidence is None else f"; x_wconf {round(100 * word.confidence)}")
-                word_element = ET.SubElement(span, "span", {"class": "ocrx_word", "id": f"word_1_{n}_{m}", "title": title})
-                for c in word.characters:
-                    conf = "" if c.confidence is None else f"; x_conf {percent(c.confidence)}"
-                    ET.SubElement(word_element, "span", {"class": "ocrx_cinfo",
-                                                         "title": bbox(c.box) + conf}).text = c.shown(run.min_confidence)
+                                     "content": "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrx_cinfo"})
+        ET.SubElement(html, "body").text = "\n"
         ET.indent(html)
-        for word in html.iter("span"):
+        document = ET.tostring(html, encoding="unicode")
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+                '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n' + document.rsplit("</body>", 1)[0].rstrip())
+
+    def tail(self, run):
+        return "</body>\n</html>"
+
+    def pages(self, pages, run, file, first):
+        return "\n".join(self.page(page, run, file, number) for number, page in enumerate(pages, first))
+
+    def page(self, page, run, file, number):
+        width, height = page.size
+        element = ET.Element("div", {"class": "ocr_page", "id": f"page_{number}",
+                                     "title": f'image "{printable(file)}"; bbox 0 0 {width} {height}; '
+                                              f"ppageno {number - 1}"})
+        line_id = word_id = 0
+        for b, block in enumerate(page.blocks, 1):
+            area = ET.SubElement(element, "div", {"class": "ocr_carea", "id": f"block_{number}_{b}",
+                                                  "title": bbox(block.box)})
+            par = ET.SubElement(area, "p", {"class": "ocr_par", "id": f"par_{number}_{b}", "title": bbox(block.box)})
+            for line in block.lines:
+                line_id += 1
+                span = ET.SubElement(par, "span", {"class": "ocr_line", "id": f"line_{number}_{line_id}",
+                                                   "title": bbox(line.box)})
+                for word in line.words:
+                    word_id += 1
+                    title = bbox(word.box) + ("" if word.confidence is None else
+                                              f"; x_wconf {round(100 * word.confidence)}")
+                    word_element = ET.SubElement(span, "span", {"class": "ocrx_word", "id": f"word_{number}_{word_id}",
+                                                                "title": title})
+                    for c in word.characters:
+                        conf = "" if c.confidence is None else f"; x_conf {round(100 * c.confidence, 2)}"
+                        ET.SubElement(word_element, "span", {"class": "ocrx_cinfo",
+                                                             "title": bbox(c.box) + conf}).text = c.shown(run.min_confidence)
+        ET.indent(element, level=1)
+        for word in element.iter("span"):
             if word.get("class") == "ocrx_word":  # the word's text is its characters, with no layout whitespace
                 word.text = None
                 for c in word:
                     c.tail = None
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
-                '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n' + ET.tostring(html, encoding="unicode"))
+        return "  " + ET.tostring(element, encoding="unicode").rstrip()
 
 
 def position(box):
@@ -212,43 +252,66 @@ def position(box):
     return dict(zip(("HPOS", "VPOS", "WIDTH", "HEIGHT"), map(str, box)))
 
 
-class Alto(Format):
-    name, suffix, help = "alto", ".xml", "ALTO v4 XML for OCR tools"
+def alto_tag(tag):
+    return f"{{{ALTO_NS}}}{tag}"
 
-    def page(self, page, run, file, number):
-        """An ALTO v4 document of one page (measurements in pixels)."""
+
+class Alto(Format):
+    """One ALTO v4 document (measurements in pixels): a description, then one ``Page``
+    per page."""
+
+    name, suffix, help = "alto", ".xml", "ALTO v4 XML for OCR tools, one document"
+    joins_files = True
+
+    def head(self, run, file):
         ET.register_namespace("", ALTO_NS)
-        ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
-        q = lambda tag: f"{{{ALTO_NS}}}{tag}"
-        alto = ET.Element(q("alto"), {"{http://www.w3.org/2001/XMLSchema-instance}schemaLocation":
-                                      f"{ALTO_NS} {ALTO_SCHEMA}"})
-        description = ET.SubElement(alto, q("Description"))
-        ET.SubElement(description, q("MeasurementUnit")).text = "pixel"
-        info = ET.SubElement(description, q("sourceImageInformation"))
-        ET.SubElement(info, q("fileName")).text = printable(file)
-        processing = ET.SubElement(ET.SubElement(description, q("Processing"), {"ID": "OCR_0"}), q("processingSoftware"))
-        ET.SubElement(processing, q("softwareName")).text = "ocr"
-        ET.SubElement(processing, q("softwareVersion")).text = run.version
-        width, height = page.size
-        layout = ET.SubElement(alto, q("Layout"))
-        element = ET.SubElement(layout, q("Page"), {"ID": "page_1", "PHYSICAL_IMG_NR": "1", "HEIGHT": str(height),
-                                                    "WIDTH": str(width)})
-        space = ET.SubElement(element, q("PrintSpace"), position((0, 0, width, height)))
-        if page.lines:
-            block = ET.SubElement(space, q("TextBlock"), {"ID": "block_1", **position(page.blocks[0].box)})
-        for n, line in enumerate(page.lines, 1):
-            text_line = ET.SubElement(block, q("TextLine"), {"ID": f"line_{n}", **position(line.box)})
-            for m, word in enumerate(line.words, 1):
-                if m > 1:
-                    left, top, w, _ = line.words[m - 2].box
-                    ET.SubElement(text_line, q("SP"), {"HPOS": str(left + w), "VPOS": str(top),
-                                                       "WIDTH": str(max(word.box[0] - left - w, 0))})
-                attributes = {"ID": f"string_{n}_{m}", **position(word.box), "CONTENT": word.text(run.min_confidence)}
-                if word.confidence is not None:
-                    attributes["WC"] = f"{word.confidence:.4f}"
-                ET.SubElement(text_line, q("String"), attributes)
+        ET.register_namespace("xsi", XSI)
+        alto = ET.Element(alto_tag("alto"), {f"{{{XSI}}}schemaLocation": f"{ALTO_NS} {ALTO_SCHEMA}"})
+        description = ET.SubElement(alto, alto_tag("Description"))
+        ET.SubElement(description, alto_tag("MeasurementUnit")).text = "pixel"
+        info = ET.SubElement(description, alto_tag("sourceImageInformation"))
+        ET.SubElement(info, alto_tag("fileName")).text = printable(file)
+        processing = ET.SubElement(ET.SubElement(description, alto_tag("Processing"), {"ID": "OCR_0"}),
+                                   alto_tag("processingSoftware"))
+        ET.SubElement(processing, alto_tag("softwareName")).text = "ocr"
+        ET.SubElement(processing, alto_tag("softwareVersion")).text = run.version
+        ET.SubElement(alto, alto_tag("Layout")).text = "\n"
         ET.indent(alto)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(alto, encoding="unicode")
+        document = ET.tostring(alto, encoding="unicode")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + document.rsplit("</Layout>", 1)[0].rstrip()
+
+    def tail(self, run):
+        return "  </Layout>\n</alto>"
+
+    def pages(self, pages, run, file, first):
+        return "\n".join(self.page(page, run, number) for number, page in enumerate(pages, first))
+
+    def page(self, page, run, number):
+        ET.register_namespace("", ALTO_NS)
+        width, height = page.size
+        element = ET.Element(alto_tag("Page"), {"ID": f"page_{number}", "PHYSICAL_IMG_NR": str(number),
+                                                "HEIGHT": str(height), "WIDTH": str(width)})
+        space = ET.SubElement(element, alto_tag("PrintSpace"), position((0, 0, width, height)))
+        line_id = string_id = 0
+        for b, block in enumerate(page.blocks, 1):
+            text_block = ET.SubElement(space, alto_tag("TextBlock"), {"ID": f"block_{number}_{b}", **position(block.box)})
+            for line in block.lines:
+                line_id += 1
+                text_line = ET.SubElement(text_block, alto_tag("TextLine"),
+                                          {"ID": f"line_{number}_{line_id}", **position(line.box)})
+                for m, word in enumerate(line.words):
+                    if m:
+                        left, top, w, _ = line.words[m - 1].box
+                        ET.SubElement(text_line, alto_tag("SP"), {"WIDTH": str(max(word.box[0] - left - w, 0)),
+                                                                  "VPOS": str(top), "HPOS": str(left + w)})
+                    string_id += 1
+                    attributes = {"ID": f"string_{number}_{string_id}", **position(word.box),
+                                  "CONTENT": word.text(run.min_confidence)}
+                    if word.confidence is not None:
+                        attributes["WC"] = f"{word.confidence:.4f}"
+                    ET.SubElement(text_line, alto_tag("String"), attributes)
+        ET.indent(element, level=2)
+        return "    " + ET.tostring(element, encoding="unicode").rstrip()
 
 
 # Every format by its name; the command line offers these.
@@ -262,26 +325,30 @@ def found_boxes(page):
 
 
 class Boxes(Format):
-    """``ocr find-letters``: a line naming the file and counting characters and lines,
-    then one line per character: ``y1 x1 y2 x2 line word``."""
+    """``ocr find-letters``: per page a line naming the file and counting characters and
+    lines, then one line per character: ``y1 x1 y2 x2 line word``."""
 
     name, suffix, help = "text", ".txt", "the boxes, one per line"
     joins_files = True
 
-    def page(self, page, run, file, number):
-        found = found_boxes(page)
-        rows = [f"{file}: {len(found)} characters, {len(page.lines)} lines (y1 x1 y2 x2 line word)"]
-        rows += [f"{y1} {x1} {y2} {x2} {line} {word}" for (y1, x1, y2, x2), line, word in found]
+    def pages(self, pages, run, file, first):
+        rows = []
+        for number, page in enumerate(pages, 1):
+            found = found_boxes(page)
+            where = f"{file}" + (f" page {number}" if len(pages) > 1 else "")
+            rows.append(f"{where}: {len(found)} characters, {len(page.lines)} lines (y1 x1 y2 x2 line word)")
+            rows += [f"{y1} {x1} {y2} {x2} {line} {word}" for (y1, x1, y2, x2), line, word in found]
         return "\n".join(rows)
 
 
 class BoxesJson(Json):
-    """``ocr find-letters --json``: per file its character height and the boxes."""
+    """``ocr find-letters --json``: per file, per page its character height and the boxes."""
 
-    def page(self, page, run, file, number):
-        return json.dumps({"file": str(file), "char_height": round(page.char_height, 1),
-                           "boxes": [{"box": box, "line": line, "word": word} for box, line, word in found_boxes(page)]},
-                          indent=2)
+    def pages(self, pages, run, file, first):
+        return json.dumps({"file": str(file), "pages": [
+            {"number": n, "char_height": round(page.char_height, 1),
+             "boxes": [{"box": box, "line": line, "word": word} for box, line, word in found_boxes(page)]}
+            for n, page in enumerate(pages, 1)]}, indent=2)
 
 
 # The formats of ``ocr find-letters``.

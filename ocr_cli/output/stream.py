@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ocr_cli.errors import InputError
-from ocr_cli.output.formats import printable
+from ocr_cli.output.formats import FORM_FEED, printable
 
 
 class Stream:
@@ -20,48 +20,50 @@ class Stream:
     :class:`~ocr_cli.output.formats.Run`; ``several``: whether several files are read
     (their results are then told apart); ``out_dir`` and ``names`` (``{path: file
     name}``, :func:`output_names`): write each result to its own file there instead.
-    ``done`` counts the files handled, failed or not."""
+    ``done`` counts the files handled, failed or not; pages are numbered through the
+    run."""
 
     def __init__(self, form, run, several=False, out_dir=None, names=None, out=None):
         self.form, self.run, self.several = form, run, several
         self.out_dir, self.names, self.out = out_dir, names or {}, out or sys.stdout
-        self.done, self.printed = 0, 0
+        self.done, self.printed, self.pages = 0, 0, 0
 
     def write(self, text):
         self.out.write(text)
 
-    def add(self, path, page, error):
-        """The result of ``path``: its page (:class:`~ocr_cli.pipeline.records.Page`),
+    def add(self, path, pages, error):
+        """The result of ``path``: its pages (:class:`~ocr_cli.pipeline.records.Page`),
         or the ``error`` it failed with (reported elsewhere; only a format that lists
         errors shows it)."""
         self.done += 1
         if self.out_dir is not None:
             if error is None:
-                (self.out_dir / self.names[path]).write_text(self.form.alone(page, self.run, path) + "\n")
+                (self.out_dir / self.names[path]).write_text(self.form.alone(pages, self.run, path) + "\n")
             return
-        entry = self.form.page(page, self.run, path, self.done) if error is None else self.form.error(path, error)
+        entry = self.form.pages(pages, self.run, path, self.pages + 1) if error is None else self.form.error(path, error)
+        self.pages += len(pages) if error is None else 0
         if entry is None:
             return
         if self.form.joins_files:
-            head = self.form.head(self.run)
-            self.write((head + "\n" if head and not self.printed else "") + (self.form.separator if self.printed else "")
-                       + entry + ("" if self.form.separator else "\n"))
+            head = self.form.head(self.run, path) if not self.printed else ""
+            self.write((head + "\n" if head else "") + (self.form.separator if self.printed else "") + entry
+                       + ("" if self.form.separator else "\n"))
         else:
             if self.several:
                 self.write(f"==> {printable(path)} <==\n")
             if entry:
-                self.write(entry + "\n")
+                self.write(entry if entry.endswith(FORM_FEED) else entry + "\n")
         self.printed += 1
         self.out.flush()
 
     def close(self):
-        """Ends the run: a joining format's tail (and its head if nothing came)."""
+        """Ends the run: a joining format's tail (``empty`` if nothing came)."""
         if self.out_dir is None and self.form.joins_files:
-            tail = self.form.tail(self.run)
-            if not self.printed and self.form.empty is not None:
-                self.write(self.form.empty + "\n")
-            elif tail:
-                self.write(tail + "\n")
+            if not self.printed:
+                if self.form.empty is not None:
+                    self.write(self.form.empty + "\n")
+            elif self.form.tail(self.run):
+                self.write(self.form.tail(self.run) + "\n")
         self.out.flush()
 
 

@@ -21,7 +21,7 @@ and every way of reading the atoms is scored by the network:
 
 import numpy as np
 
-from ocr_cli.layout import NOT_A_CHARACTER
+from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS
 from ocr_cli.pipeline.context import pool_look_alikes
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.records import Characters
@@ -482,7 +482,7 @@ def assemble(working, atoms, cropped, probs, chosen, classes, junk):
             mark, likelihood, parts = what
             boxes.append(union([atoms[a][0] for a in parts]))
             members.append(np.concatenate([atoms[a][1] for a in parts]))
-            crops.append(np.ones(cropped.crops.shape[1] if len(cropped.crops) else 1024, np.float32))
+            crops.append(np.full(cropped.crops.shape[1], PAPER, np.float32))  # no crop: read by its shape
             row[len(real_classes) + PUNCTUATION.index(mark)] = likelihood  # its confidence
         rows.append(row)
         line.append(number)
@@ -492,7 +492,8 @@ def assemble(working, atoms, cropped, probs, chosen, classes, junk):
     line = np.array(line, np.int64)
     renumbered = np.unique(line, return_inverse=True)[1].reshape(-1) if len(line) else line
     word = words_of(boxes, renumbered, np.array(heights)) if len(line) else line
-    return Characters(boxes, tuple(members), renumbered, word, np.array(crops, np.float32).reshape(len(boxes), -1),
+    width = cropped.crops.shape[1] if len(cropped) else PIXELS
+    return Characters(boxes, tuple(members), renumbered, word, np.array(crops, np.float32).reshape(len(boxes), width),
                       np.array(rows).reshape(len(boxes), len(all_classes)), all_classes,
                       block=np.unique(np.array(block, np.int64), return_inverse=True)[1].reshape(-1) if block else
                       np.zeros(0, np.int64))

@@ -157,11 +157,12 @@ class PageReader:
         return {"version": __version__, "model": {"name": path.name, "sha256": sha256(path)} if self.read else None}
 
     def __call__(self, path):
-        """The :class:`~ocr_cli.pipeline.records.Page` of the image at ``path``."""
+        """The :class:`~ocr_cli.pipeline.records.Page` of each page of the image at
+        ``path`` (a list)."""
         model, lexicon = self.load()
         photo = load_photo(path)
         try:
             page = read_page(photo, model, lexicon, self.keep_crops)
         except InputError as error:  # what is wrong with the page is wrong with this file
             raise InputError(path, error.problem) from None
-        return page
+        return [page]

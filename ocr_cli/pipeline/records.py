@@ -194,9 +194,10 @@ class Page:
         return [c for word in self.words for c in word.characters]
 
     def text(self, min_confidence=0.0):
-        """The text: one line per written line, single spaces between words; characters
-        read with less than ``min_confidence`` as :data:`UNSURE`."""
-        return "\n".join(line.text(min_confidence) for line in self.lines)
+        """The text: one line per written line, single spaces between words, a blank line
+        between blocks; characters read with less than ``min_confidence`` as
+        :data:`UNSURE`."""
+        return "\n\n".join(block.text(min_confidence) for block in self.blocks)
 
 
 def page_of(characters, photo_boxes, size, char_height, keep_crops=False):
