@@ -6,7 +6,8 @@ from PIL import Image
 
 from conftest import find_letters
 from ocr_cli.pipeline.images import Photo
-from ocr_cli.pipeline.segment import segment, word_threshold
+from ocr_cli.pipeline.lattice import word_threshold
+from ocr_cli.pipeline.segment import segment
 from ocr_cli.pipeline.structure import runs_at_least
 from ocr_synth.pages import compose_page, photograph
 

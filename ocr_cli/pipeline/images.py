@@ -89,20 +89,52 @@ def image_size(path):
         return image.size
 
 
+# The colours of a photo are kept at this size (its long side, pixels): the colour of
+# sheets, notes and boards changes over many characters, not within one.
+COLOUR_SIDE = 384
+
+
 def decode(path, reduce=1):
     """``path`` decoded at about ``1 / reduce`` of its size where the format can do so
-    for free (a JPEG's DCT scaling: 1/2, 1/4, 1/8), else whole: ``(gray, factor)`` with
-    ``factor`` the original pixels per decoded pixel along each side (1 if whole)."""
+    for free (a JPEG's DCT scaling: 1/2, 1/4, 1/8), else whole: ``(gray, factor,
+    colour)`` with ``factor`` the original pixels per decoded pixel along each side (1
+    if whole) and ``colour`` a small RGB copy (:data:`COLOUR_SIDE`; None for a grey
+    image)."""
     from PIL import ImageOps
 
     with opened(path) as image:
         width, height = image.size
-        if reduce > 1 and image.format == "JPEG":
+        coloured = image.mode not in GREY_MODES
+        jpeg = image.format == "JPEG"
+        if reduce > 1 and jpeg:
             image.draft("L", (width // reduce, height // reduce))  # PIL picks the largest scale that still covers this
         factor = width / image.size[0]
         ImageOps.exif_transpose(image, in_place=True)  # no copy when upright already
+        colour = small_colour(image) if coloured and not jpeg else None
         array = pil_to_array(image)
-    return to_gray(array), factor  # the decoded image is closed (freed) by now
+    if coloured and jpeg:  # decoded again, an eighth of its size: a JPEG's colour costs little that way
+        with opened(path) as image:
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            ImageOps.exif_transpose(image, in_place=True)
+            colour = small_colour(image)
+    return to_gray(array), factor, colour  # the decoded image is closed (freed) by now
+
+
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+
+
+def small_colour(image):
+    """A PIL image as ``(h, w, 3)`` float32 RGB 0..1, its long side at most
+    :data:`COLOUR_SIDE` (transparency over white)."""
+    from PIL import Image
+
+    rgb = image.convert("RGBA") if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else image
+    small = rgb.copy()
+    small.thumbnail((COLOUR_SIDE, COLOUR_SIDE), Image.BOX)
+    if small.mode == "RGBA":
+        white = Image.new("RGBA", small.size, (255, 255, 255, 255))
+        small = Image.alpha_composite(white, small)
+    return np.asarray(small.convert("RGB"), np.float32) / 255
 
 
 def pil_to_array(image):
@@ -164,6 +196,22 @@ def to_gray(array):
     return grey.astype(np.float32)
 
 
+def to_rgb(array):
+    """An ``(H, W, 3)`` or ``(H, W, 4)`` image array -> ``(H, W, 3)`` float32 0..1
+    (scaled as :func:`to_gray` scales, alpha over white)."""
+    values = np.asarray(array)
+    if np.issubdtype(values.dtype, np.integer):
+        values = values.astype(np.float32) / (np.iinfo(values.dtype).max if values.dtype.itemsize <= 2 else 65535)
+    else:
+        values = np.nan_to_num(values.astype(np.float32), nan=1.0)
+        scale_floats(values)
+    values = np.clip(values, 0.0, 1.0)
+    if values.shape[2] == 4:
+        alpha = values[:, :, 3:]
+        return values[:, :, :3] * alpha + (1.0 - alpha)
+    return values
+
+
 # Float pixels are taken as 0..1, and small excursions are clipped; beyond this the image
 # is on another scale (0..255, 0..65535 or its own) and is scaled instead.
 FLOAT_SCALE_ABOVE = 2.0
@@ -203,13 +251,21 @@ class Photo(NamedTuple):
     survey: Optional[object]
     size: tuple
     angle: float = 0.0
+    colour: Optional[np.ndarray] = None
 
     @classmethod
     def of(cls, image, factor=1.0):
         """An image array (any that :func:`to_gray` takes) as a photo, each of its
         pixels ``factor`` photo pixels wide."""
         gray = to_gray(image)
-        return cls(gray, factor, None, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))
+        colour = None
+        array = np.asarray(image)
+        if array.ndim == 3 and array.shape[2] in (3, 4) and gray.size:
+            from PIL import Image
+
+            rgb = to_rgb(array)
+            colour = small_colour(Image.fromarray((rgb * 255).astype(np.uint8)))
+        return cls(gray, factor, None, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)), colour=colour)
 
     def surveyed(self):
         """The photo with its survey made (once)."""
@@ -228,12 +284,12 @@ def load_photo(path):
 
     width, height = image_size(path)
     preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
-    gray, factor = decode(path, preview)
+    gray, factor, colour = decode(path, preview)
     first = None
     if factor != 1:
         first = survey(gray).scaled(factor)
         reduce = max((r for r in (1, 2, 4, 8) if first.height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
         if reduce != preview:
-            gray, factor = decode(path, reduce)
+            gray, factor, _ = decode(path, reduce)
     # The size as decoded (after EXIF orientation), in the photo's pixels.
-    return Photo(gray, factor, first, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)))
+    return Photo(gray, factor, first, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)), colour=colour)

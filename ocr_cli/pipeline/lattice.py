@@ -385,6 +385,12 @@ def candidates_of(working, atoms, plans):
     return candidates, crop(working, found)
 
 
+# A line of fewer than this many marks has no height of its own to compare a mark with:
+# the page's character height stands in (a tall thin mark alone is a piece of a drawn
+# line, a seam, an edge).
+FEW_MARKS = 3
+
+
 def read_lines(working, marks, model, marks_read=True):
     """The characters of a page read through the lattice: ``marks``
     (:class:`~ocr_cli.pipeline.records.Characters` as segmentation found them, in
@@ -412,6 +418,8 @@ def read_lines(working, marks, model, marks_read=True):
             continue
         boxes = np.array([atoms[a][0] for a in order]).reshape(-1, 4)
         heights = np.array([atoms[a][5] for a in order])
+        if len(set(atoms[a][4] for a in order)) < FEW_MARKS:
+            heights = np.minimum(heights, working.height)
         big = (boxes[:, 2] - boxes[:, 0]) >= SMALL * heights
         top, foot, _ = line_frame(boxes[big] if big.any() else boxes)
         cut_from = [atoms[a][4] for a in order]

@@ -26,6 +26,8 @@ STEEPEST = 40.0
 # word's first letter has, and its line is level (a line below that starts further
 # right would otherwise be taken for a diagonal).
 LEVEL_REACH = 6.0
+# A surface over this share of the page's written area orders nothing (a wall, a board).
+SURFACE_SHARE = 0.5
 # Two lines are of one block when the gap between them is at most this many heights
 # (a line pitch of 1.6-2 heights leaves gaps of 0.6-1) and they overlap across.
 BLOCK_GAP = 1.2
@@ -163,11 +165,13 @@ def group_blocks(boxes, line, apart=None):
     return np.unique(roots, return_inverse=True)[1].reshape(-1)
 
 
-def reading_order(boxes, line, block):
+def reading_order(boxes, line, block, surface=None):
     """The order of the boxes in reading: blocks top to bottom (a block whose top lies
     within the first line of another's beside it: left to right), lines top to bottom
     in a block, boxes along their line; and the line and block numbers renumbered in
-    that order. Returns ``(order, line, block)``."""
+    that order. With ``surface`` ``(n, 4)`` (the box of the surface each box lies on: a
+    note, a sheet), blocks are read surface by surface, surfaces in rows the same way.
+    Returns ``(order, line, block)``."""
     if not len(boxes):
         return np.zeros(0, np.int64), line, block
     n_lines = int(line.max()) + 1
@@ -180,6 +184,18 @@ def reading_order(boxes, line, block):
     top = np.array([line_top[block_of_line == b].min() for b in range(n_blocks)])
     left = np.array([line_left[block_of_line == b].min() for b in range(n_blocks)])
     tall = np.array([line_height[block_of_line == b].max() for b in range(n_blocks)])
+    if surface is not None:  # blocks in rows by the surfaces they lie on
+        first = [np.flatnonzero(block == b)[0] for b in range(n_blocks)]
+        own = surface[first]
+        # A surface that spreads over most of the page (a wall, a board, the page
+        # itself) orders nothing: its blocks go by their own place.
+        area = (own[:, 2] - own[:, 0]) * (own[:, 3] - own[:, 1])
+        page = (boxes[:, 2].max() - boxes[:, 0].min()) * (boxes[:, 3].max() - boxes[:, 1].min())
+        note = area < SURFACE_SHARE * max(page, 1)
+        inside_top = top.copy()
+        top = np.where(note, own[:, 0], top)
+        tall = np.where(note, 0.5 * (own[:, 2] - own[:, 0]), tall)
+        left = np.where(note, own[:, 1], left) + 1e-6 * inside_top  # (blocks of one surface: top to bottom)
     # Blocks in rows: a block starts a new row unless its top lies within the first
     # line of the row's first block.
     by_top = np.argsort(top, kind="stable")

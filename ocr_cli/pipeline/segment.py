@@ -26,6 +26,7 @@ from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
 from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_darkness, resize, strokes_only, threshold
 from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
+from ocr_cli.pipeline.regions import region_boxes, region_of, regions
 from ocr_cli.pipeline.structure import without_drawn_boxes, without_lines
 
 # Characters are segmented and cropped WORKING_HEIGHT px tall (ocr_cli.pipeline.ink),
@@ -193,10 +194,14 @@ def segment(photo):
     scale = min(1.0, WORKING_HEIGHT / height) if height > 0 else min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
     scale = min(scale, np.sqrt(MOST_WORKING_PIXELS / gray.size))  # a page dense with small characters
     small = resize(gray, scale)
+    colour = photo.colour
     turn = None
     if photo.angle:  # 2. upright: the page turned by its orientation and skew
         turn = Turn.of(photo.angle, (small.shape[1], small.shape[0]))
         small = turn.apply(small)
+        if colour is not None:
+            colour_turn = Turn.of(photo.angle, (colour.shape[1], colour.shape[0]))
+            colour = np.stack([colour_turn.apply(np.ascontiguousarray(colour[:, :, c])) for c in range(3)], -1)
     work_height = max(height * scale, 1.0)
     # 2. Ink darkness; a block of two character heights always holds paper around the strokes.
     ink = strokes_only(ink_darkness(small, max(4, int(2 * work_height))), work_height)
@@ -218,8 +223,10 @@ def segment(photo):
     merged, groups = keep(merged, groups, not_a_rule(merged, work_height))
     merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
     working = Working(scale / factor, ink, labels, work_height, photo.size, turn)
-    # 6. Lines (each its own direction), the small marks on them, blocks, reading order.
-    return working, arrange(Characters.found(merged, groups), work_height, barrier)
+    # 6. Regions (surfaces of their own colour), lines (each its own direction), the small
+    # marks on them, blocks, reading order.
+    surfaces = regions(colour, work_height * colour.shape[0] / ink.shape[0]) if colour is not None else None
+    return working, arrange(Characters.found(merged, groups), work_height, barrier, surfaces)
 
 
 # Marks with at least this many pixels of drawn lines between them (a twentieth of a
@@ -227,21 +234,27 @@ def segment(photo):
 BARRIER = 0.05
 
 
-def arrange(marks, height, barrier=None):
+def arrange(marks, height, barrier=None, surfaces=None):
     """``marks`` grouped into lines and blocks and put in reading order (``height``: the
     character height in their pixels); small marks join the line they sit on (or are
-    dropped); marks with drawn lines between them (``barrier``, a mask) stay apart.
-    Words are left to the lattice (:mod:`ocr_cli.pipeline.lattice`)."""
+    dropped); marks with drawn lines between them (``barrier``, a mask) or on different
+    surfaces (``surfaces``: region labels of a smaller copy,
+    :func:`~ocr_cli.pipeline.regions.regions`) stay apart. Words are left to the
+    lattice (:mod:`ocr_cli.pipeline.lattice`)."""
     from ocr_cli.pipeline.lines import barrier_between, follow_lines, group_blocks, reading_order
 
     small = is_small(marks.boxes, height)
     big = marks.subset(~small)
     least = max(1, int(BARRIER * height) * 3)
+    shape = barrier.shape if barrier is not None else None
 
     def apart_in(boxes):
-        if barrier is None or not barrier.any():
+        region = region_of(surfaces, boxes, shape) if surfaces is not None else None
+        lines = barrier is not None and barrier.any()
+        if not lines and (region is None or len(set(region.tolist())) < 2):
             return None
-        return lambda i, j: barrier_between(barrier, boxes[i], boxes[j], least)
+        return lambda i, j: ((region is not None and region[i] != region[j])
+                             or (lines and barrier_between(barrier, boxes[i], boxes[j], least)))
 
     line = follow_lines(big.boxes, height, apart_in(big.boxes))
     on = attach_small(big.boxes, line, marks.boxes[small])
@@ -249,6 +262,10 @@ def arrange(marks, height, barrier=None):
     line = np.concatenate([line, on[on >= 0]]).astype(np.int64)
     boxes = marks.boxes[kept]
     block = group_blocks(boxes, line, apart_in(boxes))[line] if len(kept) else line
-    order, line, block = reading_order(boxes, line, block)
+    where = None
+    if surfaces is not None and len(kept):
+        region, extent = region_of(surfaces, boxes, shape), region_boxes(surfaces, shape)
+        where = np.array([extent[r] for r in region])
+    order, line, block = reading_order(boxes, line, block, where)
     members = [marks.members[kept[k]] for k in order]
     return Characters.found(boxes[order], members, line, block=block)

@@ -22,9 +22,10 @@ from ocr_cli.pipeline.ink import components
 # letters has sides this long) ...
 LONG_LINE = 2.5
 # ... where a letter's stroke crosses or touches it, the stroke's pixels stay: ink on
-# a straight run across the line at least this many heights long (a letter's upright
-# strokes are 0.4 heights and up; the line itself is a stroke thick).
-CROSSING = 0.35
+# a straight run across the line reaching at least this many heights beyond the line's
+# own thickness there (a letter's upright strokes are 0.4 heights and up; a line's edge
+# blurred by a shadow, or turned a few degrees, is thick but reaches nowhere).
+CROSSING = 0.2
 # A hand-drawn line strays from straight by up to this share of its length (a marker on a
 # whiteboard wobbles more than a pen on paper): its runs
 # are looked for in the mask thickened across by as much.
@@ -121,11 +122,25 @@ def without_lines(binary, height):
     crossing a line keeps its pixels (:data:`CROSSING`); where a level and an upright
     line meet (a box's corner) both go."""
     long = max(3, int(round(LONG_LINE * height)))
-    short = max(2, int(round(CROSSING * height)))
+    beyond = max(2, int(round(CROSSING * height)))
     level, upright = straight_runs(binary, long, 1), straight_runs(binary, long, 0)
     if not (level.any() or upright.any()):
         return binary, np.zeros(binary.shape, bool)
-    crossing_up = runs_at_least(binary, short, 0)  # upright strokes: a letter crossing a level line
-    crossing_level = runs_at_least(binary, short, 1)
+    # A stroke crosses a level line where the ink's upright run through a pixel is longer
+    # than the line's own upright thickness there by ``beyond`` (and likewise across).
+    crossing_up = run_lengths(binary, 0) >= run_lengths(level, 0) + beyond
+    crossing_level = run_lengths(binary, 1) >= run_lengths(upright, 1) + beyond
     lines = (level & ~crossing_up) | (upright & ~crossing_level) | (level & upright)
     return binary & ~lines, lines
+
+
+def run_lengths(mask, axis):
+    """For each pixel of ``mask``, the length of the run of ``mask`` along ``axis`` that
+    holds it (0 off the mask)."""
+    m = np.moveaxis(mask, axis, -1)
+    n = m.shape[-1]
+    index = np.broadcast_to(np.arange(n), m.shape)
+    # The start of each pixel's run: the last off pixel before it, + 1.
+    start = np.maximum.accumulate(np.where(m, -1, index), axis=-1) + 1
+    end = n - 1 - np.maximum.accumulate(np.where(m, -1, n - 1 - index)[..., ::-1], axis=-1)[..., ::-1]
+    return np.moveaxis(np.where(m, end - start, 0), -1, axis)
