@@ -103,15 +103,18 @@ def main():
             X, y = X[keep], y[keep]
         crops.append(X)
         labels.append(y)
-        if (n + 1) % 100 == 0:
-            y_all = np.concatenate(labels)
-            print(f"{n + 1} pages: {int((y_all == len(CLASSES)).sum())} not characters, "
-                  f"{int((y_all < len(CLASSES)).sum())} characters", flush=True)
-    X, y = np.concatenate(crops), np.concatenate(labels)
-    savemat(args.out, {"junk_data": X, "junk_labels": np.eye(len(CLASSES) + 1, dtype=np.uint8)[y]},
-            do_compression=True)
-    print(f"{args.out}: {len(X)} crops from {args.pages} pages: {int((y == len(CLASSES)).sum())} not characters, "
-          f"{int((y < len(CLASSES)).sum())} characters")
+        if (n + 1) % 100 == 0 or n + 1 == args.pages:  # saved as it goes: a stop loses at most 100 pages
+            X, y = np.concatenate(crops), np.concatenate(labels)
+            save(args.out, X, y)
+            print(f"{n + 1} pages: {len(X)} crops, {int((y == len(CLASSES)).sum())} not characters, "
+                  f"{int((y < len(CLASSES)).sum())} characters", flush=True)
+
+
+def save(path, X, y):
+    """Writes the crops and labels to ``path`` (a temporary file, then a rename)."""
+    partial = path.with_name(path.name + ".partial.mat")
+    savemat(partial, {"junk_data": X, "junk_labels": np.eye(len(CLASSES) + 1, dtype=np.uint8)[y]}, do_compression=True)
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_
 from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
 from ocr_cli.pipeline.regions import region_boxes, region_of, regions
-from ocr_cli.pipeline.structure import without_drawn_boxes, without_lines
+from ocr_cli.pipeline.structure import without_drawn_boxes, without_lines, without_ticks
 
 # Characters are segmented and cropped WORKING_HEIGHT px tall (ocr_cli.pipeline.ink),
 # on an image of at most this many pixels: segmentation holds about 40 bytes per
@@ -209,6 +209,7 @@ def segment(photo):
     # keeps strokes), and drawn structure taken out: the sides of boxes drawn around
     # words, long lines (what they separate stays apart).
     binary, barrier = without_lines(without_drawn_boxes(threshold(ink, work_height / 32), work_height), work_height)
+    binary = without_ticks(binary, barrier, work_height)
     # 4. Marks: the components (which pieces make one character, the lattice decides).
     labels, merged, areas = components(binary)
     groups = [np.array([k + 1]) for k in range(len(merged))]

@@ -46,17 +46,17 @@ def runs_at_least(mask, length, axis):
     return np.moveaxis(hit & (m > 0), -1, axis)
 
 
-def drawn_lines(own):
+def drawn_lines(own, share=0.5):
     """The pixels of ``own`` (one mark's mask, cut to its box) on the straight sides of
     a box drawn by hand, and how many of the four sides there are: rows that run along
-    half the box's width and columns along half its height, touching the box's outer
-    edge (the letters inside never do). A hand-drawn line wanders off straight by a few
+    ``share`` of the box's width and columns along as much of its height, touching the
+    box's outer edge (the letters inside never do). A hand-drawn line wanders off straight by a few
     percent of its length (a tilt, a wobble), so runs are looked for in the mask
     thickened across by 1.5% of their length: a letter touching the line loses as
     much of its ink next to it."""
     rules, sides = np.zeros(own.shape, bool), 0
     for axis in (1, 0):
-        length = max(2, own.shape[axis] // 2)
+        length = max(2, int(own.shape[axis] * share))
         wobble = int(np.ceil(0.015 * length))
         across = (2 * wobble + 1, 1) if axis == 1 else (1, 2 * wobble + 1)
         band = runs_at_least(ndi.binary_dilation(own, np.ones(across)), length, axis)
@@ -96,14 +96,70 @@ def without_drawn_boxes(binary, height):
     holds = encloses(boxes, i, j) & (h[j] >= h[i] / 3) & (h[j] >= 0.3 * height)
     holding = np.zeros(len(boxes), bool)
     holding[i[holds]] = True
+    # Letter-sized marks may be empty boxes (a form's checkbox, a comb's cell).
+    boxy = (np.minimum(h, w) >= CHECKBOX[0] * height) & (np.maximum(h, w) <= CHECKBOX[1] * height)
     out = binary.copy()
-    for k in np.flatnonzero(holding | ((w >= 1.5 * h) & (h >= 0.3 * height))):
+    for k in np.flatnonzero(holding | ((w >= 1.5 * h) & (h >= 0.3 * height)) | boxy):
         y1, x1, y2, x2 = boxes[k]
         own = labels[y1:y2, x1:x2] == k + 1
         lines, sides = drawn_lines(own)
-        if holding[k] or (sides == 4 and holds_a_letter(own & ~lines, height)):
+        if boxy[k] and drawn_lines(own, BOX_SIDE)[1] == 4 and not holds_a_letter(own & ~lines, height):
+            out[y1:y2, x1:x2] &= ~own  # an empty box: all of it goes
+        elif holding[k] or (sides == 4 and holds_a_letter(own & ~lines, height)):
             out[y1:y2, x1:x2] &= ~lines
     return out
+
+
+# A mark from this to this many character heights a side, with four straight sides each
+# along BOX_SIDE of the box and nothing of a letter inside, is an empty box drawn on the
+# page (a checkbox, a form's cell), not an O or a D (whose flat parts are shorter).
+CHECKBOX, BOX_SIDE = (0.5, 3.0), 0.8
+# Comb ticks: upright strokes at least TICK character heights long standing on a drawn
+# line (their foot within TOUCH pixels of it), at least COMB of them spaced evenly (each
+# gap within SPACING of the median gap) along it; and any upright stroke reaching from
+# one drawn line to another (a cell's side between two rules).
+TICK, TOUCH, COMB, SPACING = 0.3, 3, 3, 0.25
+
+
+def without_ticks(binary, lines, height):
+    """``binary`` less the ticks of comb fields and the sides of box rows standing on
+    the drawn ``lines`` (see :data:`TICK`). (They part the letters of one field: they
+    are no barrier between them.)"""
+    if not lines.any():
+        return binary
+    upright = straight_runs(binary, max(2, int(round(TICK * height))), 0)
+    labels, boxes, _ = components(upright)
+    if not len(boxes):
+        return binary
+    near = ndi.binary_dilation(lines, np.ones((2 * TOUCH + 1, 2 * TOUCH + 1)))
+    h = boxes[:, 2] - boxes[:, 0]
+    w = boxes[:, 3] - boxes[:, 1]
+    thin = w <= 0.25 * np.maximum(h, 1)
+    rows, cols = near.shape
+    foot = near[np.minimum(boxes[:, 2], rows - 1), np.clip((boxes[:, 1] + boxes[:, 3]) // 2, 0, cols - 1)]
+    head = near[np.maximum(boxes[:, 0] - 1, 0), np.clip((boxes[:, 1] + boxes[:, 3]) // 2, 0, cols - 1)]
+    tick = np.zeros(len(boxes), bool)
+    tick[thin & foot & head] = True  # a cell's side, from rule to rule
+    standing = np.flatnonzero(thin & (foot | head))
+    # Evenly spaced along one line: grouped by where they stand (the row of their foot,
+    # within a tenth of a character height of the last one's: a rule may lean).
+    rows_of = np.where(foot[standing], boxes[standing, 2], boxes[standing, 0])
+    order = np.argsort(rows_of, kind="stable")
+    breaks = np.flatnonzero(np.diff(rows_of[order]) > 0.1 * height) + 1
+    for group in np.split(order, breaks):
+        members = standing[group]
+        if len(members) < COMB:
+            continue
+        x = np.sort((boxes[members, 1] + boxes[members, 3]) / 2)
+        gaps = np.diff(x)
+        even = np.abs(gaps - np.median(gaps)) <= SPACING * np.median(gaps)
+        if even.mean() >= 0.6:
+            tick[members] = True
+    if not tick.any():
+        return binary
+    ticks = np.isin(labels, np.flatnonzero(tick) + 1)
+    crossing = run_lengths(binary, 1) >= run_lengths(ticks, 1) + max(2, int(round(CROSSING * height)))
+    return binary & ~(ticks & ~crossing)
 
 
 def straight_runs(mask, length, axis):
