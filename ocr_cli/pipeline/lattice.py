@@ -169,6 +169,9 @@ def spans(boxes, cut_from, heights):
 # A period or a comma ends a word or a number's part: the ink after it begins at least
 # this many heights away (a speck or a broken stroke inside a word sits closer).
 AFTER_STOP = 0.25
+# A dot (of a period, a colon) is at most this share of the line's height either way:
+# a pen's dot is a stroke or two wide.
+DOT = 0.25
 
 
 def punctuation(box, line_top, line_foot, height, before, after):
@@ -188,21 +191,30 @@ def punctuation(box, line_top, line_foot, height, before, after):
         return None, 0.0
     if place >= 0.7 and (after is None or after >= AFTER_STOP * height):
         below = y2 > line_foot + 0.1 * height
-        return (",", 0.7) if below and h > 1.2 * w else (".", 0.7)
+        if below and h > 1.2 * w:
+            return ",", 0.7
+        if h <= DOT * height and w <= DOT * height:
+            return ".", 0.7
     if place <= 0.35 and h >= w:
         return "'", 0.6
     return None, 0.0
 
 
 def is_colon(upper, lower, line_top, line_foot, height):
-    """Whether two small marks make a colon: dots of about a stroke, one above the other
-    (their columns overlapping), the lower at the foot of the line, the upper near its
-    middle."""
-    small = all(b[2] - b[0] <= 0.3 * height and b[3] - b[1] <= 0.3 * height for b in (upper, lower))
+    """Whether two small marks make a colon: dots of about a stroke (at most DOT of the
+    height either way, neither much longer than wide), one above the other (their
+    columns overlapping) with paper between them at least as tall as a dot, the lower
+    at the foot of the line, the upper near its middle. (The two arcs of a broken O are
+    wider, and close together.)"""
+    def dot(b):
+        h, w = b[2] - b[0], b[3] - b[1]
+        return h <= DOT * height and w <= DOT * height and max(h, w) <= 2 * max(min(h, w), 1)
+
     aligned = min(upper[3], lower[3]) - max(upper[1], lower[1]) > 0
+    apart = lower[0] - upper[2] >= max(upper[2] - upper[0], lower[2] - lower[0])
     span = line_foot - line_top
-    return small and aligned and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span and \
-        line_top + 0.2 * span <= (upper[0] + upper[2]) / 2 <= line_top + 0.7 * span
+    return dot(upper) and dot(lower) and aligned and apart and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span \
+        and line_top + 0.2 * span <= (upper[0] + upper[2]) / 2 <= line_top + 0.7 * span
 
 
 # A slash leans this many degrees from upright and more; a hand-written 1 or I leans

@@ -11,6 +11,10 @@ All lengths are in character heights: the page's (``height``), or each line's ow
 
 import numpy as np
 
+# A line is taken as at least this share of the page's character height tall when its
+# marks are shorter (the pieces of faint, broken letters), small print beside large
+# still keeping lines of its own (its line pitch is over twice this).
+LEAST_HEIGHT = 0.8
 # A mark joins a line when its centre lies within this share of the line's height of
 # where the line predicts it (half the gap between two lines: 0.6 of a height) ...
 ON_LINE = 0.6
@@ -29,8 +33,9 @@ LEVEL_REACH = 6.0
 # A surface over this share of the page's written area orders nothing (a wall, a board).
 SURFACE_SHARE = 0.5
 # Two lines are of one block when the gap between them is at most this many heights
-# (a line pitch of 1.6-2 heights leaves gaps of 0.6-1) and they overlap across.
-BLOCK_GAP = 1.2
+# (a line pitch of 1.6-2 heights leaves gaps of 0.6-1, a widely spaced list up to 2) and
+# they overlap across.
+BLOCK_GAP = 2.0
 
 
 def centres(boxes):
@@ -59,7 +64,9 @@ def follow_lines(boxes, height, apart=None):
             best = -1
         else:
             cnt = np.array(count, np.float64)
-            h = np.array(tall, np.float64) / cnt
+            # A line's height: its marks', but no less than most of the page's (a line
+            # begun by pieces of a broken letter must still reach the rest).
+            h = np.maximum(np.array(tall, np.float64) / cnt, LEAST_HEIGHT * height)
             lx = np.array(last)
             gap = (boxes[i, 1] - boxes[lx, 3]) / h
             mean_x, mean_y = np.array(sx) / cnt, np.array(sy) / cnt

@@ -98,14 +98,16 @@ def without_drawn_boxes(binary, height):
     holding[i[holds]] = True
     # Letter-sized marks may be empty boxes (a form's checkbox, a comb's cell).
     boxy = (np.minimum(h, w) >= CHECKBOX[0] * height) & (np.maximum(h, w) <= CHECKBOX[1] * height)
+    wide = (w >= 1.5 * h) & (h >= 0.3 * height)
     out = binary.copy()
-    for k in np.flatnonzero(holding | ((w >= 1.5 * h) & (h >= 0.3 * height)) | boxy):
+    for k in np.flatnonzero(holding | wide | boxy):
         y1, x1, y2, x2 = boxes[k]
         own = labels[y1:y2, x1:x2] == k + 1
         lines, sides = drawn_lines(own)
         if boxy[k] and drawn_lines(own, BOX_SIDE)[1] == 4 and not holds_a_letter(own & ~lines, height):
             out[y1:y2, x1:x2] &= ~own  # an empty box: all of it goes
-        elif holding[k] or (sides == 4 and holds_a_letter(own & ~lines, height)):
+        elif holding[k] or (wide[k] and sides == 4 and holds_a_letter(own & ~lines, height)):
+            # (a letter-sized mark with four sides half its size is a thick O or D)
             out[y1:y2, x1:x2] &= ~lines
     return out
 
