@@ -103,7 +103,7 @@ def main():
             X, y = X[keep], y[keep]
         crops.append(X)
         labels.append(y)
-        if (n + 1) % 100 == 0 or n + 1 == args.pages:  # saved as it goes: a stop loses at most 100 pages
+        if (n + 1) % 50 == 0 or n + 1 == args.pages:  # saved as it goes: a stop loses at most 50 pages
             X, y = np.concatenate(crops), np.concatenate(labels)
             save(args.out, X, y)
             print(f"{n + 1} pages: {len(X)} crops, {int((y == len(CLASSES)).sum())} not characters, "

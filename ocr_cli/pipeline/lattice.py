@@ -84,8 +84,9 @@ PUNCTUATION = ".,:-'/"
 
 def cut_wide(working, box, members, height):
     """Cut columns (absolute) of a mark wider than :data:`CUT_WIDTH` line heights: the
-    local minima of its column profile in its middle (a stroke in from either end), the
-    thinnest first, :data:`CUT_APART` heights apart at least."""
+    local minima of its column profile in its middle (PIECE heights in from either
+    end), valleys at least a stroke deep, the thinnest first, PIECE heights apart at
+    least."""
     y1, x1, y2, x2 = box
     width = x2 - x1
     if width < CUT_WIDTH * height:
@@ -101,8 +102,11 @@ def cut_wide(working, box, members, height):
     if not len(inner):
         return []
     left, right = np.roll(profile, 1), np.roll(profile, -1)
+    # A valley: columns with a stroke's more ink on both sides (not the slope of a
+    # round letter's end, nor a flat stretch of one).
+    rising = np.minimum(np.maximum.accumulate(profile)[inner], np.maximum.accumulate(profile[::-1])[::-1][inner])
     minima = inner[(profile[inner] <= left[inner]) & (profile[inner] <= right[inner])
-                   & (profile[inner] <= TWO_STROKES * stroke)]
+                   & (profile[inner] <= TWO_STROKES * stroke) & (rising - profile[inner] >= stroke)]
     cuts = []
     for c in minima[np.argsort(profile[minima], kind="stable")]:
         if all(abs(c - other) >= PIECE * height for other in cuts):

@@ -33,6 +33,8 @@ def regions(colour, height):
     """Region labels ``(h, w)`` (1, 2, ...) of ``colour`` ``(h, w, 3)`` whose characters
     are ``height`` of its pixels tall: see the module's docstring."""
     size = max(3, int(round(PAPER_WINDOW * height)) | 1)
+    if size >= min(colour.shape[:2]) / 2:  # characters half the photo's size: one surface
+        return np.ones(colour.shape[:2], np.int32)
     paper = np.stack([ndi.median_filter(colour[:, :, c], size=size, mode="nearest") for c in range(3)], -1)
     total = np.maximum(paper.sum(-1), 1e-3)
     hue = paper[:, :, :2] / total[:, :, None]
