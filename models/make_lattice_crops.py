@@ -13,8 +13,9 @@ as ``ocr read`` does, and labels each by its overlap with the true character box
 - a candidate that covers one character (intersection over union >= MATCH) keeps that
   character's class;
 - one that holds no character well (intersection over union under APART with every
-  one): half a letter, two letters together, a piece of a box, an arrow, clutter, a
-  speck, is "not a character";
+  one): half a letter, a piece of a box, an arrow, clutter, a speck, or one that holds
+  most (COVERS) of two characters or more (two digits that touch), is "not a
+  character";
 - the rest, and candidates on punctuation, are left out.
 
 The network then learns to tell a whole character from what segmentation proposes
@@ -40,6 +41,7 @@ from ocr_synth.stress import stress_photo, stress_text
 
 MATCH = 0.6  # intersection over union for a candidate to count as the character it covers
 APART = 0.3  # under this with every character: it is none of them
+COVERS = 0.6  # a candidate holding this share of the box of two characters or more is neither
 # The kinds drawn, upright ones (a turned page's boxes hold their characters loosely) and
 # none of printed or lower-case writing, whose letters are characters of another kind.
 KINDS = ("plain", "whiteboard", "dark_surround", "cluttered", "shadow", "thin_faint", "mixed_sizes", "touching",
@@ -59,6 +61,14 @@ def overlaps(a, b):
     return h * w / np.maximum(area_a + area_b - h * w, 1)
 
 
+def covered(a, b):
+    """The share of each box of ``b: (m, 4)`` inside each box of ``a: (n, 4)``: ``(n, m)``."""
+    a, b = np.asarray(a, float)[:, None], np.asarray(b, float)[None]
+    h = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    w = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    return h * w / np.maximum((b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]), 1)
+
+
 def page_crops(kind, bank, rng):
     """Crops ``(n, 1024)`` of the lattice's candidates on one photo of ``kind`` and their
     class indices ``(n,)`` (36: not a character)."""
@@ -74,8 +84,9 @@ def page_crops(kind, bank, rng):
     iou = overlaps(found, photo.boxes)
     best = iou.argmax(1)
     is_class = np.array([chars[b] in CLASSES for b in best])
+    several = (covered(found, photo.boxes) >= COVERS).sum(1) >= 2
     labels = np.where(iou.max(1) >= MATCH, [CLASSES.index(chars[b]) if c else -1 for b, c in zip(best, is_class)],
-                      np.where(iou.max(1) < APART, len(CLASSES), -1))
+                      np.where((iou.max(1) < APART) | several, len(CLASSES), -1))
     keep = labels >= 0
     return cropped.crops[keep], labels[keep]
 

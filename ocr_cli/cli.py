@@ -436,7 +436,8 @@ def find_letters_command(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ):
-    """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word."""
+    """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word, as
+    reading finds them (the network decides which pieces make a character)."""
     from ocr_cli import __version__
     from ocr_cli.inputs import expand_inputs
     from ocr_cli.output.formats import LETTER_FORMATS, Run
@@ -445,7 +446,8 @@ def find_letters_command(
 
     paths = expand_inputs(images)
     figures = figures_for(paths, [(plot, "boxes"), (crops, "crops")], [*paths, model], force)
-    reader = PageReader(model, read=crops is not None, keep_crops=crops is not None)
+    # The characters as reading finds them: the network decides which pieces are one.
+    reader = PageReader(model, keep_crops=crops is not None)
     reader.load()  # a bad model fails here, once, before any photo
     form = LETTER_FORMATS["json" if as_json else "text"]
     read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1), quiet, figures=figures)

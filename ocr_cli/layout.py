@@ -66,6 +66,32 @@ def shifted(X, dy, dx):
     return out.reshape(len(X), PIXELS)
 
 
+def ink_widths(rows):
+    """Width over height of each row's ink (its pixels darker than half-way): ``(N,)``;
+    0 for a row without ink."""
+    ink = upright(rows) < (PAPER + INK) / 2  # paper is light, ink dark
+
+    def extent(present):  # (N, SIDE) -> first to last True
+        first = present.argmax(1)
+        last = SIDE - present[:, ::-1].argmax(1)
+        return np.where(present.any(1), last - first, 0)
+    height, width = extent(ink.any(2)), extent(ink.any(1))
+    return width / np.maximum(height, 1)
+
+
+# The widest a class is drawn: this percentile of its training characters' width over height.
+WIDEST_PERCENTILE = 99
+
+
+def widest(rows, labels, classes, least=20):
+    """``{class: width over height}``: how wide each of ``classes`` is drawn at most
+    (:data:`WIDEST_PERCENTILE` of the rows of that class, ``labels`` their class
+    indices); classes with fewer than ``least`` rows are left out."""
+    widths = ink_widths(rows)
+    return {c: round(float(np.percentile(widths[labels == k], WIDEST_PERCENTILE)), 3)
+            for k, c in enumerate(classes) if (labels == k).sum() >= least}
+
+
 # --- one character's ink into the layout ---
 
 def stroke_width(mask):

@@ -53,6 +53,12 @@ class Model:
     def classes(self):
         return self.metadata["classes"]
 
+    @property
+    def widest(self):
+        """``{class: width over height}``: how wide the training data drew each class at
+        most (:func:`ocr_cli.layout.widest`); None for a model trained before it was kept."""
+        return self.metadata.get("widest")
+
     def predict_proba(self, X):
         n = self.metadata.get("average_shifts", 0)
         if not n:

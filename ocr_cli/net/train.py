@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from ocr_cli import layout
 from ocr_cli.errors import InputError, OcrError
 from ocr_cli.net.checkpoint import Progress
 from ocr_cli.net.data import provenance
@@ -390,6 +391,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkp
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
         data=data,
+        widest=layout.widest(train_set.X, train_set.Y.argmax(1), classes),
         **({"average_shifts": config.average_shifts} if config.average_shifts else {}),
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)

@@ -127,8 +127,9 @@ def page_json(page, number, run):
 
 
 class Json(Format):
-    """Per file ``{"version", "model", "file", "pages"}``; several files: one list, a file
-    that failed ``{"file", "error"}``."""
+    """Per file ``{"version", "model", "file", "text", "pages"}`` (``text`` as the text
+    format prints the file); several files: one list, a file that failed ``{"file",
+    "error"}``."""
 
     name, suffix, help = "json", ".json", "pages, blocks, lines, words and characters with boxes, confidences and top-3"
     joins_files, separator, empty = True, ",\n", "[]"
@@ -144,6 +145,7 @@ class Json(Format):
 
     def pages(self, pages, run, file, first):
         return json.dumps({"version": run.version, "model": run.model, "file": str(file),
+                           "text": Text().pages(pages, run, file, first),
                            "pages": [page_json(page, n, run) for n, page in enumerate(pages, 1)]}, indent=2)
 
     def alone(self, pages, run, file):

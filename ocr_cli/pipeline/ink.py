@@ -155,7 +155,10 @@ def threshold(ink, blur):
     cores = float(np.percentile(smooth, 99.5))
     # Otsu on the darkness capped at the cores: the darkest half percent (a strip of
     # desk at the frame, a shadow's core) must not pull the split away from the strokes.
-    high = max(threshold_otsu(np.minimum(smooth, cores)), paper + 0.5 * (cores - paper))
+    capped = np.minimum(smooth, cores)
+    # (Darkness flat up to the cores, under half a percent of the page darker: no split.)
+    split = threshold_otsu(capped) if cores - capped.min() >= 1e-4 else cores
+    high = max(split, paper + 0.5 * (cores - paper))
     mask = smooth > high
     if not mask.any() or smooth[mask].mean() < paper + max(6 * noise, 0.1):
         return np.zeros(ink.shape, bool)

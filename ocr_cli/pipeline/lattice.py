@@ -21,6 +21,7 @@ and every way of reading the atoms is scored by the network:
 
 import numpy as np
 
+from ocr_cli.errors import OcrError
 from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS
 from ocr_cli.pipeline.context import pool_look_alikes
 from ocr_cli.pipeline.crop import crop
@@ -52,8 +53,11 @@ NARROW, SHORT = 0.5, 0.75
 CUT_WIDTH, TWO_STROKES, PIECE = 1.2, 3.0, 0.4
 # A character wider than WIDE_ONE line heights is unlikely (the broadest M or W are 1.5):
 # each height more costs WIDE_COST, so a mark of three digits that touch is not read
-# as one broad letter.
-WIDE_ONE, WIDE_COST = 1.5, 3.0
+# as one broad letter. And a character is drawn no wider than its class is in the
+# training data (the model's ``widest``: width over its own height, an 8 1.25): each
+# height wider costs that class WIDE_COST too, so two digits that touch are not read
+# as one 8.
+WIDE_ONE, WIDE_COST = 1.8, 3.0
 # A character at most this share of its line's height tall is a fragment unless the
 # network is very sure of it: capitals and digits stand as tall as the line (within
 # 15%); a piece a dry pen broke off, or a cut's end, does not. It costs FRAGMENT_COST.
@@ -350,25 +354,57 @@ def line_frame(boxes):
     return (lambda x: float(np.polyval(top, x))), (lambda x: float(np.polyval(foot, x))), height
 
 
-def as_found(marks, height):
-    """The characters of ``marks`` as segmentation found them, for a page not read: the
-    small marks (under :data:`SMALL` of their line's height) left out, words from each
-    line's gaps."""
-    keep, heights = np.ones(len(marks), bool), np.zeros(len(marks))
-    for k in range(int(marks.line.max()) + 1 if len(marks) else 0):
-        own = np.flatnonzero(marks.line == k)  # in reading order: along the line
-        heights[own] = local_heights(marks.boxes[own])
-        keep[own] = marks.boxes[own, 2] - marks.boxes[own, 0] >= SMALL * heights[own]
-    found = marks.subset(keep)
-    return found.replace(word=words_of(found.boxes, found.line, heights[keep]))
+def stacked(a, b):
+    """Whether boxes ``a`` and ``b`` stand one over the other: their columns overlap by
+    half the narrower one's width (the pieces of a letter broken across)."""
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
 
 
-def atoms_of(working, marks):
+def as_found(working, marks):
+    """The characters of ``marks`` as segmentation finds them, for a page not read (no
+    network to weigh readings): the atoms of each line (wide marks cut at those of
+    their thin columns nearest to even spacing, as many pieces as marks of the page's
+    typical width fit, :func:`atoms_of`), pieces stacked one over the other joined (a letter
+    broken across), the small ones (under :data:`SMALL` of their line's height) left
+    out, words from each line's gaps."""
+    widths = marks.boxes[:, 3] - marks.boxes[:, 1]
+    typical = float(np.median(widths)) if len(marks) else 1.0  # most marks are one character
+
+    def evenly(cuts, box):  # as many pieces as typical characters fit, cut nearest even spacing
+        n = int(round((box[3] - box[1]) / max(typical, 1.0)))
+        targets = [box[1] + k * (box[3] - box[1]) / n for k in range(1, n)]
+        return sorted({min(cuts, key=lambda c: abs(c - t)) for t in targets})
+
+    atoms, plans = atoms_of(working, marks, evenly)
+    boxes, members, line, block, heights = [], [], [], [], []
+    for order in plans:
+        first = len(boxes)
+        for a in order:
+            box, parts, number, blk, _, height = atoms[a]
+            if len(boxes) > first and stacked(boxes[-1], box):
+                boxes[-1] = union([boxes[-1], box])
+                members[-1] = np.concatenate([members[-1], parts])
+                continue
+            boxes.append(box)
+            members.append(np.asarray(parts))
+            line.append(number)
+            block.append(blk)
+            heights.append(height)
+    heights = np.array(heights)
+    found = Characters.found(boxes, members, line, block=block)
+    keep = found.boxes[:, 2] - found.boxes[:, 0] >= SMALL * heights if len(found) else np.zeros(0, bool)
+    found = found.subset(keep)
+    return found.replace(word=words_of(found.boxes, found.line, heights[keep]) if len(found) else found.word)
+
+
+def atoms_of(working, marks, choose=None):
     """Step 1: the atoms of every line of ``marks`` (in reading order, with ``line``
     and ``block``): ``(atoms, plans)``, ``atoms`` a list of ``(box, members, line,
     block, mark, height)`` (wide marks cut, their pieces given labels of their own in
     ``working.labels``; ``height`` the line's height about the mark) and ``plans``, per
-    line, its atoms' indices in order along it."""
+    line, its atoms' indices in order along it. ``choose(cuts, box)`` picks which of a
+    mark's cuts to make (default: all, the lattice weighs them)."""
     lines = [np.flatnonzero(marks.line == k) for k in range(int(marks.line.max()) + 1)] if len(marks) else []
     atoms, plans = [], []
     for members_of_line in lines:
@@ -379,6 +415,7 @@ def atoms_of(working, marks):
         for m, height in zip(along, heights):
             box, members = marks.boxes[m].tolist(), list(marks.members[m])
             cuts = cut_wide(working, box, members, height)
+            cuts = choose(cuts, box) if choose is not None and cuts else cuts
             for piece_box, piece_members in relabel_pieces(working, box, members, cuts) if cuts else [(box, members)]:
                 mine.append(len(atoms))
                 atoms.append((piece_box, piece_members, marks.line[m], marks.block[m], m, height))
@@ -407,6 +444,25 @@ def candidates_of(working, atoms, plans):
 FEW_MARKS = 3
 
 
+def finite(probs):
+    """``probs``, unless they overflowed (a model whose weights are too large): an error."""
+    if not np.isfinite(probs).all():
+        raise OcrError("model: its outputs overflow (not finite numbers): its weights are too large to read with")
+    return probs
+
+
+def too_wide(boxes, classes, widest):
+    """``(n, len(classes))`` log-probability cost of reading each box ``(n, 4)`` as each
+    class: WIDE_COST for each own height it is wider than ``widest`` draws the class
+    (:attr:`ocr_cli.net.model.Model.widest`; none without it, nor for a class it
+    does not name)."""
+    if not widest:
+        return np.zeros((len(boxes), len(classes)))
+    ratio = (boxes[:, 3] - boxes[:, 1]) / np.maximum(boxes[:, 2] - boxes[:, 0], 1)
+    most = np.array([widest.get(c, np.inf) for c in classes])  # a class too rare to measure: any width
+    return WIDE_COST * np.clip(ratio[:, None] - most[None], 0, None)
+
+
 def read_lines(working, marks, model, marks_read=True):
     """The characters of a page read through the lattice: ``marks``
     (:class:`~ocr_cli.pipeline.records.Characters` as segmentation found them, in
@@ -418,11 +474,14 @@ def read_lines(working, marks, model, marks_read=True):
     atoms, plans = atoms_of(working, marks)
     candidates, cropped = candidates_of(working, atoms, plans)
     found = cropped
-    probs = model.net.predict_proba(cropped.crops) if len(found) else np.zeros((0, len(model.classes)))
+    probs = finite(model.net.predict_proba(cropped.crops) if len(found) else np.zeros((0, len(model.classes))))
     real = np.delete(probs, junk, axis=1) if junk >= 0 else probs
     # What a crop is matters here, not which of two look-alikes (O or 0, I or 1): the
     # words decide that later.
-    pooled = pool_look_alikes(real, model.classes.replace(NOT_A_CHARACTER, ""))
+    real_classes = model.classes.replace(NOT_A_CHARACTER, "")
+    if len(real):
+        real = real * np.exp(-too_wide(found.boxes, real_classes, model.widest))
+    pooled = pool_look_alikes(real, real_classes)
     best_real = np.log(np.maximum(pooled.max(1), 1e-12)) if len(real) else np.zeros(0)
     by_line = {}
     for k, (number, i, j) in enumerate(candidates):

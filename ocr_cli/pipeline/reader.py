@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr_cli.errors import InputError, OcrError
+from ocr_cli.errors import InputError
 from ocr_cli.layout import NOT_A_CHARACTER
 from ocr_cli.pipeline.context import read_words
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.images import Photo, load_photo
 from ocr_cli.pipeline.orient import orientation
 from ocr_cli.pipeline.records import page_of
-from ocr_cli.pipeline.lattice import as_found, read_lines
+from ocr_cli.pipeline.lattice import as_found, finite, read_lines
 from ocr_cli.pipeline.segment import segment
 
 
@@ -37,9 +37,7 @@ def final_look(model, characters):
         junk = model.classes.find(NOT_A_CHARACTER)
         real = np.delete(looked, junk, axis=1) if junk >= 0 else looked
         probs[network, :real.shape[1]] = real / np.maximum(real.sum(1, keepdims=True), 1e-12)
-    if not np.isfinite(probs).all():
-        raise OcrError("model: its outputs overflow (not finite numbers): its weights are too large to read with")
-    return characters.replace(probs=probs)
+    return characters.replace(probs=finite(probs))
 
 
 def drop_not_characters(characters):
@@ -68,7 +66,7 @@ def read_page(photo, model, lexicon=None, keep_crops=False):
     if model is not None:
         characters = read_words(final_look(model, read_lines(working, marks, model)), lexicon)
     else:
-        characters = as_found(marks, working.height)
+        characters = as_found(working, marks)
         if keep_crops:
             characters = crop(working, characters)
     return page_of(characters, working.photo_boxes(characters.boxes), photo.size,

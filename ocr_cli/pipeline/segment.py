@@ -110,13 +110,17 @@ def inside_frame(boxes, shape):
     return clear if clear.any() else np.ones(len(boxes), bool)
 
 
-def not_a_frame(boxes):
-    """Drops boxes that wholly contain another box: a box drawn around a word, a
-    circle around a number (a character never encloses a whole other character)."""
+def not_a_frame(boxes, height):
+    """Drops boxes that wholly contain another box of a character's size (at least a
+    third of theirs and 0.3 character heights tall): a box drawn around a word, a
+    circle around a number (a character never encloses a whole other character; it
+    may enclose a speck, or a piece of its own stroke the threshold broke off)."""
     i, j = overlapping_pairs(boxes).T
+    h = boxes[:, 2] - boxes[:, 0]
     frame = np.zeros(len(boxes), bool)
-    frame[i[encloses(boxes, i, j)]] = True
-    frame[j[encloses(boxes, j, i)]] = True
+    for outer, inner in ((i, j), (j, i)):
+        sized = (h[inner] >= h[outer] / 3) & (h[inner] >= 0.3 * height)
+        frame[outer[encloses(boxes, outer, inner) & sized]] = True
     return ~frame
 
 
@@ -220,7 +224,7 @@ def segment(photo):
         raise InputError("image", f"not a page of text: {(~shaped).sum()} of its {len(shaped)} marks are solid dots")
     merged, groups = keep(merged, groups, shaped)
     merged, groups = keep(merged, groups, inside_frame(merged, ink.shape))
-    merged, groups = keep(merged, groups, not_a_frame(merged))
+    merged, groups = keep(merged, groups, not_a_frame(merged, work_height))
     merged, groups = keep(merged, groups, not_a_rule(merged, work_height))
     merged, groups = keep(merged, groups, firm_ink(ink, labels, groups))
     working = Working(scale / factor, ink, labels, work_height, photo.size, turn)

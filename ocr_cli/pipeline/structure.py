@@ -80,6 +80,13 @@ def holds_a_letter(mask, height):
     return bool(spans) and max(spans) >= 0.2 * height
 
 
+def hollow(own):
+    """Whether the middle of a mark's box (its central half either way) is mostly
+    paper: a box drawn empty is, a solid blot is not."""
+    h, w = own.shape
+    return own[h // 4:h - h // 4, w // 4:w - w // 4].mean() < 0.5 if h >= 4 and w >= 4 else False
+
+
 def without_drawn_boxes(binary, height):
     """``binary`` less the lines of boxes drawn around words, so that letters touching
     their box become marks of their own. A drawn box is a mark whose box wholly holds
@@ -104,7 +111,7 @@ def without_drawn_boxes(binary, height):
         y1, x1, y2, x2 = boxes[k]
         own = labels[y1:y2, x1:x2] == k + 1
         lines, sides = drawn_lines(own)
-        if boxy[k] and drawn_lines(own, BOX_SIDE)[1] == 4 and not holds_a_letter(own & ~lines, height):
+        if boxy[k] and hollow(own) and drawn_lines(own, BOX_SIDE)[1] == 4 and not holds_a_letter(own & ~lines, height):
             out[y1:y2, x1:x2] &= ~own  # an empty box: all of it goes
         elif holding[k] or (wide[k] and sides == 4 and holds_a_letter(own & ~lines, height)):
             # (a letter-sized mark with four sides half its size is a thick O or D)

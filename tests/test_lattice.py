@@ -1,53 +1,43 @@
-"""Recognition-driven segmentation: the network's scores choose merges and splits."""
+"""The lattice: segmentation proposes, the network's scores choose merges and splits."""
 
 import numpy as np
 import pytest
 
 from ocr_cli.net.model import load_model
+from ocr_cli.pipeline import lattice
+from ocr_cli.pipeline.lattice import WIDE_COST, best_path, too_wide
 from ocr_cli.pipeline.reader import read_image
-from ocr_cli.pipeline.resegment import best_path, merge_candidates
 from ocr_synth.pages import compose_page
 
 
-def brute_force(n, single, merges, splits):
-    """The best total over every reading of ``n`` marks, by enumeration."""
+def brute_force(n, options):
+    """The best total score over every path from atom 0 to atom ``n``, by enumeration."""
     def best(i):
         if i == n:
             return 0.0
-        options = [single[i] + best(i + 1)] + [s + best(i + 1) for s, _ in splits.get(i, [])]
-        if i in merges and i + 1 < n:
-            options.append(merges[i] + best(i + 2))
-        return max(options)
+        return max((s + best(j) for s, j, _ in options[i]), default=-np.inf)
     return best(0)
 
 
-def total(path, single, merges, splits):
-    scores = {"single": lambda k, *_: single[k], "merge": lambda k, *_: merges[k],
-              "split": lambda k, c: dict((choice, s) for s, choice in splits[k])[c]}
-    return sum(scores[what[0]](*what[1:]) for what in path)
-
-
-def test_best_path_is_the_best_reading_and_covers_every_mark_once():
+def test_best_path_is_the_best_reading_and_covers_every_atom_once():
     rng = np.random.default_rng(0)
     for _ in range(300):
-        n = int(rng.integers(1, 7))
-        single = rng.uniform(-3, 0, n)
-        merges = {k: rng.uniform(-3, 0) for k in range(n - 1) if rng.random() < 0.5}
-        splits = {k: [(rng.uniform(-4, 0), c) for c in range(int(rng.integers(1, 3)))]
-                  for k in range(n) if rng.random() < 0.4}
-        path = best_path(n, single, merges, splits)
-        covered = [k for what in path for k in ((what[1], what[1] + 1) if what[0] == "merge" else (what[1],))]
-        assert covered == list(range(n))
-        assert total(path, single, merges, splits) == pytest.approx(brute_force(n, single, merges, splits))
+        n = int(rng.integers(1, 8))
+        options = [[(rng.uniform(-3, 0), i + 1, (i, i + 1))] +
+                   [(rng.uniform(-4, 0), j, (i, j)) for j in range(i + 2, min(n, i + 3) + 1) if rng.random() < 0.5]
+                   for i in range(n)]
+        path = best_path(n, options)
+        assert [a for i, j in path for a in range(i, j)] == list(range(n))  # each atom once, in order
+        scores = {what: s for opts in options for s, _, what in opts}
+        assert sum(scores[what] for what in path) == pytest.approx(brute_force(n, options))
 
 
-def test_merge_candidates_are_narrow_close_neighbours_on_one_line():
-    boxes = np.array([[0, 0, 40, 12], [0, 20, 40, 32],  # two narrow halves, 8 px apart: candidates
-                      [0, 60, 40, 72], [0, 100, 40, 112],  # narrow but 28 px apart: not
-                      [0, 120, 40, 150], [0, 155, 40, 165],  # a wide neighbour: not
-                      [0, 190, 40, 200], [50, 205, 90, 215]])  # on another line: not
-    line = np.array([0, 0, 0, 0, 0, 0, 0, 1])
-    assert merge_candidates(boxes, line).tolist() == [0]
+def test_a_character_is_charged_for_each_own_height_it_is_wider_than_its_class_is_drawn():
+    boxes = np.array([[0, 0, 10, 20], [0, 0, 10, 5]])  # twice as wide as tall; half
+    cost = too_wide(boxes, "8M", {"8": 1.25, "M": 3.0})
+    assert cost[0].tolist() == pytest.approx([WIDE_COST * 0.75, 0.0])
+    assert cost[1].tolist() == [0.0, 0.0]
+    assert not too_wide(boxes, "8M", None).any()  # a model that does not know widths
 
 
 def touching(image, box_a, box_b):
@@ -83,7 +73,6 @@ def touching_pages(bank, count):
 
 
 def test_two_letters_written_into_each_other_are_split_by_the_network(real_nist, monkeypatch):
-    from ocr_cli.pipeline import reader
     from ocr_cli.net.data import split_file
     from ocr_cli.pipeline.lexicon import Lexicon
     from ocr_synth.pages import GlyphBank
@@ -93,9 +82,9 @@ def test_two_letters_written_into_each_other_are_split_by_the_network(real_nist,
     no_words = Lexicon([], model.classes)
     pages = list(touching_pages(bank, 12))
     split = sum(read_image(image, model, no_words).text() == text for image, text in pages)
-    monkeypatch.setattr(reader, "reread", lambda working, characters, model: characters)
-    as_found = sum(read_image(image, model, no_words).text() == text for image, text in pages)
-    assert split >= as_found + 3, (split, as_found)
+    monkeypatch.setattr(lattice, "cut_wide", lambda *args: [])  # marks read whole
+    whole = sum(read_image(image, model, no_words).text() == text for image, text in pages)
+    assert split >= whole + 3, (split, whole)
 
 
 def test_a_confident_mark_is_not_cut(pattern_bank, pattern_model):
