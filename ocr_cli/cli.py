@@ -395,6 +395,16 @@ def draw(path, pages, figures, several, unsure):
             plot_boxes(photo.gray, photo.factor, page, target, unsure, Path(path).name)
 
 
+def warn_of(path, pages):
+    """One ``ocr: warning:`` line on stderr for each page of ``path`` not to be trusted."""
+    from ocr_cli.output.formats import printable
+
+    for number, page in enumerate(pages, 1):
+        if page.warning is not None:
+            where = f"{printable(path)}" + (f" (page {number})" if len(pages) > 1 else "")
+            typer.echo(f"ocr: warning: {where}: {page.warning}", err=True)
+
+
 def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures=(), unsure=PLOT_UNSURE):
     """Reads every file with ``reader`` (in ``jobs`` processes, or on the dask cluster
     at ``scheduler``), each result to ``stream`` as it comes in input order and its
@@ -413,8 +423,10 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
                 if error is not None:
                     complain(error)
                     code = error.exit_code if len(paths) == 1 else 1
-                elif figures:
-                    draw(path, page, figures, len(paths) > 1, unsure)
+                else:
+                    warn_of(path, page)
+                    if figures:
+                        draw(path, page, figures, len(paths) > 1, unsure)
                 stream.add(path, page, error)
                 advance()
         except KeyboardInterrupt as exc:
@@ -465,6 +477,7 @@ def read(
     tsv_characters: Annotated[bool, typer.Option("--tsv-characters", help="With --format tsv: a row per character too (level 6, beyond Tesseract's levels).")] = False,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
+    no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' /): small marks are left out.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir and --plot.")] = False,
@@ -496,10 +509,10 @@ def read(
     from ocr_cli.output.stream import Stream
     from ocr_cli.pipeline.reader import ENGLISH, PageReader
 
-    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH)
+    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation)
     reader.load()  # a bad model or word list fails here, once, before any photo
     source = reader.source()
-    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters),
+    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters()),
                     len(paths) > 1 or output_dir is not None, output_dir, names)
     read_all(paths, reader, stream, quiet, jobs, scheduler, figures, max(min_confidence, 0.0) or PLOT_UNSURE)
 

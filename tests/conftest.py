@@ -68,6 +68,15 @@ def real_nist():
     return folder
 
 
+@pytest.fixture(scope="session")
+def nist_bank(real_nist):
+    """A :class:`ocr_synth.pages.GlyphBank` of the real nist36_test characters."""
+    from ocr_cli.net.data import split_file
+    from ocr_synth.pages import GlyphBank
+
+    return GlyphBank.from_file(split_file(real_nist, "test"))
+
+
 def pattern_glyph(index):
     """Class ``index`` as an upright ``(32, 32)`` glyph (paper 1, ink 0): a stem and a
     foot (an L) with bars picked by the index's bits (3 across, 3 upright), 3 px

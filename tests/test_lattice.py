@@ -72,12 +72,10 @@ def touching_pages(bank, count):
         yield touching(page.image, page.boxes[2], page.boxes[3]), " ".join(words)
 
 
-def test_two_letters_written_into_each_other_are_split_by_the_network(real_nist, monkeypatch):
-    from ocr_cli.net.data import split_file
+def test_two_letters_written_into_each_other_are_split_by_the_network(nist_bank, monkeypatch):
     from ocr_cli.pipeline.lexicon import Lexicon
-    from ocr_synth.pages import GlyphBank
 
-    bank = GlyphBank.from_file(split_file(real_nist, "test"))
+    bank = nist_bank
     model = load_model()
     no_words = Lexicon([], model.classes)
     pages = list(touching_pages(bank, 12))

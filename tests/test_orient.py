@@ -30,11 +30,10 @@ def test_skew_is_the_direction_the_centres_line_up_along(angle):
 
 
 @pytest.fixture(scope="module")
-def nist_page(real_nist):
-    from ocr_cli.net.data import split_file
-    from ocr_synth.pages import GlyphBank, compose_page
+def nist_page(nist_bank):
+    from ocr_synth.pages import compose_page
 
-    bank = GlyphBank.from_file(split_file(real_nist, "test"))
+    bank = nist_bank
     rng = np.random.default_rng(5)
     return compose_page(["SHIP 42 BOXES", "CALL BERT NOW", "PARK AT 7"], bank, rng, char_height=60)
 

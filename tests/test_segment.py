@@ -306,3 +306,22 @@ def test_a_dense_page_of_small_characters_is_measured_at_full_resolution(pattern
     assert abs(survey(page.image).height - 16) <= 2
     letters = find_letters(page.image)
     assert len(letters) == len(page.boxes) and abs(letters.char_height - 16) <= 2
+
+
+def test_faint_writing_under_a_dark_edge_is_found(pattern_bank):
+    """A faint pen on a sheet held up before dark hair: the darkest half percent of
+    the darkness is the hair's edge, not writing; without the marks far larger than a
+    character the strokes' cores are the letters', and their ink is found."""
+    from ocr_cli.pipeline.ink import threshold
+
+    rng = np.random.default_rng(8)
+    page = compose_page(["HALO", "WORD"], pattern_bank, rng, char_height=HEIGHT, width=420, height=260)
+    ink = np.pad(0.3 * (1 - page.image), ((100, 0), (0, 0)))  # darkness: faint letters
+    yy, xx = np.mgrid[:ink.shape[0], :ink.shape[1]]
+    rim = (np.abs(np.hypot((xx - ink.shape[1] / 2) / 160, (yy - 95) / 80) - 1) < 0.05) & (yy < 95)
+    ink[rim] = 0.9  # the edge of a dark head
+    ink = np.clip(ink + rng.normal(0, 0.005, ink.shape), 0, 1).astype(np.float32)
+    letters = np.pad(page.image < 0.5, ((100, 0), (0, 0)))
+    share = lambda mask: (mask & letters).sum() / letters.sum()
+    assert share(threshold(ink, HEIGHT / 32)) < 0.5  # the hair's edge sets the threshold
+    assert share(threshold(ink, HEIGHT / 32, HEIGHT)) > 0.9

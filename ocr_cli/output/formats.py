@@ -43,12 +43,14 @@ FORM_FEED = "\f"
 class Run:
     """What made a run of pages: the tool's ``version``, the ``model`` (``{"name",
     "sha256"}``, None when nothing was read), the confidence under which a character
-    is shown as ``?``, and whether TSV adds a row per character (level 6)."""
+    is shown as ``?``, whether TSV adds a row per character (level 6), and the
+    ``characters`` the pages may hold (the model's classes and the punctuation read)."""
 
     version: str
     model: object = None
     min_confidence: float = 0.0
     character_rows: bool = False
+    characters: str = ""
 
 
 def printable(text):
@@ -107,7 +109,8 @@ class Text(Format):
 
 def page_json(page, number, run):
     """A page as nested objects: its ``number`` in its file, ``size`` ``[width,
-    height]``, ``text``, and ``blocks`` of ``lines`` of ``words`` of ``characters``,
+    height]``, ``text``, ``warning`` (why it is not to be trusted, or null), and
+    ``blocks`` of ``lines`` of ``words`` of ``characters``,
     each with its ``box`` ``[left, top, width, height]``, ``text`` and ``confidence``;
     characters with ``top3`` and ``flagged``."""
     low = run.min_confidence
@@ -123,13 +126,14 @@ def page_json(page, number, run):
     blocks = [part(block, [part(line, [part(word, [character(c) for c in word.characters], "characters")
                                         for word in line.words], "words") for line in block.lines], "lines")
               for block in page.blocks]
-    return {"number": number, "size": list(page.size), "text": page.text(low), "blocks": blocks}
+    return {"number": number, "size": list(page.size), "text": page.text(low), "warning": page.warning,
+            "blocks": blocks}
 
 
 class Json(Format):
-    """Per file ``{"version", "model", "file", "text", "pages"}`` (``text`` as the text
-    format prints the file); several files: one list, a file that failed ``{"file",
-    "error"}``."""
+    """Per file ``{"version", "model", "characters", "file", "text", "pages"}``
+    (``characters``: those the pages may hold; ``text`` as the text format prints the
+    file); several files: one list, a file that failed ``{"file", "error"}``."""
 
     name, suffix, help = "json", ".json", "pages, blocks, lines, words and characters with boxes, confidences and top-3"
     joins_files, separator, empty = True, ",\n", "[]"
@@ -144,8 +148,8 @@ class Json(Format):
         return json.dumps({"file": str(file), "error": str(error)}, indent=2)
 
     def pages(self, pages, run, file, first):
-        return json.dumps({"version": run.version, "model": run.model, "file": str(file),
-                           "text": Text().pages(pages, run, file, first),
+        return json.dumps({"version": run.version, "model": run.model, "characters": run.characters,
+                           "file": str(file), "text": Text().pages(pages, run, file, first),
                            "pages": [page_json(page, n, run) for n, page in enumerate(pages, 1)]}, indent=2)
 
     def alone(self, pages, run, file):
@@ -190,6 +194,12 @@ def bbox(box):
     return f"bbox {left} {top} {left + width} {top + height}"
 
 
+def warning_property(page):
+    """An ``ocr_page``'s ``x_warning "..."`` property when the page is not to be trusted
+    (hOCR's ``x_`` properties are an engine's own)."""
+    return "" if page.warning is None else '; x_warning "' + page.warning.replace('"', "'") + '"'
+
+
 class Hocr(Format):
     """One hOCR 1.2 document (XHTML): a head, then one ``ocr_page`` per page."""
 
@@ -204,6 +214,8 @@ class Hocr(Format):
         ET.SubElement(head, "meta", {"name": "ocr-system", "content": f"ocr {run.version}"})
         ET.SubElement(head, "meta", {"name": "ocr-capabilities",
                                      "content": "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrx_cinfo"})
+        if run.characters:  # what the pages may hold (hOCR has no property for it: ocr's own)
+            ET.SubElement(head, "meta", {"name": "ocr-characters", "content": run.characters})
         ET.SubElement(html, "body").text = "\n"
         ET.indent(html)
         document = ET.tostring(html, encoding="unicode")
@@ -220,7 +232,7 @@ class Hocr(Format):
         width, height = page.size
         element = ET.Element("div", {"class": "ocr_page", "id": f"page_{number}",
                                      "title": f'image "{printable(file)}"; bbox 0 0 {width} {height}; '
-                                              f"ppageno {number - 1}"})
+                                              f"ppageno {number - 1}" + warning_property(page)})
         line_id = word_id = 0
         for b, block in enumerate(page.blocks, 1):
             area = ET.SubElement(element, "div", {"class": "ocr_carea", "id": f"block_{number}_{b}",
@@ -273,8 +285,10 @@ class Alto(Format):
         ET.SubElement(description, alto_tag("MeasurementUnit")).text = "pixel"
         info = ET.SubElement(description, alto_tag("sourceImageInformation"))
         ET.SubElement(info, alto_tag("fileName")).text = printable(file)
-        processing = ET.SubElement(ET.SubElement(description, alto_tag("Processing"), {"ID": "OCR_0"}),
-                                   alto_tag("processingSoftware"))
+        step = ET.SubElement(description, alto_tag("Processing"), {"ID": "OCR_0"})
+        if run.characters:  # what the pages may hold
+            ET.SubElement(step, alto_tag("processingStepSettings")).text = f"characters: {run.characters}"
+        processing = ET.SubElement(step, alto_tag("processingSoftware"))
         ET.SubElement(processing, alto_tag("softwareName")).text = "ocr"
         ET.SubElement(processing, alto_tag("softwareVersion")).text = run.version
         ET.SubElement(alto, alto_tag("Layout")).text = "\n"
@@ -291,8 +305,10 @@ class Alto(Format):
     def page(self, page, run, number):
         ET.register_namespace("", ALTO_NS)
         width, height = page.size
-        element = ET.Element(alto_tag("Page"), {"ID": f"page_{number}", "PHYSICAL_IMG_NR": str(number),
-                                                "HEIGHT": str(height), "WIDTH": str(width)})
+        attributes = {"ID": f"page_{number}", "PHYSICAL_IMG_NR": str(number), "HEIGHT": str(height), "WIDTH": str(width)}
+        if page.warning is not None:  # ALTO's free account of a page's quality
+            attributes["QUALITY_DETAIL"] = page.warning
+        element = ET.Element(alto_tag("Page"), attributes)
         space = ET.SubElement(element, alto_tag("PrintSpace"), position((0, 0, width, height)))
         line_id = string_id = 0
         for b, block in enumerate(page.blocks, 1):

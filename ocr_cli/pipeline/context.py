@@ -63,7 +63,8 @@ def choose(probs, classes, line, word, lexicon=None):
     pooled = pool_look_alikes(probs, classes)
     choice = probs.argmax(1) if len(probs) else np.zeros(0, int)
     look_alike = np.isin(np.array(list(classes)), list("".join(LOOK_ALIKES)))
-    keys = np.stack([line, word], 1) if len(probs) else np.zeros((0, 2), int)
+    part = np.cumsum(~kinds["mixed"][choice]) if len(probs) else np.zeros(0, int)
+    keys = np.stack([line, word, part], 1) if len(probs) else np.zeros((0, 3), int)
     for key in np.unique(keys, axis=0):
         members = np.nonzero((keys == key).all(1))[0]
         members = members[kinds["mixed"][choice[members]]]  # letters and digits only

@@ -136,7 +136,13 @@ def paper_noise(ink):
     return float(np.median(sample)), float(1.4826 * np.median(np.abs(fine - np.median(fine))))
 
 
-def threshold(ink, blur):
+# Marks taller than the first or wider than the second of these (character heights) are
+# no characters (three letters that touch are 3.5 wide): their ink does not set the
+# strokes' cores.
+GIANT = (2.0, 4.0)
+
+
+def threshold(ink, blur, height=None):
     """Ink mask of ``ink`` (darkness) by hysteresis: pixels of the ``blur``-ed darkness
     above a high threshold seed strokes, which grow through pixels above a low one,
     so that a faint or thin stroke stays joined to the firm part of its character.
@@ -147,7 +153,8 @@ def threshold(ink, blur):
     more of a page of text than that) where haze or a grey board pulls Otsu down to
     the paper; the low threshold is 60% of the way from the paper to the high one,
     above the paper's noise. A page whose darkest pixels do not stand out of the
-    paper noise (6 sigma) and 10% above the paper is blank: an empty mask."""
+    paper noise (6 sigma) and 10% above the paper is blank: an empty mask. Given the
+    characters' ``height``, the cores are measured without marks far larger."""
     smooth = ndi.gaussian_filter(ink, blur)
     if smooth.max() - smooth.min() < 1e-4:  # far under one grey level of 8-bit: a flat page
         return np.zeros(ink.shape, bool)
@@ -163,7 +170,26 @@ def threshold(ink, blur):
     if not mask.any() or smooth[mask].mean() < paper + max(6 * noise, 0.1):
         return np.zeros(ink.shape, bool)
     low = max(paper + 0.6 * (high - paper), paper + 4 * noise)
-    return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | mask
+    found = apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | mask
+    if height is None:
+        return found
+    # The darkest half percent may be no writing at all (the edge of dark hair above a
+    # sheet held up to a webcam): the cores and the split are measured again without the marks far
+    # larger than a character, and the page thresholded again if they are fainter.
+    labels, boxes, _ = components(found)
+    tall, wide = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    giants = np.flatnonzero((tall > GIANT[0] * height) | (wide > GIANT[1] * height)) + 1
+    if not len(giants):
+        return found
+    rest = ~np.isin(labels, giants)
+    marks_cores = float(np.percentile(smooth[rest], 99.5)) if rest.any() else cores
+    if marks_cores >= cores:
+        return found
+    capped = np.minimum(smooth[rest], marks_cores)
+    split = threshold_otsu(capped) if marks_cores - capped.min() >= 1e-4 else marks_cores
+    high = max(split, paper + 0.5 * (marks_cores - paper))
+    low = max(paper + 0.6 * (high - paper), paper + 4 * noise)
+    return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | (smooth > high)
 
 
 def components(binary):

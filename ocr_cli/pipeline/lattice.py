@@ -175,8 +175,9 @@ def spans(boxes, cut_from, heights):
 
 
 # A period or a comma ends a word or a number's part: the ink after it begins at least
-# this many heights away (a speck or a broken stroke inside a word sits closer).
-AFTER_STOP = 0.25
+# this many heights away (a speck or a broken stroke inside a letter sits closer; a
+# decimal point sits a stroke or two from the next digit).
+AFTER_STOP = 0.1
 # A dot (of a period, a colon) is at most this share of the line's height either way:
 # a pen's dot is a stroke or two wide.
 DOT = 0.25
@@ -211,7 +212,7 @@ def punctuation(box, line_top, line_foot, height, before, after):
 def is_colon(upper, lower, line_top, line_foot, height):
     """Whether two small marks make a colon: dots of about a stroke (at most DOT of the
     height either way, neither much longer than wide), one above the other (their
-    columns overlapping) with paper between them at least as tall as a dot, the lower
+    columns overlapping) with paper between them at least half as tall as a dot, the lower
     at the foot of the line, the upper near its middle. (The two arcs of a broken O are
     wider, and close together.)"""
     def dot(b):
@@ -219,7 +220,7 @@ def is_colon(upper, lower, line_top, line_foot, height):
         return h <= DOT * height and w <= DOT * height and max(h, w) <= 2 * max(min(h, w), 1)
 
     aligned = min(upper[3], lower[3]) - max(upper[1], lower[1]) > 0
-    apart = lower[0] - upper[2] >= max(upper[2] - upper[0], lower[2] - lower[0])
+    apart = lower[0] - upper[2] >= 0.5 * max(upper[2] - upper[0], lower[2] - lower[0])
     span = line_foot - line_top
     return dot(upper) and dot(lower) and aligned and apart and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span \
         and line_top + 0.2 * span <= (upper[0] + upper[2]) / 2 <= line_top + 0.7 * span
@@ -269,8 +270,9 @@ def best_path(n, options):
 def word_threshold(gaps):
     """The gap above which a gap separates words, from gaps ``(n,)`` in character
     heights. Otsu's split divides them into two groups; it is kept only if two normal
-    groups explain the gaps better than one by the Bayesian information criterion,
-    otherwise ``inf``: no word breaks (evenly spaced letters give one broad group)."""
+    groups explain the gaps better than one by the Bayesian information criterion
+    and the narrow group is the larger, otherwise ``inf``: no word breaks (evenly
+    spaced letters give one broad group)."""
     values = np.sort(gaps)
     n = len(values)
     if n < 3 or values[0] == values[-1]:
@@ -288,24 +290,35 @@ def word_threshold(gaps):
     one = n * log_variance(values) + 2 * np.log(n)
     two = (len(low) * log_variance(low) + len(high) * log_variance(high)
            - 2 * (len(low) * np.log(len(low) / n) + len(high) * np.log(len(high) / n)) + 5 * np.log(n))
-    return float((low.max() + high.min()) / 2) if two < one else np.inf
+    # Most gaps are between the letters of a word (a line of single letters is evenly
+    # spaced: one group); more wide gaps than narrow ones are a line spaced unevenly.
+    return float((low.max() + high.min()) / 2) if two < one and len(low) >= len(high) else np.inf
 
 
 # A line's own gaps decide its words when it has at least this many; a shorter line
 # takes the page's threshold.
 OWN_GAPS = 4
+# A gap of at least WIDE_GAP heights and SPREAD times the line's median gap is a word
+# space even where the line's gaps do not form two groups: a word written with wide
+# letter spacing beside words written tight (1 0 0 0 HILLTOP) spreads the letter gaps
+# into one broad group, yet its space stands out from the gaps next to it.
+WIDE_GAP, SPREAD = 0.75, 2.0
 
 
 def word_breaks(lines_gaps):
     """Per line, a boolean per gap (``lines_gaps``: each line's gaps between what was
     read, in its own heights): where words break. A line with :data:`OWN_GAPS` gaps or
     more splits them by its own threshold (:func:`word_threshold`) if they form two
-    groups; a shorter line, or one whose gaps form one group, by the page's."""
+    groups; a shorter line, or one whose gaps form one group, by the page's; and a
+    line with OWN_GAPS gaps breaks at gaps far wider than its median (WIDE_GAP)."""
     page = word_threshold(np.concatenate(lines_gaps)) if lines_gaps else np.inf
     out = []
     for gaps in lines_gaps:
         own = word_threshold(gaps) if len(gaps) >= OWN_GAPS else np.inf
-        out.append(gaps > (own if np.isfinite(own) else page))
+        breaks = gaps > (own if np.isfinite(own) else page)
+        if len(gaps) >= OWN_GAPS:
+            breaks |= gaps > max(WIDE_GAP, SPREAD * np.median(gaps))
+        out.append(breaks)
     return out
 
 
@@ -327,6 +340,13 @@ TALL_SHARE = 0.6
 # The line's height about a mark is measured over this many marks each side of it: a
 # heading's words and the small words beside them share a line but not a height.
 NEAR_MARKS = 3
+# Marks written at one size are within this factor of each other's height (capitals of
+# one hand vary by 15%; a heading's over small print, twice and more).
+RUN_RATIO = 1.6
+# A run of smaller marks than its neighbour's is a word of its own size when it has at
+# least this many (a word in small print beside a big letter); fewer are punctuation or
+# the pieces of a broken letter.
+RUN_MARKS = 3
 
 
 def line_height(boxes):
@@ -335,11 +355,49 @@ def line_height(boxes):
     return float(np.median(tall[tall >= TALL_SHARE * np.percentile(tall, 90)]))
 
 
+def size_runs(tall):
+    """The runs of a line's marks (heights ``tall (n,)`` in order along it) written at
+    one size: a mark more than RUN_RATIO taller or shorter than the run's marks so far
+    begins a new run. A run of fewer than RUN_MARKS marks shorter than a neighbour
+    (punctuation, the pieces of a broken letter) joins that neighbour, and neighbours
+    of one size join; a short run of larger marks (a big initial) stands."""
+    runs = []
+    for i, t in enumerate(tall):
+        if runs and 1 / RUN_RATIO <= t / np.median(tall[runs[-1]]) <= RUN_RATIO:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    size = lambda run: float(np.median(tall[run]))
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for k, run in enumerate(runs):
+            neighbours = [j for j in (k - 1, k + 1) if 0 <= j < len(runs)]
+            larger = [j for j in neighbours if size(runs[j]) > size(run)]
+            if len(run) < RUN_MARKS and larger:
+                into = max(larger, key=lambda j: len(runs[j]))
+                runs[into] = sorted(runs[into] + run)
+                del runs[k]
+                changed = True
+                break
+        for k in range(len(runs) - 1):
+            if 1 / RUN_RATIO <= size(runs[k + 1]) / size(runs[k]) <= RUN_RATIO:
+                runs[k] = runs[k] + runs.pop(k + 1)
+                changed = True
+                break
+    return runs
+
+
 def local_heights(boxes):
     """The line's height about each of its marks (``boxes (n, 4)`` in order along it):
-    :func:`line_height` of the :data:`NEAR_MARKS` marks each side."""
-    n = len(boxes)
-    return np.array([line_height(boxes[max(0, i - NEAR_MARKS):i + NEAR_MARKS + 1]) for i in range(n)])
+    :func:`line_height` of the :data:`NEAR_MARKS` marks each side of it among those
+    written at its size (:func:`size_runs`: a word in small print beside a large
+    letter is measured on its own)."""
+    out = np.zeros(len(boxes))
+    for run in size_runs(boxes[:, 2] - boxes[:, 0]):
+        own = boxes[run]
+        out[run] = [line_height(own[max(0, i - NEAR_MARKS):i + NEAR_MARKS + 1]) for i in range(len(run))]
+    return out
 
 
 def line_frame(boxes):
@@ -500,9 +558,17 @@ def read_lines(working, marks, model, marks_read=True):
         cut_from = [atoms[a][4] for a in order]
         options = [[] for _ in range(n)]
         single = {}
+        runs = {(i, j): k for i, j, k in by_line.get(number, [])}
         for i, j, k in by_line.get(number, []):
             if j == i + 1:
                 single[i] = k
+            # A small atom beside a run (its middle past the run's end) that changes
+            # nothing of what the run reads is no piece of that character: a period
+            # after it, a speck. (A piece within the run's columns is one of its strokes.)
+            if j - i >= 2 and not big[j - 1] and (i, j - 1) in runs and \
+                    sum(atoms[order[j - 1]][0][1::2]) / 2 > found.boxes[runs[i, j - 1]][3] and \
+                    pooled[k].argmax() == pooled[runs[i, j - 1]].argmax():
+                continue
             # A character that begins inside a mark (its atom cut from the one before's)
             # splits that mark; one much shorter than the line is a fragment.
             splits = i > 0 and cut_from[i - 1] == cut_from[i]
@@ -518,18 +584,21 @@ def read_lines(working, marks, model, marks_read=True):
             small = not big[i]
             if junk >= 0:
                 options[i].append((np.log(max(probs[single[i], junk], 1e-12)), i + 1, ("skip", None)))
-            if marks_read and small:
+            # Punctuation is recognised whether or not it is read: a colon left out is
+            # not two dots for a character to take in (it would read S).
+            as_mark = (lambda what: ("mark", what)) if marks_read else (lambda what: ("skip", None))
+            if small:
                 before = box[1] - boxes[i - 1, 3] if i > 0 else None
                 after = boxes[i + 1, 1] - box[3] if i + 1 < n else None
                 mark, likelihood = punctuation(box, top(cx), foot(cx), height, before, after)
                 if mark:
-                    options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, ("mark", (mark, likelihood, i, i + 1))))
+                    options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, as_mark((mark, likelihood, i, i + 1))))
                 if i + 1 < n and i > 0 and is_colon(*sorted([box, atoms[order[i + 1]][0]]), top(cx), foot(cx), height):
-                    options[i].append((np.log(0.9) - CHARACTER_COST, i + 2, ("mark", (":", 0.9, i, i + 2))))
-            elif marks_read:
+                    options[i].append((np.log(0.9) - CHARACTER_COST, i + 2, as_mark((":", 0.9, i, i + 2))))
+            else:
                 likelihood = slash(working, box, atoms[a][1], height)
                 if likelihood > 0:
-                    options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, ("mark", ("/", likelihood, i, i + 1))))
+                    options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, as_mark(("/", likelihood, i, i + 1))))
             if small:
                 options[i].append((SPECK, i + 1, ("skip", None)))
             elif box[2] - box[0] > TALLER * height and box[3] - box[1] < THIN * (box[2] - box[0]):

@@ -26,8 +26,8 @@ LONGEST_GAP = 3.0
 # written along a diagonal; the next line of a page lies steeper than this from any of
 # its marks (a line pitch of 1.6 heights against letters 1.2 heights apart) ...
 STEEPEST = 40.0
-# ... unless the mark has a level neighbour to its right within this many heights: a
-# word's first letter has, and its line is level (a line below that starts further
+# ... unless the mark, or the one it would join, has a level neighbour to its right within
+# this many heights: a word's letters have, and their line is level (a line below that starts further
 # right would otherwise be taken for a diagonal).
 LEVEL_REACH = 6.0
 # A surface over this share of the page's written area orders nothing (a wall, a board).
@@ -75,7 +75,10 @@ def follow_lines(boxes, height, apart=None):
             predicted = mean_y + slope * (cx[i] - mean_x)
             off = np.abs(cy[i] - predicted) / h
             dx = np.abs(cx[i] - cx[lx])
-            single = (cnt == 1) & ~level[lx]  # a line of one lone mark: any direction up to STEEPEST
+            # A line of one lone mark reaches in any direction up to STEEPEST, but not
+            # for a mark with a level neighbour (a word's letter is no step of a diagonal
+            # begun by a speck beside it).
+            single = (cnt == 1) & ~level[lx] & ~level[i]
             off = np.where(single, np.maximum(np.abs(cy[i] - cy[lx]) - steep * dx, 0) / h, off)
             fits = (off < ON_LINE) & (gap < LONGEST_GAP) & (boxes[lx, 1] <= cx[i])
             score = np.where(fits, off + 0.1 * np.maximum(gap, 0) + np.where(single, np.abs(cy[i] - cy[lx]) / (h * 10), 0),

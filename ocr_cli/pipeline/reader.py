@@ -22,7 +22,7 @@ from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.images import Photo, load_photo
 from ocr_cli.pipeline.orient import orientation
 from ocr_cli.pipeline.records import page_of
-from ocr_cli.pipeline.lattice import as_found, finite, read_lines
+from ocr_cli.pipeline.lattice import PUNCTUATION, as_found, finite, read_lines
 from ocr_cli.pipeline.segment import segment
 
 
@@ -54,23 +54,46 @@ def drop_not_characters(characters):
     return kept.replace(probs=real, classes=characters.classes.replace(NOT_A_CHARACTER, ""))
 
 
-def read_page(photo, model, lexicon=None, keep_crops=False):
+# A page whose characters the network reads with a median confidence under this is
+# not to be trusted: hand-printed capitals and digits read at a median of 0.84-0.91
+# (the sample pages, the development photos), lower-case print, cursive and scenes
+# without text at 0.3-0.7 (python bench/bench_warning.py) ...
+LEGIBLE = 0.75
+# ... over at least this many characters (one or two say too little).
+LEAST_READ = 3
+
+
+def legibility(characters):
+    """Why the characters read are not to be trusted (their median confidence is
+    under LEGIBLE), or None. Punctuation, read by its shape, does not count."""
+    if characters.choice is None:
+        return None
+    network = characters.choice < len(characters.classes) - len(PUNCTUATION)
+    confidence = characters.confidence[network]
+    if len(confidence) < LEAST_READ or np.median(confidence) >= LEGIBLE:
+        return None
+    return (f"cannot read this page: its characters read with a median confidence of {np.median(confidence):.2f}"
+            " (not hand-printed capitals and digits, or too faint)")
+
+
+def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True):
     """The :class:`~ocr_cli.pipeline.records.Page` of ``photo``
     (:class:`~ocr_cli.pipeline.images.Photo`), its words read with ``lexicon``
-    (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none). With ``model`` None the
-    characters are found only, not read. ``keep_crops``: the page keeps the network's
-    inputs (for figures)."""
+    (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none), with its punctuation
+    unless ``punctuation`` is False, and a warning when it is not to be trusted
+    (:func:`legibility`). With ``model`` None the characters are found only, not read.
+    ``keep_crops``: the page keeps the network's inputs (for figures)."""
     photo = photo.surveyed()
     photo = photo._replace(angle=orientation(photo, model))
     working, marks = segment(photo)
     if model is not None:
-        characters = read_words(final_look(model, read_lines(working, marks, model)), lexicon)
+        characters = read_words(final_look(model, read_lines(working, marks, model, punctuation)), lexicon)
     else:
         characters = as_found(working, marks)
         if keep_crops:
             characters = crop(working, characters)
     return page_of(characters, working.photo_boxes(characters.boxes), photo.size,
-                   working.height / working.photo_scale, keep_crops)
+                   working.height / working.photo_scale, keep_crops, legibility(characters))
 
 
 def as_photo(image):
@@ -117,10 +140,11 @@ class PageReader:
     (:data:`ENGLISH`, a word list's path, or None for none) are loaded on first use,
     once per process, and left behind when the reader is pickled. ``read`` False
     only finds the characters (no model); ``keep_crops``: pages keep the network's
-    inputs."""
+    inputs; ``punctuation`` False reads no punctuation marks."""
 
-    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False):
+    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False, punctuation=True):
         self.model, self.lexicon, self.read, self.keep_crops = model, lexicon, read, keep_crops
+        self.punctuation = punctuation
         self.loaded = None
 
     def __getstate__(self):
@@ -145,6 +169,14 @@ class PageReader:
             self.loaded = model, lexicon
         return self.loaded
 
+    def characters(self):
+        """The characters the pages may hold: the model's classes ("not a character"
+        aside) and the punctuation marks read (none without a model)."""
+        model, _ = self.load()
+        if model is None:
+            return ""
+        return model.classes.replace(NOT_A_CHARACTER, "") + (PUNCTUATION if self.punctuation else "")
+
     def source(self):
         """What made the pages: ``{"version", "model": {"name", "sha256"} or None}``."""
         from ocr_cli import __version__
@@ -160,7 +192,7 @@ class PageReader:
         model, lexicon = self.load()
         photo = load_photo(path)
         try:
-            page = read_page(photo, model, lexicon, self.keep_crops)
+            page = read_page(photo, model, lexicon, self.keep_crops, self.punctuation)
         except InputError as error:  # what is wrong with the page is wrong with this file
             raise InputError(path, error.problem) from None
         return [page]

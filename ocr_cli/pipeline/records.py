@@ -173,13 +173,15 @@ class Page:
     """What was read of one image: ``size`` ``(width, height)`` in its pixels, its
     ``blocks`` of lines, the typical character height in its pixels; ``crops``
     ``(K, PIXELS)`` the network's inputs in reading order, kept only when asked for
-    (figures). ``read`` False: characters were found, not read (no text)."""
+    (figures). ``read`` False: characters were found, not read (no text).
+    ``warning``: why what was read is not to be trusted (None: it is)."""
 
     size: tuple
     blocks: tuple = ()
     char_height: float = 0.0
     read: bool = True
     crops: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
+    warning: Optional[str] = None
 
     @property
     def lines(self):
@@ -200,10 +202,10 @@ class Page:
         return "\n\n".join(block.text(min_confidence) for block in self.blocks)
 
 
-def page_of(characters, photo_boxes, size, char_height, keep_crops=False):
+def page_of(characters, photo_boxes, size, char_height, keep_crops=False, warning=None):
     """The :class:`Page` of ``characters`` (:class:`Characters`), whose boxes in the
     photo's pixels are ``photo_boxes: (K, 4)`` ``[y1, x1, y2, x2]``; ``size``: the
-    photo's ``(width, height)``."""
+    photo's ``(width, height)``; ``warning``: see :class:`Page`."""
     read = characters.choice is not None
     labels = [characters.classes[i] for i in characters.choice] if read else [""] * len(characters)
     confidence = characters.confidence.tolist() if read else [None] * len(characters)
@@ -220,4 +222,4 @@ def page_of(characters, photo_boxes, size, char_height, keep_crops=False):
         lines.setdefault(int(characters.line[k]), {}).setdefault(int(characters.word[k]), []).append(character)
     return Page(tuple(size), tuple(Block(tuple(Line(tuple(Word(tuple(chars)) for chars in words.values()))
                                                for words in lines.values())) for lines in blocks.values()),
-                float(char_height), read, characters.crops if keep_crops else None)
+                float(char_height), read, characters.crops if keep_crops else None, warning)

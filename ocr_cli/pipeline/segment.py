@@ -46,6 +46,10 @@ MOST_BLOBS = 1000
 # are 0.4 heights and up); they do not make lines, but join the line they sit on as
 # possible punctuation, or are dropped.
 SMALL_MARK = 0.3
+# A mark under this many character heights tall alone on a line of its own may be a
+# comma hanging from the line above (its tail reaches half a height): it joins that line
+# when it sits at its foot.
+HANGING = 0.55
 # A small mark sits on a line when its centre lies between this far above the line's
 # top (an apostrophe) and this far below its foot (a comma), in line heights, and at
 # most AFTER_LINE heights past its end (a period after the last word).
@@ -53,9 +57,10 @@ ABOVE_LINE, BELOW_LINE, AFTER_LINE = 0.3, 0.5, 1.0
 
 
 def is_small(boxes, height):
-    """Marks under :data:`SMALL_MARK` character heights both ways."""
+    """Marks under :data:`SMALL_MARK` character heights both ways, and flat ones no
+    longer than a character is wide (a hyphen, a dash): they join a line, never make one."""
     h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    return (h < SMALL_MARK * height) & (w < SMALL_MARK * height)
+    return ((h < SMALL_MARK * height) & (w < SMALL_MARK * height)) | ((w > 3 * h) & (w <= height))
 
 
 def not_a_giant(boxes, height):
@@ -126,10 +131,11 @@ def not_a_frame(boxes, height):
 
 def not_a_rule(boxes, height):
     """Drops flat marks: wider than three times their height and flatter than 0.4
-    character heights (an underline, a dash, a line of a form); the flattest letters
-    and digits are about as wide as tall."""
+    character heights, and longer than a character is wide (an underline, a line of a
+    form; a hyphen, shorter, stays); the flattest letters and digits are about as wide
+    as tall."""
     h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    return ~((w > 3 * h) & (h < 0.4 * height))
+    return ~((w > 3 * h) & (h < 0.4 * height) & (w > height))
 
 
 def firm_ink(ink, labels, groups):
@@ -212,7 +218,8 @@ def segment(photo):
     # 3. Threshold, blurred by 1/32 of a character (smooths paper grain and JPEG blocks,
     # keeps strokes), and drawn structure taken out: the sides of boxes drawn around
     # words, long lines (what they separate stays apart).
-    binary, barrier = without_lines(without_drawn_boxes(threshold(ink, work_height / 32), work_height), work_height)
+    binary = threshold(ink, work_height / 32, work_height)
+    binary, barrier = without_lines(without_drawn_boxes(binary, work_height), work_height)
     binary = without_ticks(binary, barrier, work_height)
     # 4. Marks: the components (which pieces make one character, the lattice decides).
     labels, merged, areas = components(binary)
@@ -262,6 +269,15 @@ def arrange(marks, height, barrier=None, surfaces=None):
                              or (lines and barrier_between(barrier, boxes[i], boxes[j], least)))
 
     line = follow_lines(big.boxes, height, apart_in(big.boxes))
+    # A line of one short mark hanging at another line's foot is that line's comma.
+    alone = np.bincount(line, minlength=int(line.max()) + 1 if len(line) else 0)[line] == 1
+    hanging = alone & (big.boxes[:, 2] - big.boxes[:, 0] < HANGING * height)
+    if hanging.any() and (~hanging).any():
+        others = np.flatnonzero(~hanging)
+        on = attach_small(big.boxes[others], np.unique(line[others], return_inverse=True)[1], big.boxes[hanging])
+        numbers = np.unique(line[others])
+        line[np.flatnonzero(hanging)[on >= 0]] = numbers[on[on >= 0]]
+        line = np.unique(line, return_inverse=True)[1].reshape(-1)
     on = attach_small(big.boxes, line, marks.boxes[small])
     kept = np.flatnonzero(~small).tolist() + np.flatnonzero(small)[on >= 0].tolist()
     line = np.concatenate([line, on[on >= 0]]).astype(np.int64)

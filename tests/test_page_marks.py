@@ -1,0 +1,112 @@
+"""What a page holds beside its characters: punctuation (read by default, left out on
+request), word spaces of widely spaced writing, the sizes a line is written in, and the
+warning for a page that cannot be read with confidence."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from ocr_cli.cli import app
+from ocr_cli.pipeline.lattice import size_runs, word_breaks
+from ocr_cli.pipeline.reader import LEGIBLE, legibility
+from ocr_cli.pipeline.records import Characters
+
+MARKS = set(".,:-'/")
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def stress_file(kind, seed, bank, folder, height=34):
+    from ocr_synth.stress import stress_photo, stress_text
+
+    rng = np.random.default_rng(seed)
+    photo = stress_photo(kind, stress_text(kind, rng), bank, rng, height)
+    path = folder / f"{kind}_{seed}.png"
+    Image.fromarray(photo.rgb).save(path)
+    return path, photo
+
+
+@pytest.fixture(scope="module")
+def punctuation_page(nist_bank, tmp_path_factory):
+    return stress_file("punctuation", 0, nist_bank, tmp_path_factory.mktemp("marks"))
+
+
+def test_punctuation_is_read_by_default_and_left_out_on_request(punctuation_page):
+    path, photo = punctuation_page  # real NIST characters, marks drawn by hand, the shipped model
+    truth = [c for c in photo.text if c in MARKS]
+    plain = run("read", path, "-q")
+    bare = run("read", path, "-q", "--no-punctuation")
+    assert plain.exit_code == 0 and bare.exit_code == 0
+    read = [c for c in plain.stdout if c in MARKS]
+    assert len(read) >= len(truth) // 2 and set(read) <= set(truth)
+    assert not MARKS & set(bare.stdout)
+    # the characters the run can read are declared, with or without the marks
+    declared = lambda *extra: json.loads(run("read", path, "-q", "-f", "json", *extra).stdout)[0]["characters"]
+    assert MARKS <= set(declared()) and not MARKS & set(declared("--no-punctuation"))
+    # leaving the marks out reads the same characters
+    strip = lambda text: re.sub(r"[.,:'/-]", "", text).split()
+    assert "".join(strip(bare.stdout)) == "".join(strip(plain.stdout))
+
+
+def test_a_page_that_is_not_hand_printed_capitals_warns_and_still_reads(pattern_bank, pattern_model, tmp_path):
+    path, _ = stress_file("lowercase", 0, pattern_bank, tmp_path)
+    result = CliRunner().invoke(app, ["read", str(path), "-q"])  # the shipped model: lower case is not its
+    assert result.exit_code == 0 and result.stdout.strip()
+    warning = [line for line in result.stderr.splitlines() if line.startswith("ocr: warning:")]
+    assert len(warning) == 1 and f"{path.name}: cannot read this page" in warning[0]
+    (page,) = json.loads(run("read", path, "-q", "-f", "json").stdout)[0]["pages"]
+    assert page["warning"].startswith("cannot read this page")
+    assert "x_warning" in run("read", path, "-q", "-f", "hocr").stdout
+    assert "QUALITY_DETAIL" in run("read", path, "-q", "-f", "alto").stdout
+    # a page the model does read is not flagged
+    legible, _ = stress_file("plain", 0, pattern_bank, tmp_path)
+    clean = CliRunner().invoke(app, ["read", str(legible), "-m", str(pattern_model), "-q"])
+    assert clean.exit_code == 0 and "warning" not in clean.stderr
+
+
+def read_characters(confidences, punctuation=0):
+    """Characters read with ``confidences``, the last ``punctuation`` of them as marks."""
+    classes = "AB" + "".join(sorted(MARKS))
+    n = len(confidences)
+    probs = np.zeros((n, len(classes)))
+    choice = np.zeros(n, np.int64)
+    choice[n - punctuation:] = len(classes) - 1
+    probs[np.arange(n), choice] = confidences
+    return Characters(np.zeros((n, 4), np.int64), tuple([()] * n), np.zeros(n, np.int64), np.zeros(n, np.int64),
+                      probs=probs, classes=classes, choice=choice)
+
+
+def test_legibility_is_the_median_confidence_of_the_network_characters():
+    assert legibility(read_characters([0.9, 0.95, 0.6, 0.99])) is None
+    low = LEGIBLE - 0.2
+    assert "0.55" in legibility(read_characters([low, low, low, 0.99]))
+    # punctuation, read by shape with confidence 1, does not lift a page
+    assert legibility(read_characters([low, low, low, 1.0, 1.0, 1.0], punctuation=3)) is not None
+    # two characters say too little
+    assert legibility(read_characters([low, low])) is None
+
+
+def test_a_wide_gap_breaks_a_line_whose_gaps_form_one_group():
+    letters_wide = [0.45, 0.5, 0.55, 0.5, 0.6]        # 1 0 0 0 written wide ...
+    gaps = np.array(letters_wide + [1.3] + [0.2, 0.25, 0.3, 0.2, 0.35])  # ... then HILLTOP tight
+    (breaks,) = word_breaks([gaps])
+    assert np.flatnonzero(breaks).tolist() == [5]
+    # evenly wide letter spacing alone makes no word of each letter
+    (even,) = word_breaks([np.full(8, 0.6)])
+    assert not even.any()
+
+
+def test_a_line_written_in_two_sizes_is_two_runs():
+    tall = np.array([40, 42, 38, 41, 24, 25, 23, 26, 24])   # a big word, then small print
+    assert size_runs(tall) == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]
+    # a big letter beside a word in small print under half its size (a key and SPACE)
+    assert size_runs(np.array([75, 28, 29, 27, 28, 30])) == [[0], [1, 2, 3, 4, 5]]
+    # a comma or a piece under the line's size stays in its run; one odd mark joins one
+    assert size_runs(np.array([40, 41, 8, 39, 40])) == [[0, 1, 2, 3, 4]]
+    assert size_runs(np.array([40, 41, 15, 12, 39, 40])) == [[0, 1, 2, 3, 4, 5]]
