@@ -110,3 +110,16 @@ def test_a_line_written_in_two_sizes_is_two_runs():
     # a comma or a piece under the line's size stays in its run; one odd mark joins one
     assert size_runs(np.array([40, 41, 8, 39, 40])) == [[0, 1, 2, 3, 4]]
     assert size_runs(np.array([40, 41, 15, 12, 39, 40])) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_a_speck_beside_a_word_starts_no_diagonal_through_its_letters():
+    from ocr_cli.pipeline.lines import follow_lines
+
+    h = 40
+    speck = [[20, 0, 32, 12]]                                        # a lamp's glint, up and left
+    word = [[50, 30 + 45 * k, 50 + h, 30 + 45 * k + 30] for k in range(5)]  # a level word below it
+    line = follow_lines(np.array(speck + word), h)
+    assert len(set(line[1:])) == 1 and line[0] != line[1]
+    # a lone mark with no level neighbour may still begin a diagonal (a slanted number)
+    steps = [[100 - 25 * k, 40 * k, 100 - 25 * k + h, 40 * k + 30] for k in range(4)]
+    assert len(set(follow_lines(np.array(steps), h))) == 1
