@@ -68,3 +68,17 @@ def test_a_level_page_is_not_turned(nist_page):
     from ocr_cli.pipeline.orient import orientation
 
     assert orientation(Photo.of(nist_page.image), load_model()) == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rows_of_digits_that_touch_stay_upright(nist_bank, seed):
+    """Wide marks of touching digits read badly in every turn; the marks gathering into
+    rows say the page is upright or upside down, and the network picks upright."""
+    from ocr_cli.net.model import load_model
+    from ocr_cli.pipeline.images import Photo
+    from ocr_cli.pipeline.orient import orientation
+    from ocr_synth.stress import stress_photo, stress_text
+
+    rng = np.random.default_rng(seed)
+    photo = stress_photo("touching", stress_text("touching", rng), nist_bank, rng)
+    assert orientation(Photo.of(photo.rgb), load_model()) == 0
