@@ -136,6 +136,9 @@ def paper_noise(ink):
     return float(np.median(sample)), float(1.4826 * np.median(np.abs(fine - np.median(fine))))
 
 
+# The hysteresis' low threshold lies this share of the way from the paper to the high
+# one: a faint or dry stroke grows from its firm part through pixels this dark.
+LOW_SHARE = 0.6
 # Marks taller than the first or wider than the second of these (character heights) are
 # no characters (three letters that touch are 3.5 wide): their ink does not set the
 # strokes' cores.
@@ -169,7 +172,7 @@ def threshold(ink, blur, height=None):
     mask = smooth > high
     if not mask.any() or smooth[mask].mean() < paper + max(6 * noise, 0.1):
         return np.zeros(ink.shape, bool)
-    low = max(paper + 0.6 * (high - paper), paper + 4 * noise)
+    low = max(paper + LOW_SHARE * (high - paper), paper + 4 * noise)
     found = apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | mask
     if height is None:
         return found
@@ -188,7 +191,7 @@ def threshold(ink, blur, height=None):
     capped = np.minimum(smooth[rest], marks_cores)
     split = threshold_otsu(capped) if marks_cores - capped.min() >= 1e-4 else marks_cores
     high = max(split, paper + 0.5 * (marks_cores - paper))
-    low = max(paper + 0.6 * (high - paper), paper + 4 * noise)
+    low = max(paper + LOW_SHARE * (high - paper), paper + 4 * noise)
     return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | (smooth > high)
 
 
