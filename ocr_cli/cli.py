@@ -360,7 +360,7 @@ def autoencode(
         report.print_compression(stdout(), rows, pca)
 
 
-ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).", readable=False)]
+ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, GIF, HEIC, PDF...; every page of a multi-page file).", readable=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 # The boxes figure marks characters read with less confidence than this (unless
 # --min-confidence asks for another): under even odds, the network was unsure.
@@ -383,7 +383,7 @@ def draw(path, pages, figures, several, unsure):
     network saw them (of its first page)."""
     from ocr_cli.output.figures import figure_path
     from ocr_cli.output.plots import plot_boxes, plot_crops
-    from ocr_cli.pipeline.images import load_photo
+    from ocr_cli.pipeline.documents import photos
 
     page = pages[0]
     for option, name in figures:
@@ -391,7 +391,7 @@ def draw(path, pages, figures, several, unsure):
         if name == "crops":
             plot_crops(page.crops, [c.text for c in page.characters], target)
         else:
-            photo = load_photo(path)
+            photo = next(photos(path))
             plot_boxes(photo.gray, photo.factor, page, target, unsure, Path(path).name)
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ocr_cli.errors import InputError
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm",
+                  ".apng", ".pdf", ".heic", ".heif")
 GLOB_CHARACTERS = set("*?[")
 STDIN = "-"
 

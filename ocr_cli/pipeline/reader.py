@@ -187,12 +187,17 @@ class PageReader:
         return {"version": __version__, "model": {"name": path.name, "sha256": sha256(path)} if self.read else None}
 
     def __call__(self, path):
-        """The :class:`~ocr_cli.pipeline.records.Page` of each page of the image at
-        ``path`` (a list)."""
+        """The :class:`~ocr_cli.pipeline.records.Page` of each page of the file at
+        ``path`` (a list), its pages decoded and read one at a time
+        (:func:`~ocr_cli.pipeline.documents.photos`)."""
+        from ocr_cli.pipeline.documents import photos
+
         model, lexicon = self.load()
-        photo = load_photo(path)
-        try:
-            page = read_page(photo, model, lexicon, self.keep_crops, self.punctuation)
-        except InputError as error:  # what is wrong with the page is wrong with this file
-            raise InputError(path, error.problem) from None
-        return [page]
+        pages = []
+        for number, photo in enumerate(photos(path), 1):
+            try:
+                pages.append(read_page(photo, model, lexicon, self.keep_crops, self.punctuation))
+            except InputError as error:  # what is wrong with the page is wrong with this file
+                raise InputError(path, (f"page {number}: " if number > 1 else "") + error.problem) from None
+            del photo
+        return pages
