@@ -465,6 +465,23 @@ def find_letters_command(
     read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1), quiet, figures=figures)
 
 
+def binary_output(form, output_dir):
+    """Fails unless a binary format can be written: its extra installed, and standard
+    output not a terminal (a PDF on a terminal is noise) unless ``-o DIR`` is given."""
+    import sys
+
+    from ocr_cli.errors import InputError
+    from ocr_cli.pipeline.images import MissingExtra, needs
+
+    try:
+        needs(form.name)
+    except MissingExtra as missing:
+        raise MissingExtra(form.name, f"writing {form.name.upper()}", f"--format {form.name}") from None
+    if output_dir is None and sys.stdout.isatty():
+        raise InputError(f"--format {form.name}", f"writes a binary {form.name.upper()}: redirect standard output "
+                                                  f"to a file (> out.{form.name}) or give --output-dir DIR")
+
+
 @app.command()
 @reports_errors
 def read(
@@ -479,7 +496,7 @@ def read(
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
     no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' /): small marks are left out.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml, .pdf) instead of printing.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir and --plot.")] = False,
     quiet: QuietOpt = False,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Read the files on a dask.distributed cluster (e.g. tcp://host:8786) instead of here; needs the dask extra.")] = None,
@@ -493,8 +510,10 @@ def read(
     from ocr_cli.inputs import expand_inputs
     from ocr_cli.output.stream import output_names
 
-    paths = expand_inputs(images)
     form = FORMATS["json" if as_json else Format(output).value]
+    if form.binary:  # checked before anything is read
+        binary_output(form, output_dir)
+    paths = expand_inputs(images)
     inputs, names = [*paths, model, lexicon_file], None
     if output_dir is not None:
         make_folder(output_dir)  # as mkdir -p: a new folder for the results

@@ -149,3 +149,72 @@ def test_a_damaged_pdf_is_one_line(tmp_path, pattern_model):
     result = run("read", path, "--model", pattern_model)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"ocr: error: {path}: cannot read PDF (") and result.stderr.count("\n") == 1
+
+
+def pdf_words(data):
+    """``[(page number, text, x, y)]`` of the words of a PDF's text layer, extracted with
+    pypdf (x, y: where each word's text begins, in points), and the pages' sizes."""
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    words = []
+    for number, page in enumerate(reader.pages, 1):
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: text.strip() and words.append(
+            (number, text.strip(), tm[4], tm[5])))
+    return words, [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+
+
+def test_the_searchable_pdf_holds_every_word_on_its_box(files, read_pages, pages):
+    pytest.importorskip("pypdfium2")
+    from ocr_cli.output.formats import FORMATS, Run
+
+    data = FORMATS["pdf"].alone(read_pages, Run("0"), files["two.tif"])
+    assert data.startswith(b"%PDF-")
+    words, sizes = pdf_words(data)
+    assert [w for n, w, _, _ in words if n == 1] == " ".join(FIRST).split()
+    assert [w for n, w, _, _ in words if n == 2] == SECOND[0].split()
+    k = 72 / 300  # the TIFF declares no resolution: 300 dpi
+    assert np.allclose(sizes, [(pages[0][0].size[0] * k, pages[0][0].size[1] * k)] * 2, atol=0.01)
+    boxes = [word.box for page in read_pages for word in page.words]
+    for (number, text, x, y), (left, top, width, height) in zip(words, boxes):
+        assert left * k - 0.5 * height * k <= x <= left * k  # the text begins at the word's left ...
+        assert abs(y - (sizes[0][1] - (top + height) * k)) <= 0.1 * height * k  # ... on its foot
+    import pypdfium2  # and the text within each word's box is that word, as a viewer selects it
+
+    document = pypdfium2.PdfDocument(data)
+    for number, page in enumerate(read_pages):
+        text = document[number].get_textpage()
+        for word in page.words:
+            left, top, width, height = word.box
+            found = text.get_text_bounded(left * k, sizes[number][1] - (top + height) * k, (left + width) * k,
+                                          sizes[number][1] - top * k)
+            assert found.strip() == word.text()
+
+
+def test_pdf_to_stdout_is_one_document_for_the_run_and_one_per_input_with_o(files, pattern_model, tmp_path):
+    pytest.importorskip("pypdfium2")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (200, 100), 230).save(blank, dpi=(100, 100))
+    result = runner.invoke(app, ["read", str(blank), str(blank), "--model", str(pattern_model), "-f", "pdf"])
+    assert result.exit_code == 0, result.output
+    assert np.allclose(pdf_words(result.stdout_bytes)[1], [(144.0, 72.0)] * 2, atol=0.01)  # 200 x 100 px at 100 dpi
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["read", str(blank), "--model", str(pattern_model), "-f", "pdf", "-o", str(out)])
+    assert result.exit_code == 0 and result.stdout_bytes == b""
+    assert (out / "blank.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_pdf_is_not_written_to_a_terminal(files, pattern_model):
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "ocr_cli", "read", str(files["two.tif"]), "-f", "pdf"],
+                          stdout=follower, stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(follower)
+    os.close(leader)
+    assert done.returncode == 2
+    assert done.stderr == ("ocr: error: --format pdf: writes a binary PDF: redirect standard output to a file "
+                           "(> out.pdf) or give --output-dir DIR\n")

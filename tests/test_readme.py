@@ -70,7 +70,8 @@ def test_a_readme_example_prints_what_the_readme_shows(command, expected, tmp_pa
     (work / "sample_images").symlink_to(ROOT / "sample_images")
     shutil.copytree(ROOT / "models", work / "models")
     ocr = f"{sys.executable} -m ocr_cli"
-    result = subprocess.run(["bash", "-o", "pipefail", "-c", re.sub(r"^ocr ", ocr + " ", command)], cwd=work,
+    command = re.sub(r"(^|&& |\| )ocr ", lambda m: m.group(1) + ocr + " ", command)  # every ocr the line runs
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=work,
                             capture_output=True, text=True, env=dict(os.environ, COLUMNS="80"), timeout=300)
     actual = result.stdout.rstrip("\n").split("\n")
     assert matches(expected, actual), "README shows:\n" + "\n".join(expected) + "\n\nthe command prints:\n" + result.stdout

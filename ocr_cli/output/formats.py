@@ -23,7 +23,9 @@ a character must be not to be shown as ``?`` (one rule for every format:
 - hocr: one XHTML document, ``ocr_page`` per page, ``ocr_carea`` and ``ocr_par`` per
   block, ``ocr_line``, ``ocrx_word`` (bbox, x_wconf) and ``ocrx_cinfo`` per character;
 - alto: one ALTO v4 document, ``Page`` per page, ``TextBlock``, ``TextLine``, ``String``
-  (HPOS, VPOS, WIDTH, HEIGHT, WC) and ``SP`` between words.
+  (HPOS, VPOS, WIDTH, HEIGHT, WC) and ``SP`` between words;
+- pdf: a searchable PDF, each page's image with an invisible text layer on the words'
+  boxes (binary: :mod:`ocr_cli.output.pdf`).
 """
 
 import json
@@ -76,6 +78,7 @@ class Format:
 
     name = suffix = help = ""
     joins_files = False
+    binary = False
     separator = ""
     empty = None
 
@@ -332,8 +335,27 @@ class Alto(Format):
         return "    " + ET.tostring(element, encoding="unicode").rstrip()
 
 
+class Pdf(Format):
+    """A searchable PDF: binary, one document for the run (:meth:`document`), a page per
+    page read."""
+
+    name, suffix, help = "pdf", ".pdf", "a searchable PDF (the image, an invisible text layer on the words)"
+    joins_files = binary = True
+
+    def document(self, run):
+        """A new :class:`ocr_cli.output.pdf.PdfDocument` (the ``pdf`` extra)."""
+        from ocr_cli.output.pdf import PdfDocument
+
+        return PdfDocument()
+
+    def alone(self, pages, run, file):
+        document = self.document(run)
+        document.add(pages, file)
+        return document.finish()
+
+
 # Every format by its name; the command line offers these.
-FORMATS = {f.name: f for f in (Text(), Json(), Tsv(), Hocr(), Alto())}
+FORMATS = {f.name: f for f in (Text(), Json(), Tsv(), Hocr(), Alto(), Pdf())}
 
 
 def found_boxes(page):

@@ -27,6 +27,7 @@ class Stream:
         self.form, self.run, self.several = form, run, several
         self.out_dir, self.names, self.out = out_dir, names or {}, out or sys.stdout
         self.done, self.printed, self.pages = 0, 0, 0
+        self.document = None  # a binary format's document, written at the end
 
     def write(self, text):
         self.out.write(text)
@@ -38,7 +39,18 @@ class Stream:
         self.done += 1
         if self.out_dir is not None:
             if error is None:
-                (self.out_dir / self.names[path]).write_text(self.form.alone(pages, self.run, path) + "\n")
+                result = self.form.alone(pages, self.run, path)
+                target = self.out_dir / self.names[path]
+                if self.form.binary:
+                    target.write_bytes(result or b"")
+                else:
+                    target.write_text(result + "\n")
+            return
+        if self.form.binary:  # one document, written whole at the end
+            if error is None:
+                self.document = self.document or self.form.document(self.run)
+                self.document.add(pages, path)
+                self.pages += len(pages)
             return
         entry = self.form.pages(pages, self.run, path, self.pages + 1) if error is None else self.form.error(path, error)
         self.pages += len(pages) if error is None else 0
@@ -57,8 +69,13 @@ class Stream:
         self.out.flush()
 
     def close(self):
-        """Ends the run: a joining format's tail (``empty`` if nothing came)."""
-        if self.out_dir is None and self.form.joins_files:
+        """Ends the run: a joining format's tail (``empty`` if nothing came); a binary
+        format's document (nothing if no page came)."""
+        if self.out_dir is None and self.form.binary:
+            data = self.document.finish() if self.document is not None else None
+            if data:
+                getattr(self.out, "buffer", self.out).write(data)
+        elif self.out_dir is None and self.form.joins_files:
             if not self.printed:
                 if self.form.empty is not None:
                     self.write(self.form.empty + "\n")

@@ -46,8 +46,8 @@ def photos(path):
 
 def page_images(path):
     """``(PIL image, dpi)`` of every page of the file at ``path``, one at a time,
-    upright (EXIF orientation applied), transparency over white; ``dpi`` as the file
-    declares it (72 when it does not)."""
+    upright (EXIF orientation applied), in its own mode; ``dpi`` as the file
+    declares it (None when it does not)."""
     if file_kind(path) == "pdf":
         yield from pdf_pages(path)
         return
@@ -68,7 +68,8 @@ def page_images(path):
                 image.seek(index)
                 check_image(path, image)
                 frame = ImageOps.exif_transpose(image)  # a decoded copy, upright
-                dpi = round(float((image.info.get("dpi") or (72, 72))[0] or 72), 1)
+                dpi = image.info.get("dpi", (None,))[0]
+                dpi = round(float(dpi), 1) if dpi and dpi >= 1 else None
             yield frame, dpi
             del frame
     finally:
