@@ -490,7 +490,8 @@ def read(
     output: Annotated[Format, typer.Option("--format", "-f", help="; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()) + ".")] = Format("text"),
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
-    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Words read with less confidence (the probability of the word as finally read, word context included) are flagged: their characters shown as ?, \"flagged\" in JSON.")] = 0.0,
+    flag_characters: Annotated[bool, typer.Option("--flag-characters", help="With --min-confidence: flag each character read with less confidence (the network's probability) instead of words.")] = False,
     tsv_characters: Annotated[bool, typer.Option("--tsv-characters", help="With --format tsv: a row per character too (level 6, beyond Tesseract's levels).")] = False,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
@@ -531,7 +532,8 @@ def read(
     reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation)
     reader.load()  # a bad model or word list fails here, once, before any photo
     source = reader.source()
-    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters()),
+    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters(),
+                              flag_characters),
                     len(paths) > 1 or output_dir is not None, output_dir, names)
     read_all(paths, reader, stream, quiet, jobs, scheduler, figures, max(min_confidence, 0.0) or PLOT_UNSURE)
 
