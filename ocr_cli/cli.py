@@ -495,6 +495,7 @@ def read(
     tsv_characters: Annotated[bool, typer.Option("--tsv-characters", help="With --format tsv: a row per character too (level 6, beyond Tesseract's levels).")] = False,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
+    chars: Annotated[Optional[str], typer.Option("--chars", metavar="SET", help="Read only these characters: e.g. 0123456789, A-Z, A-F0-9 (ranges X-Y); word context and the word list keep to them.")] = None,
     no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' /): small marks are left out.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml, .pdf) instead of printing.")] = None,
@@ -529,7 +530,8 @@ def read(
     from ocr_cli.output.stream import Stream
     from ocr_cli.pipeline.reader import ENGLISH, PageReader
 
-    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation)
+    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation,
+                        chars=chars)
     reader.load()  # a bad model or word list fails here, once, before any photo
     source = reader.source()
     stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters(),
