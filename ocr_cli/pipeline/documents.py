@@ -26,6 +26,21 @@ def frame_count(path):
         return max(1, getattr(image, "n_frames", 1))
 
 
+def page_count(path):
+    """How many pages the file at ``path`` holds, from its header (nothing decoded)."""
+    if file_kind(existing_file(path, "an image")) != "pdf":
+        return frame_count(path)
+    pdfium = needs("pdf")
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise InputError(path, f"cannot read PDF ({str(exc).rstrip('.').lower()})") from None
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def photos(path):
     """Every page of the file at ``path`` as a :class:`~ocr_cli.pipeline.images.Photo`, one
     at a time (a generator): a single image decoded at the scale reading needs

@@ -108,8 +108,17 @@ def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, ch
 
 
 def as_photo(image):
-    """A path (decoded at the scale reading needs) or an image array as a :class:`Photo`."""
-    return load_photo(image) if isinstance(image, (str, Path)) else Photo.of(image)
+    """A path (decoded at the scale reading needs), a PIL image (upright per its EXIF
+    orientation, any mode) or an image array as a :class:`Photo`."""
+    if isinstance(image, (str, Path)):
+        return load_photo(image)
+    if hasattr(image, "getexif") and hasattr(image, "mode"):  # a PIL image
+        from PIL import ImageOps
+
+        from ocr_cli.pipeline.images import photo_of_pil
+
+        return photo_of_pil(ImageOps.exif_transpose(image))
+    return Photo.of(image)
 
 
 def cut(image):
@@ -129,7 +138,7 @@ def find_letters(image):
 
 
 def read_image(image, model=None, lexicon=None, chars=None):
-    """Reads the text of ``image`` (a path or an image array) with ``model`` (default:
+    """Reads the text of ``image`` (a path, a PIL image or an image array) with ``model`` (default:
     the shipped one) and ``lexicon`` (default: the shipped English word list; an empty
     :class:`~ocr_cli.pipeline.lexicon.Lexicon` reads without one), only ``chars`` if given
     (a string; see :mod:`ocr_cli.pipeline.charset`): a
@@ -175,7 +184,8 @@ class PageReader:
         from ocr_cli.pipeline.lexicon import Lexicon, english
 
         if self.loaded is None:
-            model = load_model(self.model) if self.read else None
+            given = not isinstance(self.model, (str, Path, type(None)))  # a model loaded already
+            model = (self.model if given else load_model(self.model)) if self.read else None
             if model is None:
                 lexicon = None
             elif self.lexicon is None:
@@ -208,6 +218,11 @@ class PageReader:
 
         path = Path(self.model) if self.model is not None else default_model_path()
         return {"version": __version__, "model": {"name": path.name, "sha256": sha256(path)} if self.read else None}
+
+    def page_of(self, photo):
+        """The :class:`~ocr_cli.pipeline.records.Page` of one decoded ``photo``."""
+        model, lexicon = self.load()
+        return read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars)
 
     def __call__(self, path):
         """The :class:`~ocr_cli.pipeline.records.Page` of each page of the file at
