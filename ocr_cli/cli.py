@@ -413,6 +413,8 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
     with its exit code: 0, the error's own code for a single image, 1 if any of
     several failed."""
     from ocr_cli import batch
+    from ocr_cli.errors import InputError
+    from ocr_cli.inputs import shown
     from ocr_cli.output import report
 
     code = 0
@@ -420,11 +422,13 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
         try:
             done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
             for path, page, error in done:
+                if isinstance(error, InputError) and shown(error.path) != error.path:  # standard input: '-'
+                    error = InputError(shown(error.path), error.template)
                 if error is not None:
                     complain(error)
                     code = error.exit_code if len(paths) == 1 else 1
                 else:
-                    warn_of(path, page)
+                    warn_of(shown(path), page)
                     if figures:
                         draw(path, page, figures, len(paths) > 1, unsure)
                 stream.add(path, page, error)
@@ -451,7 +455,7 @@ def find_letters_command(
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word, as
     reading finds them (the network decides which pieces make a character)."""
     from ocr_cli import __version__
-    from ocr_cli.inputs import expand_inputs
+    from ocr_cli.inputs import expand_inputs, shown
     from ocr_cli.output.formats import LETTER_FORMATS, Run
     from ocr_cli.output.stream import Stream
     from ocr_cli.pipeline.reader import PageReader
@@ -462,7 +466,7 @@ def find_letters_command(
     reader = PageReader(model, keep_crops=crops is not None)
     reader.load()  # a bad model fails here, once, before any photo
     form = LETTER_FORMATS["json" if as_json else "text"]
-    read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1), quiet, figures=figures)
+    read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1, shown=shown), quiet, figures=figures)
 
 
 def binary_output(form, output_dir):
@@ -509,7 +513,7 @@ def read(
     @LIST (a file naming one image per line) or - (an image on standard input)."""
     from ocr_cli.cores import one_thread_per_process, usable_cores
     from ocr_cli.files import check_files, make_folder
-    from ocr_cli.inputs import expand_inputs
+    from ocr_cli.inputs import expand_inputs, shown
     from ocr_cli.output.stream import output_names
 
     form = FORMATS["json" if as_json else Format(output).value]
@@ -536,7 +540,7 @@ def read(
     source = reader.source()
     stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters(),
                               flag_characters),
-                    len(paths) > 1 or output_dir is not None, output_dir, names)
+                    len(paths) > 1 or output_dir is not None, output_dir, names, shown=shown)
     read_all(paths, reader, stream, quiet, jobs, scheduler, figures, max(min_confidence, 0.0) or PLOT_UNSURE)
 
 

@@ -19,12 +19,13 @@ class Stream:
     ``form``: the :class:`~ocr_cli.output.formats.Format`; ``run``: its
     :class:`~ocr_cli.output.formats.Run`; ``several``: whether several files are read
     (their results are then told apart); ``out_dir`` and ``names`` (``{path: file
-    name}``, :func:`output_names`): write each result to its own file there instead.
+    name}``, :func:`output_names`): write each result to its own file there instead;
+    ``shown(path)``: how a file is named in the results (``-`` for standard input).
     ``done`` counts the files handled, failed or not; pages are numbered through the
     run."""
 
-    def __init__(self, form, run, several=False, out_dir=None, names=None, out=None):
-        self.form, self.run, self.several = form, run, several
+    def __init__(self, form, run, several=False, out_dir=None, names=None, out=None, shown=None):
+        self.form, self.run, self.several, self.shown = form, run, several, shown or (lambda path: path)
         self.out_dir, self.names, self.out = out_dir, names or {}, out or sys.stdout
         self.done, self.printed, self.pages = 0, 0, 0
         self.document = None  # a binary format's document, written at the end
@@ -37,9 +38,11 @@ class Stream:
         or the ``error`` it failed with (reported elsewhere; only a format that lists
         errors shows it)."""
         self.done += 1
+        source, path = path, self.shown(path)  # (a binary format decodes the pages again from the source)
         if self.out_dir is not None:
             if error is None:
-                result = self.form.alone(pages, self.run, path)
+                result = self.form.alone(pages, self.run, source if self.form.binary else path)
+                path = source
                 target = self.out_dir / self.names[path]
                 if self.form.binary:
                     target.write_bytes(result or b"")
@@ -49,7 +52,7 @@ class Stream:
         if self.form.binary:  # one document, written whole at the end
             if error is None:
                 self.document = self.document or self.form.document(self.run)
-                self.document.add(pages, path)
+                self.document.add(pages, source)
                 self.pages += len(pages)
             return
         entry = self.form.pages(pages, self.run, path, self.pages + 1) if error is None else self.form.error(path, error)
