@@ -2,6 +2,10 @@
 
 The Python API behind the ``ocr`` command::
 
+    import ocr_cli
+    page = ocr_cli.read("note.jpg")      # a path, bytes, a binary file, a PIL image, an array
+    print(page.text(), ocr_cli.__version__)
+
     from ocr_cli import load_model, train, evaluate, find_letters, read_image
 
 The package, by layer (a module imports only from its own layer and those above it in
@@ -14,8 +18,9 @@ this list)::
                                       files, the training loop, checkpoints
     pipeline/                         reading a page, stage by stage (reader.py lists them)
     output/                           what is shown: formats, figures, tables, streaming
-    inputs, batch, console, cli       the command line: its inputs, many files at once,
-                                      errors and signals, the commands
+    inputs, batch, console, cli, api  the command line: its inputs, many files at once,
+                                      errors and signals, the commands; and the Python
+                                      API (read, read_pages, read_many)
 
 Names are imported on first use, so ``ocr --help`` does not pay for numpy and scipy.
 """
@@ -23,6 +28,9 @@ Names are imported on first use, so ``ocr --help`` does not pay for numpy and sc
 from importlib import import_module
 
 _API = {
+    "read": "ocr_cli.api",
+    "read_pages": "ocr_cli.api",
+    "read_many": "ocr_cli.api",
     "CLASSES": "ocr_cli.layout",
     "NOT_A_CHARACTER": "ocr_cli.layout",
     "InputError": "ocr_cli.errors",

@@ -110,7 +110,7 @@ def run_on_cluster(work, paths, scheduler):
         from distributed import Client
     except ImportError:
         raise OcrError("a dask scheduler needs dask.distributed: pip install 'ocr-cli[dask]'") from None
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    client = scheduler if isinstance(scheduler, Client) else connect(Client, scheduler)
     try:
         futures = client.map(attempt, [work] * len(paths), paths, pure=False)
         for path, future in zip(paths, futures):
@@ -118,6 +118,24 @@ def run_on_cluster(work, paths, scheduler):
     finally:
         if client is not scheduler:
             client.close()
+
+
+# How long to wait for a scheduler to answer before saying it cannot be reached.
+SCHEDULER_TIMEOUT = 10
+
+
+def connect(client, scheduler):
+    """A ``client`` (distributed.Client) of ``scheduler``, or an error naming it within
+    :data:`SCHEDULER_TIMEOUT` seconds (a wrong address, a scheduler not running)."""
+    try:
+        return client(scheduler, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        problem = str(exc).split("\n")[0] or type(exc).__name__
+        raise OcrError(f"scheduler {scheduler}: cannot connect within {SCHEDULER_TIMEOUT} s ({problem})") from None
+    except ValueError as exc:  # an address it cannot parse
+        from ocr_cli.errors import InputError
+
+        raise InputError(scheduler, f"not a scheduler address ({exc})") from None
 
 
 def run_all(work, paths, jobs=1):

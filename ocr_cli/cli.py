@@ -360,7 +360,7 @@ def autoencode(
         report.print_compression(stdout(), rows, pca)
 
 
-ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, ...).", readable=False)]
+ImagesArg = Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Photos or scans (JPEG, PNG, TIFF, GIF, HEIC, PDF...; every page of a multi-page file).", readable=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 # The boxes figure marks characters read with less confidence than this (unless
 # --min-confidence asks for another): under even odds, the network was unsure.
@@ -383,7 +383,7 @@ def draw(path, pages, figures, several, unsure):
     network saw them (of its first page)."""
     from ocr_cli.output.figures import figure_path
     from ocr_cli.output.plots import plot_boxes, plot_crops
-    from ocr_cli.pipeline.images import load_photo
+    from ocr_cli.pipeline.documents import photos
 
     page = pages[0]
     for option, name in figures:
@@ -391,7 +391,7 @@ def draw(path, pages, figures, several, unsure):
         if name == "crops":
             plot_crops(page.crops, [c.text for c in page.characters], target)
         else:
-            photo = load_photo(path)
+            photo = next(photos(path))
             plot_boxes(photo.gray, photo.factor, page, target, unsure, Path(path).name)
 
 
@@ -413,6 +413,8 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
     with its exit code: 0, the error's own code for a single image, 1 if any of
     several failed."""
     from ocr_cli import batch
+    from ocr_cli.errors import InputError
+    from ocr_cli.inputs import shown
     from ocr_cli.output import report
 
     code = 0
@@ -420,11 +422,13 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
         try:
             done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
             for path, page, error in done:
+                if isinstance(error, InputError) and shown(error.path) != error.path:  # standard input: '-'
+                    error = InputError(shown(error.path), error.template)
                 if error is not None:
                     complain(error)
                     code = error.exit_code if len(paths) == 1 else 1
                 else:
-                    warn_of(path, page)
+                    warn_of(shown(path), page)
                     if figures:
                         draw(path, page, figures, len(paths) > 1, unsure)
                 stream.add(path, page, error)
@@ -451,7 +455,7 @@ def find_letters_command(
     """Find the characters: boxes (y1 x1 y2 x2) in reading order with line and word, as
     reading finds them (the network decides which pieces make a character)."""
     from ocr_cli import __version__
-    from ocr_cli.inputs import expand_inputs
+    from ocr_cli.inputs import expand_inputs, shown
     from ocr_cli.output.formats import LETTER_FORMATS, Run
     from ocr_cli.output.stream import Stream
     from ocr_cli.pipeline.reader import PageReader
@@ -462,7 +466,24 @@ def find_letters_command(
     reader = PageReader(model, keep_crops=crops is not None)
     reader.load()  # a bad model fails here, once, before any photo
     form = LETTER_FORMATS["json" if as_json else "text"]
-    read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1), quiet, figures=figures)
+    read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1, shown=shown), quiet, figures=figures)
+
+
+def binary_output(form, output_dir):
+    """Fails unless a binary format can be written: its extra installed, and standard
+    output not a terminal (a PDF on a terminal is noise) unless ``-o DIR`` is given."""
+    import sys
+
+    from ocr_cli.errors import InputError
+    from ocr_cli.pipeline.images import MissingExtra, needs
+
+    try:
+        needs(form.name)
+    except MissingExtra as missing:
+        raise MissingExtra(form.name, f"writing {form.name.upper()}", f"--format {form.name}") from None
+    if output_dir is None and sys.stdout.isatty():
+        raise InputError(f"--format {form.name}", f"writes a binary {form.name.upper()}: redirect standard output "
+                                                  f"to a file (> out.{form.name}) or give --output-dir DIR")
 
 
 @app.command()
@@ -473,13 +494,15 @@ def read(
     output: Annotated[Format, typer.Option("--format", "-f", help="; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()) + ".")] = Format("text"),
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG|DIR", help="Draw the boxes and read labels over the photo.")] = None,
-    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Characters read with less confidence are flagged (shown as ? in text).")] = 0.0,
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Words read with less confidence (the probability of the word as finally read, word context included) are flagged: their characters shown as ?, \"flagged\" in JSON.")] = 0.0,
+    flag_characters: Annotated[bool, typer.Option("--flag-characters", help="With --min-confidence: flag each character read with less confidence (the network's probability) instead of words.")] = False,
     tsv_characters: Annotated[bool, typer.Option("--tsv-characters", help="With --format tsv: a row per character too (level 6, beyond Tesseract's levels).")] = False,
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
+    chars: Annotated[Optional[str], typer.Option("--chars", metavar="SET", help="Read only these characters: e.g. 0123456789, A-Z, A-F0-9 (ranges X-Y); word context and the word list keep to them.")] = None,
     no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' /): small marks are left out.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml) instead of printing.")] = None,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml, .pdf) instead of printing.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir and --plot.")] = False,
     quiet: QuietOpt = False,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Read the files on a dask.distributed cluster (e.g. tcp://host:8786) instead of here; needs the dask extra.")] = None,
@@ -490,11 +513,13 @@ def read(
     @LIST (a file naming one image per line) or - (an image on standard input)."""
     from ocr_cli.cores import one_thread_per_process, usable_cores
     from ocr_cli.files import check_files, make_folder
-    from ocr_cli.inputs import expand_inputs
+    from ocr_cli.inputs import expand_inputs, shown
     from ocr_cli.output.stream import output_names
 
-    paths = expand_inputs(images)
     form = FORMATS["json" if as_json else Format(output).value]
+    if form.binary:  # checked before anything is read
+        binary_output(form, output_dir)
+    paths = expand_inputs(images)
     inputs, names = [*paths, model, lexicon_file], None
     if output_dir is not None:
         make_folder(output_dir)  # as mkdir -p: a new folder for the results
@@ -509,11 +534,13 @@ def read(
     from ocr_cli.output.stream import Stream
     from ocr_cli.pipeline.reader import ENGLISH, PageReader
 
-    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation)
+    reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation,
+                        chars=chars)
     reader.load()  # a bad model or word list fails here, once, before any photo
     source = reader.source()
-    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters()),
-                    len(paths) > 1 or output_dir is not None, output_dir, names)
+    stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters(),
+                              flag_characters),
+                    len(paths) > 1 or output_dir is not None, output_dir, names, shown=shown)
     read_all(paths, reader, stream, quiet, jobs, scheduler, figures, max(min_confidence, 0.0) or PLOT_UNSURE)
 
 

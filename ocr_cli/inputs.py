@@ -15,7 +15,11 @@ from pathlib import Path
 
 from ocr_cli.errors import InputError
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm")
+# The temporary files standard input was read into, each shown as ``-`` in every output.
+FROM_STDIN = set()
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm", ".pgm", ".ppm",
+                  ".apng", ".pdf", ".heic", ".heif")
 GLOB_CHARACTERS = set("*?[")
 STDIN = "-"
 
@@ -31,7 +35,13 @@ def from_stdin(stdin=None):
     folder = Path(tempfile.mkdtemp(prefix="ocr-stdin-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "stdin").write_bytes((stdin or sys.stdin.buffer).read())
+    FROM_STDIN.add(folder / "stdin")
     return folder / "stdin"
+
+
+def shown(path):
+    """How ``path`` is named in outputs and messages: ``-`` for standard input, else itself."""
+    return STDIN if path in FROM_STDIN else path
 
 
 def listed(path):

@@ -1,5 +1,7 @@
 """The README's console examples print what the commands print.
 
+Each ```python block of README.md followed by a ```text block runs, and prints that.
+
 Each ```console block of README.md is a command (``$ ...``, ``\\`` continues it) and its
 output. The commands run with bash in a scratch folder that holds ``sample_images`` and
 ``models`` as the repository has them and ``../shared`` as CI has it, at 80 columns;
@@ -70,10 +72,25 @@ def test_a_readme_example_prints_what_the_readme_shows(command, expected, tmp_pa
     (work / "sample_images").symlink_to(ROOT / "sample_images")
     shutil.copytree(ROOT / "models", work / "models")
     ocr = f"{sys.executable} -m ocr_cli"
-    result = subprocess.run(["bash", "-o", "pipefail", "-c", re.sub(r"^ocr ", ocr + " ", command)], cwd=work,
+    command = re.sub(r"(^|&& |\| )ocr ", lambda m: m.group(1) + ocr + " ", command)  # every ocr the line runs
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=work,
                             capture_output=True, text=True, env=dict(os.environ, COLUMNS="80"), timeout=300)
     actual = result.stdout.rstrip("\n").split("\n")
     assert matches(expected, actual), "README shows:\n" + "\n".join(expected) + "\n\nthe command prints:\n" + result.stdout
+
+
+def python_blocks(text):
+    """``(code, expected output)`` of every python block followed by a text block (what it prints)."""
+    return re.findall(r"```python\n(.*?)```\n+```text\n(.*?)```", text, re.S)
+
+
+@pytest.mark.parametrize("code, expected", python_blocks((ROOT / "README.md").read_text()), ids=lambda v: str(v)[:40])
+def test_a_readme_python_example_prints_what_the_readme_shows(code, expected, tmp_path):
+    (tmp_path / "sample_images").symlink_to(ROOT / "sample_images")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected, "README shows:\n" + expected + "\nthe code prints:\n" + result.stdout
 
 
 def test_elided_lines_stand_for_one_or_more_lines():

@@ -23,7 +23,9 @@ a character must be not to be shown as ``?`` (one rule for every format:
 - hocr: one XHTML document, ``ocr_page`` per page, ``ocr_carea`` and ``ocr_par`` per
   block, ``ocr_line``, ``ocrx_word`` (bbox, x_wconf) and ``ocrx_cinfo`` per character;
 - alto: one ALTO v4 document, ``Page`` per page, ``TextBlock``, ``TextLine``, ``String``
-  (HPOS, VPOS, WIDTH, HEIGHT, WC) and ``SP`` between words.
+  (HPOS, VPOS, WIDTH, HEIGHT, WC) and ``SP`` between words;
+- pdf: a searchable PDF, each page's image with an invisible text layer on the words'
+  boxes (binary: :mod:`ocr_cli.output.pdf`).
 """
 
 import json
@@ -42,15 +44,23 @@ FORM_FEED = "\f"
 @dataclass(frozen=True)
 class Run:
     """What made a run of pages: the tool's ``version``, the ``model`` (``{"name",
-    "sha256"}``, None when nothing was read), the confidence under which a character
-    is shown as ``?``, whether TSV adds a row per character (level 6), and the
-    ``characters`` the pages may hold (the model's classes and the punctuation read)."""
+    "sha256"}``, None when nothing was read), the confidence under which a word is
+    flagged (its characters shown as ``?``; with ``per_character``, each character read
+    with less), whether TSV adds a row per character (level 6), and the ``characters``
+    the pages may hold (the model's classes and the punctuation read)."""
 
     version: str
     model: object = None
     min_confidence: float = 0.0
     character_rows: bool = False
     characters: str = ""
+    per_character: bool = False
+
+    @property
+    def rule(self):
+        """How sure a word must be not to be flagged, and whether the rule is applied to
+        each character instead (:meth:`ocr_cli.pipeline.records.Word.shown_characters`)."""
+        return self.min_confidence, self.per_character
 
 
 def printable(text):
@@ -76,6 +86,7 @@ class Format:
 
     name = suffix = help = ""
     joins_files = False
+    binary = False
     separator = ""
     empty = None
 
@@ -101,7 +112,7 @@ class Text(Format):
     name, suffix, help = "text", ".txt", "the text"
 
     def pages(self, pages, run, file, first):
-        texts = [page.text(run.min_confidence) for page in pages]
+        texts = [page.text(*run.rule) for page in pages]
         if len(texts) == 1:
             return texts[0]
         return "".join(f"{text}\n{FORM_FEED}" if text else FORM_FEED for text in texts)
@@ -112,21 +123,26 @@ def page_json(page, number, run):
     height]``, ``text``, ``warning`` (why it is not to be trusted, or null), and
     ``blocks`` of ``lines`` of ``words`` of ``characters``,
     each with its ``box`` ``[left, top, width, height]``, ``text`` and ``confidence``;
-    characters with ``top3`` and ``flagged``."""
-    low = run.min_confidence
+    words and characters with ``flagged``; characters with ``top3``. A word's
+    confidence is the probability of the word as finally read (word context and
+    lexicon included); a character's the network's probability of it."""
 
-    def character(c):
-        return {"box": list(c.box), "text": c.shown(low), "confidence": c.confidence,
-                "top3": [{"text": label, "p": p} for label, p in c.alternatives], "flagged": c.shown(low) != c.text}
+    def character(c, shown):
+        return {"box": list(c.box), "text": shown, "confidence": c.confidence,
+                "top3": [{"text": label, "p": p} for label, p in c.alternatives], "flagged": shown != c.text}
 
     def part(item, inner, name):
-        return {"box": list(item.box), "text": item.text(low), "confidence": getattr(item, "confidence", None),
+        return {"box": list(item.box), "text": item.text(*run.rule), "confidence": getattr(item, "confidence", None),
                 name: inner}
 
-    blocks = [part(block, [part(line, [part(word, [character(c) for c in word.characters], "characters")
-                                        for word in line.words], "words") for line in block.lines], "lines")
-              for block in page.blocks]
-    return {"number": number, "size": list(page.size), "text": page.text(low), "warning": page.warning,
+    def word_part(word):
+        shown = word.shown_characters(*run.rule)
+        return {**part(word, [character(c, t) for c, t in zip(word.characters, shown)], "characters"),
+                "flagged": shown != [c.text for c in word.characters]}
+
+    blocks = [part(block, [part(line, [word_part(word) for word in line.words], "words") for line in block.lines],
+                   "lines") for block in page.blocks]
+    return {"number": number, "size": list(page.size), "text": page.text(*run.rule), "warning": page.warning,
             "blocks": blocks}
 
 
@@ -181,10 +197,10 @@ class Tsv(Format):
                     rows.append((4, number, b, 1, n, 0, *line.box, -1, ""))
                     for m, word in enumerate(line.words, 1):
                         rows.append((5, number, b, 1, n, m, *word.box, percent(word.confidence),
-                                     word.text(run.min_confidence)))
+                                     word.text(*run.rule)))
                         if run.character_rows:
-                            rows += [(6, number, b, 1, n, m, *c.box, percent(c.confidence), c.shown(run.min_confidence))
-                                     for c in word.characters]
+                            rows += [(6, number, b, 1, n, m, *c.box, percent(c.confidence), shown)
+                                     for c, shown in zip(word.characters, word.shown_characters(*run.rule))]
         return "\n".join("\t".join(map(str, r)) for r in rows)
 
 
@@ -248,10 +264,10 @@ class Hocr(Format):
                                               f"; x_wconf {round(100 * word.confidence)}")
                     word_element = ET.SubElement(span, "span", {"class": "ocrx_word", "id": f"word_{number}_{word_id}",
                                                                 "title": title})
-                    for c in word.characters:
+                    for c, shown in zip(word.characters, word.shown_characters(*run.rule)):
                         conf = "" if c.confidence is None else f"; x_conf {round(100 * c.confidence, 2)}"
                         ET.SubElement(word_element, "span", {"class": "ocrx_cinfo",
-                                                             "title": bbox(c.box) + conf}).text = c.shown(run.min_confidence)
+                                                             "title": bbox(c.box) + conf}).text = shown
         ET.indent(element, level=1)
         for word in element.iter("span"):
             if word.get("class") == "ocrx_word":  # the word's text is its characters, with no layout whitespace
@@ -324,7 +340,7 @@ class Alto(Format):
                                                                   "VPOS": str(top), "HPOS": str(left + w)})
                     string_id += 1
                     attributes = {"ID": f"string_{number}_{string_id}", **position(word.box),
-                                  "CONTENT": word.text(run.min_confidence)}
+                                  "CONTENT": word.text(*run.rule)}
                     if word.confidence is not None:
                         attributes["WC"] = f"{word.confidence:.4f}"
                     ET.SubElement(text_line, alto_tag("String"), attributes)
@@ -332,8 +348,27 @@ class Alto(Format):
         return "    " + ET.tostring(element, encoding="unicode").rstrip()
 
 
+class Pdf(Format):
+    """A searchable PDF: binary, one document for the run (:meth:`document`), a page per
+    page read."""
+
+    name, suffix, help = "pdf", ".pdf", "a searchable PDF (the image, an invisible text layer on the words)"
+    joins_files = binary = True
+
+    def document(self, run):
+        """A new :class:`ocr_cli.output.pdf.PdfDocument` (the ``pdf`` extra)."""
+        from ocr_cli.output.pdf import PdfDocument
+
+        return PdfDocument()
+
+    def alone(self, pages, run, file):
+        document = self.document(run)
+        document.add(pages, file)
+        return document.finish()
+
+
 # Every format by its name; the command line offers these.
-FORMATS = {f.name: f for f in (Text(), Json(), Tsv(), Hocr(), Alto())}
+FORMATS = {f.name: f for f in (Text(), Json(), Tsv(), Hocr(), Alto(), Pdf())}
 
 
 def found_boxes(page):

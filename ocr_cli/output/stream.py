@@ -19,14 +19,16 @@ class Stream:
     ``form``: the :class:`~ocr_cli.output.formats.Format`; ``run``: its
     :class:`~ocr_cli.output.formats.Run`; ``several``: whether several files are read
     (their results are then told apart); ``out_dir`` and ``names`` (``{path: file
-    name}``, :func:`output_names`): write each result to its own file there instead.
+    name}``, :func:`output_names`): write each result to its own file there instead;
+    ``shown(path)``: how a file is named in the results (``-`` for standard input).
     ``done`` counts the files handled, failed or not; pages are numbered through the
     run."""
 
-    def __init__(self, form, run, several=False, out_dir=None, names=None, out=None):
-        self.form, self.run, self.several = form, run, several
+    def __init__(self, form, run, several=False, out_dir=None, names=None, out=None, shown=None):
+        self.form, self.run, self.several, self.shown = form, run, several, shown or (lambda path: path)
         self.out_dir, self.names, self.out = out_dir, names or {}, out or sys.stdout
         self.done, self.printed, self.pages = 0, 0, 0
+        self.document = None  # a binary format's document, written at the end
 
     def write(self, text):
         self.out.write(text)
@@ -36,9 +38,22 @@ class Stream:
         or the ``error`` it failed with (reported elsewhere; only a format that lists
         errors shows it)."""
         self.done += 1
+        source, path = path, self.shown(path)  # (a binary format decodes the pages again from the source)
         if self.out_dir is not None:
             if error is None:
-                (self.out_dir / self.names[path]).write_text(self.form.alone(pages, self.run, path) + "\n")
+                result = self.form.alone(pages, self.run, source if self.form.binary else path)
+                path = source
+                target = self.out_dir / self.names[path]
+                if self.form.binary:
+                    target.write_bytes(result or b"")
+                else:
+                    target.write_text(result + "\n")
+            return
+        if self.form.binary:  # one document, written whole at the end
+            if error is None:
+                self.document = self.document or self.form.document(self.run)
+                self.document.add(pages, source)
+                self.pages += len(pages)
             return
         entry = self.form.pages(pages, self.run, path, self.pages + 1) if error is None else self.form.error(path, error)
         self.pages += len(pages) if error is None else 0
@@ -57,8 +72,13 @@ class Stream:
         self.out.flush()
 
     def close(self):
-        """Ends the run: a joining format's tail (``empty`` if nothing came)."""
-        if self.out_dir is None and self.form.joins_files:
+        """Ends the run: a joining format's tail (``empty`` if nothing came); a binary
+        format's document (nothing if no page came)."""
+        if self.out_dir is None and self.form.binary:
+            data = self.document.finish() if self.document is not None else None
+            if data:
+                getattr(self.out, "buffer", self.out).write(data)
+        elif self.out_dir is None and self.form.joins_files:
             if not self.printed:
                 if self.form.empty is not None:
                     self.write(self.form.empty + "\n")

@@ -43,14 +43,28 @@ def pool_look_alikes(probs, classes):
     return pooled
 
 
-def read_words(characters, lexicon=None):
+def read_words(characters, lexicon=None, allowed=None):
     """``characters`` (:class:`ocr_cli.pipeline.records.Characters`, classified) with the
-    class read for each (``choice``), word by word (see :func:`choose`)."""
-    return characters.replace(choice=choose(characters.probs, characters.classes, characters.line, characters.word,
-                                            lexicon))
+    class read for each (``choice``), word by word (see :func:`readings`), and the
+    probability of each one's word as finally read (``word_confidence``). ``allowed``: a
+    boolean mask over the classes (``--chars``), None for all."""
+    choice, word_confidence = readings(characters.probs, characters.classes, characters.line, characters.word,
+                                       lexicon, allowed)
+    return characters.replace(choice=choice, word_confidence=word_confidence)
 
 
-def choose(probs, classes, line, word, lexicon=None):
+def choose(probs, classes, line, word, lexicon=None, allowed=None):
+    """Class index per character ``(K,)`` (see :func:`readings`)."""
+    return readings(probs, classes, line, word, lexicon, allowed)[0]
+
+
+def logsumexp(values):
+    values = np.asarray(values, float)
+    top = values.max() if len(values) else -np.inf
+    return top + np.log(np.exp(values - top).sum()) if np.isfinite(top) else -np.inf
+
+
+def readings(probs, classes, line, word, lexicon=None, allowed=None):
     """Class index per character ``(K,)``, choosing for each word whether it is a known
     word of ``lexicon`` (:class:`ocr_cli.pipeline.lexicon.Lexicon`), other letters, digits or
     mixed: the kind with the largest prior x product over its characters of the best
@@ -58,28 +72,59 @@ def choose(probs, classes, line, word, lexicon=None):
     their probability (:func:`pool_look_alikes`); a mixed reading takes each character
     as the network scored it. A word made only of look-alikes (``100``, ``IO``) has
     nothing to tell its kind and is read as the network scored it; punctuation marks
-    stay as read and do not count. ``probs: (K, C)``."""
+    stay as read and do not count. ``probs: (K, C)``; ``allowed``: classes that may be
+    read (a boolean mask; None: all).
+
+    Also the probability of each character's word as finally read ``(K,)``: per part
+    of the word between punctuation, the posterior of the reading chosen under the same
+    model that chose it (each kind's prior times the product of the probabilities it
+    gives the characters, summed over the kinds that allow the reading, over the same
+    sum for every reading of every kind), times the confidence of each punctuation mark."""
     kinds = word_kinds(classes)
+    if allowed is not None:
+        kinds = {kind: mask & allowed for kind, mask in kinds.items()}
     pooled = pool_look_alikes(probs, classes)
     choice = probs.argmax(1) if len(probs) else np.zeros(0, int)
+    contribution = probs[np.arange(len(probs)), choice] if len(probs) else np.zeros(0)
     look_alike = np.isin(np.array(list(classes)), list("".join(LOOK_ALIKES)))
-    part = np.cumsum(~kinds["mixed"][choice]) if len(probs) else np.zeros(0, int)
+    alnum = word_kinds(classes)["mixed"]
+    part = np.cumsum(~alnum[choice]) if len(probs) else np.zeros(0, int)
     keys = np.stack([line, word, part], 1) if len(probs) else np.zeros((0, 3), int)
     for key in np.unique(keys, axis=0):
         members = np.nonzero((keys == key).all(1))[0]
-        members = members[kinds["mixed"][choice[members]]]  # letters and digits only
-        if not len(members) or look_alike[choice[members]].all():
+        members = members[alnum[choice[members]]]  # letters and digits only
+        if not len(members):
             continue
-        scores = {}
+        if look_alike[choice[members]].all():
+            contribution[members] = probs[members, choice[members]]
+            continue
+        scores, totals, evidence = {}, {}, {}
         for kind, prior in WORD_PRIORS.items():
-            p = probs[members] if kind == "mixed" else pooled[members]
-            scores[kind] = np.log(prior) + np.log(np.maximum((p * kinds[kind]).max(1), 1e-12)).sum()
-        known, score = lexicon.best(np.log(np.maximum(pooled[members], 1e-12))) if lexicon else (None, -np.inf)
-        scores["known"] = np.log(WORD_PRIORS["letters"] * KNOWN_ODDS) + score
+            evidence[kind] = p = (probs[members] if kind == "mixed" else pooled[members]) * kinds[kind]
+            scores[kind] = np.log(prior) + np.log(np.maximum(p.max(1), 1e-12)).sum()
+            totals[kind] = np.log(prior) + np.log(np.maximum(p.sum(1), 1e-300)).sum()
+        log_pooled = np.log(np.maximum(pooled[members] * kinds["letters"], 1e-12))
+        known_prior = np.log(WORD_PRIORS["letters"] * KNOWN_ODDS)
+        words, word_scores = lexicon.scores(log_pooled) if lexicon else (None, None)
+        if words is not None and len(words):
+            best = int(word_scores.argmax())
+            scores["known"] = known_prior + word_scores[best]
+            totals["known"] = known_prior + logsumexp(word_scores)
         kind = max(scores, key=scores.get)
         if kind == "known":
-            choice[members] = known
+            choice[members] = words[best]
         else:
-            p = probs[members] if kind == "mixed" else pooled[members]
-            choice[members] = np.where(kinds[kind], p, -1).argmax(1)
-    return choice
+            choice[members] = np.where(kinds[kind], evidence[kind], -1).argmax(1)
+        read = choice[members]
+        favour = [np.log(WORD_PRIORS[k]) + np.log(np.maximum(evidence[k][np.arange(len(read)), read], 1e-300)).sum()
+                  for k in WORD_PRIORS if kinds[k][read].all()]
+        if words is not None and len(words) and (words == read).all(1).any():
+            favour.append(known_prior + word_scores[(words == read).all(1)][0])
+        contribution[members] = 0.0
+        contribution[members[0]] = min(1.0, float(np.exp(logsumexp(favour) - logsumexp(list(totals.values())))))
+        contribution[members[1:]] = 1.0
+    word_confidence = np.zeros(len(probs))
+    for key in np.unique(keys[:, :2], axis=0) if len(probs) else []:
+        members = np.nonzero((keys[:, :2] == key).all(1))[0]
+        word_confidence[members] = np.prod(contribution[members])
+    return choice, word_confidence

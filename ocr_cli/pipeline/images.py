@@ -1,5 +1,7 @@
 """Reading any image file into one greyscale float array (paper light, ink dark).
 
+The pages of a multi-page file: :mod:`ocr_cli.pipeline.documents`.
+
 Handles RGB, RGBA/LA and palettes with transparency (composited over white), grey,
 16-bit, and EXIF orientation. The header is checked before decoding so that an image
 too large for memory is refused rather than half-decoded. :func:`load_page` decodes a
@@ -28,6 +30,62 @@ MAX_DECODED_BYTES = 450_000_000
 MAX_ASPECT = 100
 
 
+# The first bytes of a HEIF file: a box of type 'ftyp' whose major brand is one of these.
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+# What each extra adds, for messages naming the one to install.
+EXTRAS = {"pdf": ("pypdfium2", "reading or writing PDF"), "heic": ("pillow_heif", "reading HEIC/HEIF photos")}
+
+
+def needs(extra):
+    """The module the ``extra`` brings (imported), or an error naming the extra to install."""
+    from importlib import import_module
+
+    module, what = EXTRAS[extra]
+    try:
+        return import_module(module)
+    except ImportError:
+        raise MissingExtra(extra, what) from None
+
+
+class MissingExtra(InputError):
+    """A capability whose optional dependency is not installed (exit code 2)."""
+
+    def __init__(self, extra, what, path=None):
+        self.extra, self.what = extra, what
+        super().__init__(path or extra, f"{what} needs the '{extra}' extra: pip install 'ocr-cli[{extra}]'")
+
+    def __reduce__(self):
+        return type(self), (self.extra, self.what, self.path)
+
+
+def file_kind(path):
+    """What the first bytes of ``path`` say it is: ``"pdf"``, ``"heif"`` or None (an image
+    for PIL to judge)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return None
+    if b"%PDF-" in head:  # PDF readers look for the header within the first 1024 bytes
+        return "pdf"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "heif"
+    return None
+
+
+_heif_registered = []
+
+
+def heif_opener(path):
+    """Teaches PIL to open HEIC/HEIF (once per process), or names the extra it needs."""
+    if not _heif_registered:
+        try:
+            needs("heic").register_heif_opener()
+        except MissingExtra as missing:
+            raise MissingExtra("heic", missing.what, path) from None
+        _heif_registered.append(True)
+
+
 def load_image(path):
     """``path`` -> ``(H, W)`` float32 in 0..1, upright per EXIF, white where transparent."""
     return decode(path)[0]
@@ -37,27 +95,48 @@ def load_image(path):
 def opened(path):
     """``path`` opened by PIL (its header read, nothing decoded yet) after checking its
     size against :data:`MAX_PIXELS`; PIL's errors, also while decoding in the body,
-    become :class:`~ocr_cli.errors.InputError` naming the file."""
-    from PIL import Image, UnidentifiedImageError
+    become :class:`~ocr_cli.errors.InputError` naming the file. A HEIC/HEIF photo opens
+    through the ``heic`` extra (:func:`heif_opener`)."""
+    from PIL import Image
 
     path = existing_file(path, "an image")
+    kind = file_kind(path)
+    if kind == "heif":
+        heif_opener(path)
+    with decoding(path, kind):
+        with Image.open(path) as image:
+            check_image(path, image)
+            yield image
+
+
+def check_image(path, image):
+    """Refuses an opened PIL ``image`` (or the frame it is at) whose header declares too
+    many pixels (:data:`MAX_PIXELS`), an absurd shape or too many bytes."""
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise InputError(path, f"image is {width}x{height} pixels; the most ocr reads is {MAX_PIXELS // 1_000_000} megapixels")
+    check_shape(path, width, height, image.mode)
+
+
+@contextmanager
+def decoding(path, kind=None):
+    """PIL's errors in the body as :class:`~ocr_cli.errors.InputError` naming ``path``,
+    libraries' warnings kept off stderr (an image that decodes is read; one that does
+    not is an error). ``kind``: what the file's first bytes say it is
+    (:func:`file_kind`), named when PIL does not know it."""
+    from PIL import Image, UnidentifiedImageError
+
     too_big = f"the most ocr reads is {MAX_PIXELS // 1_000_000} megapixels"
     try:
-        # Libraries' warnings while decoding (a corrupt EXIF block, odd chunks) are kept
-        # off stderr: an image that decodes is read; one that does not is an error below.
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
-            with Image.open(path) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise InputError(path, f"image is {width}x{height} pixels; {too_big}")
-                check_shape(path, width, height, image.mode)
-                yield image
+            yield
     except Image.DecompressionBombError:  # PIL refuses twice its own limit while opening
         raise InputError(path, f"image is larger than PIL opens safely; {too_big}") from None
     except UnidentifiedImageError:
-        raise InputError(path, "not an image file (unknown or damaged format)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+        what = {"pdf": "a PDF read as an image", "heif": "a HEIC/HEIF photo that cannot be decoded"}.get(kind)
+        raise InputError(path, f"not an image file ({what or 'unknown or damaged format'})") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InputError(path, f"cannot decode image ({exc})") from None
 
 
@@ -272,6 +351,14 @@ class Photo(NamedTuple):
         from ocr_cli.pipeline.ink import survey
 
         return self if self.survey is not None else self._replace(survey=survey(self.gray).scaled(self.factor))
+
+
+def photo_of_pil(image):
+    """A decoded PIL image (any mode) as a whole :class:`Photo`: grey as
+    :func:`pil_to_array` makes it, and its small colour copy."""
+    gray = to_gray(pil_to_array(image))
+    colour = small_colour(image) if image.mode not in GREY_MODES else None
+    return Photo(gray, 1.0, None, image.size, colour=colour)
 
 
 def load_photo(path):

@@ -43,6 +43,14 @@ class Lexicon:
             raise InputError(path, f"cannot read the word list ({exc})") from None
         return cls(words, classes)
 
+    def scores(self, log_probs):
+        """Every known word of ``len(log_probs)`` characters ``(M, L)`` and its summed
+        log-probability ``(M,)`` under ``log_probs: (L, C)`` (None, None if none)."""
+        words = self.by_length.get(len(log_probs))
+        if words is None:
+            return None, None
+        return words, log_probs[np.arange(len(log_probs)), words].sum(1)
+
     def best(self, log_probs):
         """The known word of ``len(log_probs)`` characters with the highest summed
         log-probability under ``log_probs: (L, C)``: ``(class indices (L,), score)``,

@@ -17,6 +17,7 @@ import numpy as np
 
 from ocr_cli.errors import InputError
 from ocr_cli.layout import NOT_A_CHARACTER
+from ocr_cli.pipeline.charset import allowed_mask, restricted
 from ocr_cli.pipeline.context import read_words
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.images import Photo, load_photo
@@ -76,18 +77,28 @@ def legibility(characters):
             " (not hand-printed capitals and digits, or too faint)")
 
 
-def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True):
+def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, chars=None):
     """The :class:`~ocr_cli.pipeline.records.Page` of ``photo``
     (:class:`~ocr_cli.pipeline.images.Photo`), its words read with ``lexicon``
     (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none), with its punctuation
     unless ``punctuation`` is False, and a warning when it is not to be trusted
     (:func:`legibility`). With ``model`` None the characters are found only, not read.
-    ``keep_crops``: the page keeps the network's inputs (for figures)."""
+    ``keep_crops``: the page keeps the network's inputs (for figures). ``chars``: the
+    only characters that may be read (:mod:`ocr_cli.pipeline.charset`; None: all)."""
     photo = photo.surveyed()
     photo = photo._replace(angle=orientation(photo, model))
     working, marks = segment(photo)
     if model is not None:
-        characters = read_words(final_look(model, read_lines(working, marks, model, punctuation)), lexicon)
+        reading = model if chars is None else restricted(model, chars)
+        marks_read = punctuation and (chars is None or any(c in chars for c in PUNCTUATION))
+        characters = final_look(reading, read_lines(working, marks, reading, marks_read))
+        allowed = None
+        if chars is not None:
+            allowed = allowed_mask(chars, characters.classes)
+            if len(characters):  # punctuation marks outside the set are not read
+                characters = characters.subset(allowed[characters.probs.argmax(1)] |
+                                               (characters.probs[:, :len(characters.classes) - len(PUNCTUATION)].sum(1) > 0))
+        characters = read_words(characters, lexicon, allowed)
     else:
         characters = as_found(working, marks)
         if keep_crops:
@@ -97,8 +108,17 @@ def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True):
 
 
 def as_photo(image):
-    """A path (decoded at the scale reading needs) or an image array as a :class:`Photo`."""
-    return load_photo(image) if isinstance(image, (str, Path)) else Photo.of(image)
+    """A path (decoded at the scale reading needs), a PIL image (upright per its EXIF
+    orientation, any mode) or an image array as a :class:`Photo`."""
+    if isinstance(image, (str, Path)):
+        return load_photo(image)
+    if hasattr(image, "getexif") and hasattr(image, "mode"):  # a PIL image
+        from PIL import ImageOps
+
+        from ocr_cli.pipeline.images import photo_of_pil
+
+        return photo_of_pil(ImageOps.exif_transpose(image))
+    return Photo.of(image)
 
 
 def cut(image):
@@ -117,10 +137,11 @@ def find_letters(image):
     return read_page(as_photo(image), None)
 
 
-def read_image(image, model=None, lexicon=None):
-    """Reads the text of ``image`` (a path or an image array) with ``model`` (default:
+def read_image(image, model=None, lexicon=None, chars=None):
+    """Reads the text of ``image`` (a path, a PIL image or an image array) with ``model`` (default:
     the shipped one) and ``lexicon`` (default: the shipped English word list; an empty
-    :class:`~ocr_cli.pipeline.lexicon.Lexicon` reads without one): a
+    :class:`~ocr_cli.pipeline.lexicon.Lexicon` reads without one), only ``chars`` if given
+    (a string; see :mod:`ocr_cli.pipeline.charset`): a
     :class:`~ocr_cli.pipeline.records.Page`. A plain function of its arguments, safe to
     run in other processes."""
     from ocr_cli.net.model import load_model
@@ -128,7 +149,11 @@ def read_image(image, model=None, lexicon=None):
 
     model = model if model is not None else load_model()
     lexicon = lexicon if lexicon is not None else english(model.classes)
-    return read_page(as_photo(image), model, lexicon)
+    if chars is not None:
+        from ocr_cli.pipeline.charset import parse_chars
+
+        chars = parse_chars(chars, model.classes.replace(NOT_A_CHARACTER, "") + PUNCTUATION)
+    return read_page(as_photo(image), model, lexicon, chars=chars)
 
 
 ENGLISH = "english"  # PageReader's lexicon: the shipped word list
@@ -140,11 +165,13 @@ class PageReader:
     (:data:`ENGLISH`, a word list's path, or None for none) are loaded on first use,
     once per process, and left behind when the reader is pickled. ``read`` False
     only finds the characters (no model); ``keep_crops``: pages keep the network's
-    inputs; ``punctuation`` False reads no punctuation marks."""
+    inputs; ``punctuation`` False reads no punctuation marks; ``chars``: only these
+    characters are read (a string such as ``"0123456789"`` or ``"A-Z"``, checked
+    against the model's classes when it is loaded)."""
 
-    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False, punctuation=True):
+    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False, punctuation=True, chars=None):
         self.model, self.lexicon, self.read, self.keep_crops = model, lexicon, read, keep_crops
-        self.punctuation = punctuation
+        self.punctuation, self.chars = punctuation, chars
         self.loaded = None
 
     def __getstate__(self):
@@ -157,7 +184,8 @@ class PageReader:
         from ocr_cli.pipeline.lexicon import Lexicon, english
 
         if self.loaded is None:
-            model = load_model(self.model) if self.read else None
+            given = not isinstance(self.model, (str, Path, type(None)))  # a model loaded already
+            model = (self.model if given else load_model(self.model)) if self.read else None
             if model is None:
                 lexicon = None
             elif self.lexicon is None:
@@ -167,6 +195,10 @@ class PageReader:
             else:
                 lexicon = Lexicon.from_file(self.lexicon, model.classes)
             self.loaded = model, lexicon
+            if self.chars is not None and model is not None:
+                from ocr_cli.pipeline.charset import parse_chars
+
+                self.chars = parse_chars(self.chars, model.classes.replace(NOT_A_CHARACTER, "") + PUNCTUATION)
         return self.loaded
 
     def characters(self):
@@ -175,7 +207,8 @@ class PageReader:
         model, _ = self.load()
         if model is None:
             return ""
-        return model.classes.replace(NOT_A_CHARACTER, "") + (PUNCTUATION if self.punctuation else "")
+        every = model.classes.replace(NOT_A_CHARACTER, "") + (PUNCTUATION if self.punctuation else "")
+        return every if self.chars is None else "".join(c for c in every if c in self.chars)
 
     def source(self):
         """What made the pages: ``{"version", "model": {"name", "sha256"} or None}``."""
@@ -186,13 +219,23 @@ class PageReader:
         path = Path(self.model) if self.model is not None else default_model_path()
         return {"version": __version__, "model": {"name": path.name, "sha256": sha256(path)} if self.read else None}
 
-    def __call__(self, path):
-        """The :class:`~ocr_cli.pipeline.records.Page` of each page of the image at
-        ``path`` (a list)."""
+    def page_of(self, photo):
+        """The :class:`~ocr_cli.pipeline.records.Page` of one decoded ``photo``."""
         model, lexicon = self.load()
-        photo = load_photo(path)
-        try:
-            page = read_page(photo, model, lexicon, self.keep_crops, self.punctuation)
-        except InputError as error:  # what is wrong with the page is wrong with this file
-            raise InputError(path, error.problem) from None
-        return [page]
+        return read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars)
+
+    def __call__(self, path):
+        """The :class:`~ocr_cli.pipeline.records.Page` of each page of the file at
+        ``path`` (a list), its pages decoded and read one at a time
+        (:func:`~ocr_cli.pipeline.documents.photos`)."""
+        from ocr_cli.pipeline.documents import photos
+
+        model, lexicon = self.load()
+        pages = []
+        for number, photo in enumerate(photos(path), 1):
+            try:
+                pages.append(read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars))
+            except InputError as error:  # what is wrong with the page is wrong with this file
+                raise InputError(path, (f"page {number}: " if number > 1 else "") + error.problem) from None
+            del photo
+        return pages

@@ -26,7 +26,8 @@ class Characters:
     within the line; then, from recognition on, ``crops: (K, PIXELS)`` network inputs,
     ``probs: (K, C)`` class probabilities over ``classes`` and ``choice: (K,)`` the class
     index read for each character, word context included; ``block: (K,)`` the block
-    (a sheet, a note, a box of a diagram) of each.
+    (a sheet, a note, a box of a diagram) of each; ``word_confidence: (K,)`` the
+    probability of each one's word as finally read (:func:`ocr_cli.pipeline.context.readings`).
     """
 
     boxes: np.ndarray
@@ -38,6 +39,7 @@ class Characters:
     classes: str = ""
     choice: Optional[np.ndarray] = None
     block: Optional[np.ndarray] = None
+    word_confidence: Optional[np.ndarray] = None
 
     @classmethod
     def found(cls, boxes, members, line=None, word=None, block=None):
@@ -68,7 +70,7 @@ class Characters:
         block = None if self.block is None else np.unique(self.block[keep], return_inverse=True)[1].reshape(-1)
         return replace(self, boxes=self.boxes[keep], members=tuple(self.members[k] for k in keep),
                        line=renumbered_line, word=renumbered_word, crops=take(self.crops), probs=take(self.probs),
-                       choice=take(self.choice), block=block)
+                       choice=take(self.choice), block=block, word_confidence=take(self.word_confidence))
 
     @property
     def confidence(self):
@@ -126,22 +128,48 @@ class Group:
     def confidence(self):
         return least(p.confidence for p in self.parts)
 
-    def text(self, min_confidence=0.0):
-        """The text, characters read with less than ``min_confidence`` as :data:`UNSURE`."""
-        return self.separator.join(p.shown(min_confidence) for p in self.parts)
+    def text(self, min_confidence=0.0, per_character=False):
+        """The text, words (or with ``per_character``, characters) read with less than
+        ``min_confidence`` as :data:`UNSURE`."""
+        return self.separator.join(p.shown(min_confidence, per_character) for p in self.parts)
 
     shown = text
 
 
 @dataclass(frozen=True)
 class Word(Group):
-    """Characters written together; its confidence is its least sure character's."""
+    """Characters written together; its ``confidence`` is the probability of the word as
+    finally read (word context and lexicon included; ``probability``), or, when that is
+    not known, its least sure character's. A word read with less than the asked
+    confidence is flagged: each of its characters shown as :data:`UNSURE` (or, with
+    ``per_character``, each character read with less than it)."""
 
     characters: tuple
+    probability: Optional[float] = None
 
     @property
     def parts(self):
         return self.characters
+
+    @property
+    def confidence(self):
+        return self.probability if self.probability is not None else least(c.confidence for c in self.characters)
+
+    def flagged(self, min_confidence=0.0):
+        """Whether the word was read with less than ``min_confidence``."""
+        return self.confidence is not None and self.confidence < min_confidence
+
+    def shown_characters(self, min_confidence=0.0, per_character=False):
+        """Each character's text as shown: :data:`UNSURE` for all of a flagged word's, or
+        with ``per_character`` for each character read with less than ``min_confidence``."""
+        if per_character:
+            return [c.shown(min_confidence) for c in self.characters]
+        return [UNSURE if self.flagged(min_confidence) else c.text for c in self.characters]
+
+    def text(self, min_confidence=0.0, per_character=False):
+        return "".join(self.shown_characters(min_confidence, per_character))
+
+    shown = text
 
 
 @dataclass(frozen=True)
@@ -195,11 +223,11 @@ class Page:
     def characters(self):
         return [c for word in self.words for c in word.characters]
 
-    def text(self, min_confidence=0.0):
+    def text(self, min_confidence=0.0, per_character=False):
         """The text: one line per written line, single spaces between words, a blank line
-        between blocks; characters read with less than ``min_confidence`` as
-        :data:`UNSURE`."""
-        return "\n\n".join(block.text(min_confidence) for block in self.blocks)
+        between blocks; words (with ``per_character``: characters) read with less than
+        ``min_confidence`` as :data:`UNSURE`."""
+        return "\n\n".join(block.text(min_confidence, per_character) for block in self.blocks)
 
 
 def page_of(characters, photo_boxes, size, char_height, keep_crops=False, warning=None):
@@ -214,12 +242,15 @@ def page_of(characters, photo_boxes, size, char_height, keep_crops=False, warnin
         top = [tuple((characters.classes[j], float(p[j])) for j in row) for row, p in zip(best, characters.probs)]
     else:
         top = [()] * len(characters)
-    blocks = {}
+    blocks, probability = {}, {}
     block = characters.block if characters.block is not None else np.zeros(len(characters), np.int64)
     for k, (y1, x1, y2, x2) in enumerate(photo_boxes.tolist()):
         character = Character(labels[k], (x1, y1, x2 - x1, y2 - y1), confidence[k], top[k])
         lines = blocks.setdefault(int(block[k]), {})
         lines.setdefault(int(characters.line[k]), {}).setdefault(int(characters.word[k]), []).append(character)
-    return Page(tuple(size), tuple(Block(tuple(Line(tuple(Word(tuple(chars)) for chars in words.values()))
+        if characters.word_confidence is not None:
+            probability[id(lines[int(characters.line[k])][int(characters.word[k])])] = float(characters.word_confidence[k])
+    return Page(tuple(size), tuple(Block(tuple(Line(tuple(Word(tuple(chars), probability.get(id(chars)))
+                                                          for chars in words.values()))
                                                for words in lines.values())) for lines in blocks.values()),
                 float(char_height), read, characters.crops if keep_crops else None, warning)
