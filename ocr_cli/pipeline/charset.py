@@ -25,7 +25,7 @@ def parse_chars(text, readable):
         if i + 2 < len(text) and text[i + 1] == "-":
             low, high = text[i], text[i + 2]
             if ord(low) > ord(high):
-                raise InputError("--chars", f"range '{low}-{high}' runs backwards")
+                raise InputError("chars", f"range '{low}-{high}' runs backwards")
             chars += [chr(c) for c in range(ord(low), ord(high) + 1)]
             i += 3
         else:
@@ -33,9 +33,9 @@ def parse_chars(text, readable):
             i += 1
     unknown = sorted(set(c for c in chars if c not in readable), key=chars.index)
     if unknown:
-        raise InputError("--chars", f"{''.join(unknown)!r}: not among the characters the model reads ({readable})")
+        raise InputError("chars", f"{''.join(unknown)!r}: not among the characters the model reads ({readable})")
     if not chars:
-        raise InputError("--chars", "names no characters")
+        raise InputError("chars", "names no characters")
     return "".join(c for c in readable if c in chars)
 
 
