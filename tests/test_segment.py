@@ -325,3 +325,19 @@ def test_faint_writing_under_a_dark_edge_is_found(pattern_bank):
     share = lambda mask: (mask & letters).sum() / letters.sum()
     assert share(threshold(ink, HEIGHT / 32)) < 0.5  # the hair's edge sets the threshold
     assert share(threshold(ink, HEIGHT / 32, HEIGHT)) > 0.9
+
+
+def test_letters_under_a_deep_shadow_reaching_the_frame_are_found(pattern_bank):
+    """A shadow darker than half the paper that reaches the frame looks like the desk
+    around a sheet, but it is written on (strokes as dark against it as against the
+    paper): it stays part of the sheet and its letters are found."""
+    rng = np.random.default_rng(9)
+    page = compose_page(["AB CD", "EF GH"], pattern_bank, rng, char_height=HEIGHT, width=420, height=200)
+    photo = page.image.astype(np.float32).copy()
+    yy, xx = np.mgrid[:photo.shape[0], :photo.shape[1]]
+    shadow = xx < 150 + 0.3 * yy  # a hand's shadow over the left of the sheet, to its edge
+    photo[shadow] *= 0.35
+    photo = np.clip(photo + rng.normal(0, 0.01, photo.shape), 0, 1).astype(np.float32)
+    letters = find_letters(photo)
+    assert len(letters) == len(page.boxes)
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 8)

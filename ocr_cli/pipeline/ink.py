@@ -95,14 +95,16 @@ def not_sheet(gray, block):
     Half a character block's median brightness ignores strokes (they cover less than
     half a block) but not a surface; the surround's blocks are darker than half the
     paper's brightness (90th percentile of the blocks: a shadow over the sheet darkens
-    it by less) and reach the frame. From them the mask grows through every pixel
+    it by less), reach the frame and hold no writing (:func:`written_on`: a deep
+    shadow fallen across the sheet does). From them the mask grows through every pixel
     darker than half the paper, so it follows the sheet's edge to the pixel, but not
     into ink near the edge that does not touch the surround."""
     medians = ndi.median_filter(block_statistic(gray, block, 50), 3, mode="nearest")
     paper = np.percentile(medians, 90)
     labels, _ = ndi.label(medians < 0.5 * paper)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    core = np.isin(labels, edge[edge > 0])
+    surrounds = [k for k in edge[edge > 0] if not written_on(gray, labels == k, medians, block, paper)]
+    core = np.isin(labels, surrounds)
     if not core.any():
         return np.zeros(gray.shape, bool)
     # Seeds: the surround's inner blocks (a block at its edge may hold ink of the sheet
@@ -115,6 +117,30 @@ def not_sheet(gray, block):
     dark = gray < 0.5 * paper
     seeds = (inner[np.ix_(rows, cols)] | (core[np.ix_(rows, cols)] & on_frame)) & dark
     return ndi.binary_propagation(seeds, mask=dark)
+
+
+# A dark region holding pixels under this share of its own brightness is written on ...
+STROKE_RATIO = 0.4
+# ... when they make at least this share of it: a shadow across a sheet keeps its strokes
+# as dark against it as the paper's (a letter is 5-15% of its box), a desk has none.
+WRITTEN = 0.01
+# A shadow lets through at least this share of the paper's light (a desk or a room in the
+# dark is darker; their noise and grain are no writing).
+SHADOW_LEAST = 0.25
+
+
+def written_on(gray, region, medians, block, paper):
+    """Whether the ``region`` (a mask of blocks of ``block`` px, ``medians`` their
+    median brightness) of ``gray`` holds writing: a shadow fallen across the sheet
+    rather than the desk around it. A region darker than SHADOW_LEAST of the
+    ``paper`` is none (a black desk's noise is no writing)."""
+    if np.median(medians[region]) < SHADOW_LEAST * paper:
+        return False
+    rows = np.minimum(np.arange(gray.shape[0]) // block, region.shape[0] - 1)
+    cols = np.minimum(np.arange(gray.shape[1]) // block, region.shape[1] - 1)
+    inside = region[np.ix_(rows, cols)]
+    local = medians[np.ix_(rows, cols)][inside]
+    return bool(np.mean(gray[inside] < STROKE_RATIO * local) >= WRITTEN)
 
 
 def strokes_only(ink, height):
