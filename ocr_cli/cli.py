@@ -121,6 +121,8 @@ def train(
     lr_step: Annotated[int, typer.Option(min=0, help="Multiply the learning rate by --lr-factor every this many epochs (0: never).")] = 0,
     lr_factor: Annotated[float, typer.Option(min=0.0, max=1.0, help="Learning-rate factor for --lr-step.")] = 0.5,
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
+    contrast: Annotated[bool, typer.Option("--contrast", help="The network first stretches each image's contrast (its darkest pixel becomes full ink): grey and faint ink read as black ink does.")] = False,
+    batch_norm: Annotated[bool, typer.Option("--batch-norm", help="Batch normalisation after every hidden layer (after a convolution block's pooling); with --layer, give 'batchnorm' layers instead.")] = False,
     threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads, recorded in the model: the same command, seed and threads give the same weights whatever else runs. 0: as many as the cores other processes leave idle, every epoch (faster on a busy machine, but the weights then depend on its load).")] = 1,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", metavar="PATH", help="Write the run here after every epoch (weights, optimiser and random state), so that a stop loses nothing.", readable=False)] = None,

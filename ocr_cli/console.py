@@ -70,7 +70,7 @@ def complain(exc):
 OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-decay", "lr_factor": "--lr-factor",
            "hidden": "--hidden", "hidden/conv": "--hidden/--conv", "conv": "--conv", "force": "--force",
            "output_dir": "--output-dir", "data": "--data", "classes": "--classes", "scheduler": "--scheduler",
-           "layers": "--layer", "chars": "--chars"}
+            "layers": "--layer", "chars": "--chars", "batch_norm": "--batch-norm"}
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)

@@ -137,6 +137,25 @@ def test_convolutional_model_round_trip_and_refused_misfit(tmp_path):
         load_model(path)
 
 
+def test_contrast_and_batch_norm_layers_round_trip_with_their_running_averages(tmp_path):
+    net = Network.create(1024, 36, hidden=[12], activation="relu", conv=[3], kernel=5, seed=1, contrast=True,
+                         batch_norm=True)
+    X = np.random.default_rng(0).random((64, 1024))
+    net.forward(X, training=True)  # the running averages move off their start
+    save_model(tmp_path / "bn.npz", Model(net, new_metadata(net)))
+    assert {"mean4", "var4", "W4", "b4", "mean7", "var7"} <= set(arrays_of(tmp_path / "bn.npz"))
+    loaded = load_model(tmp_path / "bn.npz")
+    assert [layer["type"] for layer in loaded.metadata["layers"]] == [
+        "contrast", "reshape", "conv", "maxpool", "batchnorm", "reshape", "dense", "batchnorm", "dense"]
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    # a batch-norm layer whose running variance is missing is refused, naming the array
+    arrays = arrays_of(tmp_path / "bn.npz")
+    del arrays["var4"]
+    np.savez(tmp_path / "broken.npz", **arrays)
+    with pytest.raises(InputError, match="missing array 'var4'"):
+        load_model(tmp_path / "broken.npz")
+
+
 class Trap:
     """Unpickling this would create a file: proof that loading never unpickles."""
 

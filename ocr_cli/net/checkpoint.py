@@ -1,7 +1,8 @@
 """Checkpoints: a training run written after every epoch, so that a stop loses nothing.
 
 A checkpoint is an ``.npz`` holding what a model file holds (the weights ``W{i}``,
-``b{i}`` and the ``metadata`` JSON that describes the network) and the rest of the run:
+``b{i}``, batch normalisation's ``mean{i}``, ``var{i}``, and the ``metadata`` JSON that
+describes the network) and the rest of the run:
 the optimiser's state (``opt{k}``), the first layer's weights at the start
 (``initial``), the best epoch's weights with early stopping (``best{k}``) and, as the
 JSON string ``checkpoint``, the run's configuration and data checksums, its progress
@@ -11,12 +12,13 @@ weights as a run that was never stopped. Never pickled.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ocr_cli.errors import InputError
-from ocr_cli.net.layers import Dropout
+from ocr_cli.net.layers import PARAM_NAMES, Dropout
 from ocr_cli.net.model import Model, build_model, new_metadata, read_npz, write_npz
 
 MAX_STATE_CHARS = 10_000_000  # the run's JSON: a history of thousands of epochs fits many times over
@@ -109,7 +111,8 @@ def load_checkpoint(path):
         state = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InputError(path, f"its 'checkpoint' record is not valid JSON ({exc})") from None
-    model_names = {name for name in arrays if name == "metadata" or name[:1] in "Wb" and name[1:].isdigit()}
+    weight = re.compile(rf"({'|'.join(PARAM_NAMES)})\d+")
+    model_names = {name for name in arrays if name == "metadata" or weight.fullmatch(name)}
     model = build_model({name: arrays[name] for name in model_names}, path)
     rest = {name: arrays[name] for name in arrays if name not in model_names and name != "checkpoint"}
     expected = {"optimizer", "epoch", "history", "first_loss", "stopped", "best", "rng", "dropout", "run"}

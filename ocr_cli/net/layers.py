@@ -4,7 +4,8 @@ gives them. Each layer owns its whole contract:
 - ``forward(X, training)`` (caches what backward needs) and ``backward(dA,
   input_grad=True) -> dX`` (stores the gradients of its parameters; the network's
   first weighted layer skips ``dX``, which nothing uses);
-- ``params`` and ``grads`` (lists of arrays, possibly empty);
+- ``params`` and ``grads`` (lists of arrays, possibly empty), and ``param_names``, the
+  names a model file gives ``params`` (``W{i}``, ``b{i}``, ...);
 - ``spec()``: a JSON-able description (``{"type": "dense", "in": 1024, ...}``), and
   back from it, for inputs of a given per-row shape: ``output_shape(spec, shape)``
   (None if the spec does not fit), ``weight_shapes(spec, shape)``, ``create(spec,
@@ -35,6 +36,7 @@ class Layer:
     kind = ""  # the spec's "type"
     rank = None  # the rank of the rows it takes: 1 flat, 3 images (H, W, C); None: any
     params, grads = [], []
+    param_names = ("W", "b")  # a model file's arrays of the params, numbered by the layer's index
 
     @staticmethod
     def complete(spec, shape, activation):
@@ -52,7 +54,7 @@ class Layer:
 
     @staticmethod
     def weight_shapes(spec, shape):
-        """The shapes of ``W`` and ``b`` for inputs of ``shape`` (none: ``[]``)."""
+        """The shapes of the params (``W`` and ``b``) for inputs of ``shape`` (none: ``[]``)."""
         return []
 
     @classmethod
@@ -334,9 +336,119 @@ class Dropout(Layer):
         return {"type": "dropout", "rate": self.rate}
 
 
+class Contrast(Layer):
+    """Stretches each image's contrast so that its darkest pixel is full ink: darkness
+    ``1 - x`` divided by the image's largest darkness (at least :data:`MIN_RANGE`),
+    paper (1) staying paper. No weights.
+
+    Why: the reading pipeline scales every crop's firm strokes to full ink, but scans
+    and other sources give grey or faint ink (the darkest pixel of half of
+    otherpens36's scanned characters is 0.21 grey; nist36's is 0), which a network
+    trained on black ink reads worse. Inside the model the stretch is applied alike in
+    training, evaluation and reading, by whatever reads the model file.
+
+    ``backward`` treats the scale as a constant: the layer comes first, so its input
+    gradient would only flow into the data, which nothing learns from."""
+
+    kind = "contrast"
+    MIN_RANGE = 0.1  # darkness: an image fainter than this (blank paper) is stretched at most tenfold
+
+    def forward(self, X, training=False):
+        darkness = 1.0 - X
+        largest = darkness.reshape(len(X), -1).max(axis=1, initial=0.0)
+        self.scale = (1.0 / np.maximum(largest, self.MIN_RANGE)).astype(X.dtype).reshape(-1, *[1] * (X.ndim - 1))
+        return 1.0 - darkness * self.scale
+
+    def backward(self, dA, input_grad=True):
+        return dA * self.scale
+
+
+class BatchNorm(Layer):
+    """Batch normalisation (Ioffe & Szegedy, 2015) over the last axis (the channels of
+    images ``(N, H, W, C)`` or the units of rows ``(N, D)``): while training, each
+    channel is centred and scaled by the batch's mean and variance, then multiplied by
+    ``W`` (gamma) and shifted by ``b`` (beta); the running averages ``mean`` and
+    ``var`` (momentum :data:`MOMENTUM`) stand in for the batch's otherwise.
+
+    Why the running averages are params (with zero gradients, which leave them
+    unchanged under SGD and Adam; vectors get no weight decay): model files,
+    checkpoints and the best epoch's weights then hold them with no special case. The
+    layer updates them itself in ``forward``. A new layer starts as the identity
+    (gamma 1, beta 0) and draws no random numbers, so the other layers of a network get
+    the same initial weights with or without it."""
+
+    kind = "batchnorm"
+    param_names = ("W", "b", "mean", "var")
+    MOMENTUM = 0.9  # running = MOMENTUM * running + (1 - MOMENTUM) * batch
+    EPS = 1e-5  # added to the variance: a channel that never varies is not divided by 0
+
+    def __init__(self, W, b, mean, var):
+        self.W, self.b, self.mean, self.var = W, b, mean, var
+
+    @staticmethod
+    def complete(spec, shape, activation):
+        return {**spec, "channels": shape[-1]}
+
+    @staticmethod
+    def output_shape(spec, shape):
+        return shape if positive_int(spec.get("channels")) and spec["channels"] == shape[-1] else None
+
+    @staticmethod
+    def weight_shapes(spec, shape):
+        return [(spec["channels"],)] * 4
+
+    @classmethod
+    def build(cls, spec, shape, weights):
+        return cls(*weights)
+
+    @classmethod
+    def create(cls, spec, shape, rng):
+        ones, zeros = np.ones(spec["channels"]), np.zeros(spec["channels"])
+        return cls(ones.copy(), zeros.copy(), zeros.copy(), ones.copy())
+
+    @property
+    def params(self):
+        return [self.W, self.b, self.mean, self.var]
+
+    @property
+    def grads(self):
+        return [self.dW, self.db, np.zeros_like(self.mean), np.zeros_like(self.var)]
+
+    def forward(self, X, training=False):
+        flat = X.reshape(-1, X.shape[-1])
+        if training:
+            mean, var = flat.mean(axis=0), flat.var(axis=0)
+            unbiased = len(flat) / max(len(flat) - 1, 1)
+            self.mean *= self.MOMENTUM
+            self.mean += (1 - self.MOMENTUM) * mean
+            self.var *= self.MOMENTUM
+            self.var += (1 - self.MOMENTUM) * unbiased * var
+        else:
+            mean, var = self.mean, self.var
+        self.inv = (1.0 / np.sqrt(var + self.EPS)).astype(X.dtype)
+        self.xhat = (flat - mean.astype(X.dtype)) * self.inv
+        return (self.xhat * self.W + self.b).reshape(X.shape)
+
+    def backward(self, dA, input_grad=True):
+        flat = dA.reshape(-1, dA.shape[-1])
+        self.db = column_sums(flat)
+        self.dW = column_sums(flat * self.xhat)
+        if not input_grad:
+            return None
+        n = len(flat)
+        dxhat = flat * self.W
+        dX = self.inv / n * (n * dxhat - column_sums(dxhat) - self.xhat * column_sums(dxhat * self.xhat))
+        return dX.reshape(dA.shape)
+
+    def spec(self):
+        return {"type": "batchnorm", "channels": int(self.W.shape[0])}
+
+
 # Every layer type by the name its spec gives ("type"); files of format version 1 hold
 # dense layers only, without a type.
-LAYERS = {layer.kind: layer for layer in (Dense, Conv2D, MaxPool, Reshape, Dropout)}
+LAYERS = {layer.kind: layer for layer in (Dense, Conv2D, MaxPool, Reshape, Dropout, Contrast, BatchNorm)}
+# The names of every array a layer may keep in a model file (``W3``, ``mean7``, ...).
+PARAM_NAMES = tuple(dict.fromkeys(name for layer in LAYERS.values() for name in layer.param_names))
 
 
 def layer_type(spec):

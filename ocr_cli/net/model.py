@@ -1,7 +1,8 @@
 """Model files: ``.npz`` of weight arrays plus one JSON metadata string. Never pickle.
 
 Arrays ``W{i}, b{i}`` for each layer ``i`` that has weights (``W: (in, out)``,
-``b: (out,)``; a convolution's ``in`` is ``k*k*channels``) and ``metadata``, a 0-d
+``b: (out,)``; a convolution's ``in`` is ``k*k*channels``; batch normalisation adds its
+running averages ``mean{i}, var{i}``, see :attr:`ocr_cli.net.layers.Layer.param_names`) and ``metadata``, a 0-d
 unicode array holding JSON: format version, task (``classify``, the default, or
 ``autoencode``), class order, the layers (type, sizes, activation), the input layout,
 how the model was trained and its metrics. Version 1
@@ -67,12 +68,11 @@ class Model:
         return np.mean([self.net.predict_proba(layout.shifted(X, dy, dx)) for dy, dx in moves], axis=0)
 
     def arrays(self):
-        """What a model file holds: ``W{i}``, ``b{i}`` per weighted layer and the
-        ``metadata`` JSON string."""
+        """What a model file holds: ``W{i}``, ``b{i}`` (and the other
+        ``param_names`` of its type) per layer with weights and the ``metadata`` JSON string."""
         arrays = {}
         for i, layer in enumerate(self.net.layers):
-            if layer.params:
-                arrays[f"W{i}"], arrays[f"b{i}"] = layer.params
+            arrays.update({f"{name}{i}": p for name, p in zip(layer.param_names, layer.params)})
         return dict(arrays, metadata=np.array(json.dumps(self.metadata)))
 
     def __reduce__(self):  # pickled (for worker processes) as its file's arrays, not its layers' caches
@@ -385,7 +385,7 @@ def build_model(arrays, path, task="classify"):
         path, f"metadata layer {i} is malformed or does not fit its input {shape}: {brief(spec, 200)}"))
     layers, expected = [], {"metadata"}
     for i, (kind, spec, at, _) in enumerate(steps):
-        names = (f"W{i}", f"b{i}")
+        names = [f"{name}{i}" for name in kind.param_names]
         shapes = kind.weight_shapes(spec, at)
         expected.update(names[:len(shapes)])
         layers.append(kind.build(spec, at, [check_array(arrays, n, s, path) for n, s in zip(names, shapes)]))

@@ -23,6 +23,7 @@ from ocr_cli import layout
 from ocr_cli.errors import InputError, OcrError
 from ocr_cli.net.checkpoint import Progress
 from ocr_cli.net.data import provenance
+from ocr_cli.net.layers import BatchNorm, Contrast
 from ocr_cli.net.metrics import evaluate
 from ocr_cli.net.model import Model, load_model, new_metadata
 from ocr_cli.net.network import Network, plan, plan_layers
@@ -60,6 +61,8 @@ class TrainConfig:
     init: str = ""  # a model file whose network (layers and weights) training starts from
     threads: int = 1  # BLAS threads, fixed: the weights depend on them; 0: the idle cores, every epoch (not reproducible)
     average_shifts: int = 0  # the saved model averages over copies moved this many px (0: off)
+    contrast: bool = False  # the network stretches each image's contrast first (layers.Contrast)
+    batch_norm: bool = False  # batch normalisation after every hidden layer (layers.BatchNorm)
 
 
 def check_config(config, n_classes=36):
@@ -75,10 +78,16 @@ def check_config(config, n_classes=36):
 
 def layer_specs(config, n_classes):
     """The layers ``config`` asks for, for ``n_classes`` outputs: given one by one
-    (``layers``) or by the course's options (``hidden``, ``conv``, ...)."""
+    (``layers``, after a contrast layer with ``contrast``; batch normalisation is then
+    a layer of the list, ``batchnorm``, where it is wanted) or by the course's options
+    (``hidden``, ``conv``, ...)."""
     if config.layers:
-        return plan_layers(config.layers, n_classes, config.activation)
-    return plan(n_classes, config.hidden, config.activation, config.conv, config.kernel, config.dropout)
+        if config.batch_norm:
+            raise InputError("batch_norm", "cannot place itself among layers given one by one: add 'batchnorm' "
+                                           "layers where they are wanted")
+        return plan_layers(["contrast"] * config.contrast + list(config.layers), n_classes, config.activation)
+    return plan(n_classes, config.hidden, config.activation, config.conv, config.kernel, config.dropout,
+                contrast=config.contrast, batch_norm=config.batch_norm)
 
 
 @dataclass
@@ -313,16 +322,24 @@ def start_network(config, classes):
     outputs, for data of ``classes``: a fresh network of ``config``'s layers, or, with
     ``config.init``, that model's network to go on training (fine-tuning), whose
     recorded layer options then replace ``config``'s. The model's classes keep their
-    outputs; classes of the data it lacks get new outputs after them."""
+    outputs; classes of the data it lacks get new outputs after them.
+    ``config.contrast`` puts a :class:`~ocr_cli.net.layers.Contrast` layer in front of
+    a model that lacks one (it has no weights to learn); the run's config then says
+    whether the network has contrast and batch normalisation layers."""
     if not config.init:
         return Network.from_specs(layer_specs(config, len(classes)), config.seed, np.float32), config, classes
     start = load_model(config.init)
+    has_contrast = isinstance(start.net.layers[0], Contrast)
+    if config.contrast and not has_contrast:
+        start.net.layers.insert(0, Contrast())
     start.net.seed_dropout(config.seed)  # a loaded network's dropout draws from this run's seed
     new = "".join(c for c in classes if c not in start.classes)
     widen_output(start.net, len(new))
     start.net.astype(np.float32)
     recorded = start.metadata.get("training", {}).get("config", {})
-    return (start.net, replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded}),
+    layers = replace(config, **{name: recorded[name] for name in ARCHITECTURE if name in recorded})
+    return (start.net, replace(layers, contrast=config.contrast or has_contrast,
+                               batch_norm=any(isinstance(layer, BatchNorm) for layer in start.net.layers)),
             start.classes + new)
 
 
