@@ -123,6 +123,8 @@ def train(
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
     contrast: Annotated[bool, typer.Option("--contrast", help="The network first stretches each image's contrast (its darkest pixel becomes full ink): grey and faint ink read as black ink does.")] = False,
     batch_norm: Annotated[bool, typer.Option("--batch-norm", help="Batch normalisation after every hidden layer (after a convolution block's pooling); with --layer, give 'batchnorm' layers instead.")] = False,
+    hold_out_writers: Annotated[bool, typer.Option("--hold-out-writers", help="Leave out the rows of the held-out writers (one in ten, by a hash of the writer's id) of every training file that names its writers (<split>_writers, pen strokes); ocr evaluate --held-out-writers scores them.")] = False,
+    drop: Annotated[Optional[Path], typer.Option("--drop", metavar="LIST", help="Leave out the training rows this list names ('COLLECTION ROW' lines, e.g. 'unipen36 17': row 17 of unipen36_*.mat and unipen36_*.json.gz), e.g. mislabelled ones (models/unipen36_dropped.txt).", readable=False)] = None,
     threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads, recorded in the model: the same command, seed and threads give the same weights whatever else runs. 0: as many as the cores other processes leave idle, every epoch (faster on a busy machine, but the weights then depend on its load).")] = 1,
     out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the trained model (.npz).")] = Path("model.npz"),
     checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", metavar="PATH", help="Write the run here after every epoch (weights, optimiser and random state), so that a stop loses nothing.", readable=False)] = None,
@@ -134,8 +136,9 @@ def train(
     """Train the network on nist36 .mat files and save it."""
     from ocr_cli.errors import InputError
     from ocr_cli.files import check_file, is_input
-    from ocr_cli.net.data import concatenate, load_dataset
+    from ocr_cli.net.data import load_dataset
     from ocr_cli.net.model import load_model, save_model
+    from ocr_cli.net.selection import load_training
     from ocr_cli.net.train import check_config
     from ocr_cli.output import report
     from ocr_cli.output.figures import check_figure_folder
@@ -146,7 +149,7 @@ def train(
         check_config(config)  # before any data is read
     train_paths = resolve_files(data, train_files, "train")
     valid_path = resolve_files(data, [valid_file] if valid_file else None, "valid")[0]
-    inputs = [*train_paths, valid_path, init]
+    inputs = [*train_paths, valid_path, init, drop]
     check_file(out, [*inputs, checkpoint, resume], force, "model")  # every output is checked before the data is read
     if (checkpoint is not None or resume is not None) and len(configs) > 1:
         raise InputError("--checkpoint" if checkpoint is not None else "--resume", "holds one run; give one --lr")
@@ -156,7 +159,7 @@ def train(
         check_figure_folder(plot, TRAINING_FIGURES + ((LR_STUDY_FIGURE,) if len(configs) > 1 else ()), inputs, force)
     if init is not None:
         configs = fine_tuning(configs, load_model(init), init, lr, optimizer)  # a bad model fails before the data is read
-    train_set = concatenate([load_dataset(p, prefer="train") for p in train_paths])
+    train_set = load_training(train_paths, hold_out_writers, drop)
     valid_set = load_dataset(valid_path, prefer="valid")
     runs = [report.train_with_progress(config, train_set, valid_set, typed_command(), checkpoint, resume)
             for config in configs]
@@ -184,6 +187,7 @@ def train_configs(options):
     given.update(hidden=parse_sizes(options["hidden"], "--hidden"), activation=Activation(options["activation"]).value,
                  conv=parse_sizes(options["conv"], "--conv") if options["conv"] else [],
                  optimizer=Optimizer(options["optimizer"] or "sgd").value, init=str(options["init"] or ""),
+                 drop=str(options["drop"] or ""),
                  layers=list(options["layers"]))
     return [TrainConfig(**{**given, "lr": rate}) for rate in options["lr"] or [TrainConfig.lr]]
 
@@ -203,15 +207,18 @@ def fine_tuning(configs, start, init, lr, optimizer):
     return [replace(config, optimizer=name, lr=config.lr if lr else rate) for config in configs]
 
 
-def score_on_test(model, data, test):
+def score_on_test(model, data, test, held_out_writers=False, drop=None):
     """The model, the test file and the evaluation of one on the other (rows of
-    classes the model lacks are left out, and said)."""
+    classes the model lacks are left out, and said): only the rows of held-out writers
+    with ``held_out_writers``, less those the list ``drop`` names (:mod:`ocr_cli.net.selection`)."""
     from ocr_cli.net.data import load_dataset
     from ocr_cli.net.metrics import score
     from ocr_cli.net.model import load_model
+    from ocr_cli.net.selection import measured
 
     loaded = load_model(model)
-    test_set = load_dataset(resolve_files(data, [test] if test else None, "test")[0], prefer="test")
+    path = resolve_files(data, [test] if test else None, "test")[0]
+    test_set = measured(load_dataset(path, prefer="test"), path, held_out_writers, drop)
     result, left_out = score(loaded, test_set)
     if left_out:
         typer.echo(f"ocr: {test_set.paths[0]}: {left_out} rows of classes the model does not read left out", err=True)
@@ -220,11 +227,18 @@ def score_on_test(model, data, test):
 
 @app.command()
 @reports_errors
-def evaluate(model: ModelOpt = None, data: DataOpt = None, test: TestOpt = None, as_json: JsonOpt = False):
+def evaluate(
+    model: ModelOpt = None,
+    data: DataOpt = None,
+    test: TestOpt = None,
+    held_out_writers: Annotated[bool, typer.Option("--held-out-writers", help="Score only the rows of the writers ocr train --hold-out-writers leaves out (the file must name its writers: <split>_writers).")] = False,
+    drop: Annotated[Optional[Path], typer.Option("--drop", metavar="LIST", help="Leave out the rows this list names (as ocr train --drop).", readable=False)] = None,
+    as_json: JsonOpt = False,
+):
     """Accuracy, mean loss and per-class accuracy of a model on a test file."""
     from ocr_cli.output import report
 
-    loaded, path, result = score_on_test(model, data, test)
+    loaded, path, result = score_on_test(model, data, test, held_out_writers, drop)
     if as_json:
         print_json(report.evaluation_json(result, loaded.classes, path))
     else:

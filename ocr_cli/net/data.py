@@ -35,12 +35,25 @@ NUMERIC_CLASSES = {"double", "single", "logical", "int8", "uint8", "int16", "uin
 class Dataset(NamedTuple):
     """``X: (N, 1024)`` float32 images, ``Y: (N, C)`` float32 one-hot, the files they
     came from and ``classes``, the class of each label column (by default
-    :func:`ocr_cli.layout.default_classes`)."""
+    :func:`ocr_cli.layout.default_classes`); ``drawn``: ``(first row, strokes)`` pairs
+    for runs of rows that are pen strokes (:class:`ocr_cli.net.pens.Strokes`), drawn
+    anew whenever training uses them (their ``X`` rows are paper until then)."""
 
     X: np.ndarray
     Y: np.ndarray
     paths: tuple = ()
     classes: str = ""
+    drawn: tuple = ()
+
+    def select(self, keep):
+        """The rows where the boolean mask ``keep`` is true, pen strokes included."""
+        rows = np.flatnonzero(keep)
+        drawn = []
+        for start, strokes in self.drawn:
+            inside = rows[(rows >= start) & (rows < start + len(strokes))]
+            if len(inside):
+                drawn.append((int(np.searchsorted(rows, inside[0])), strokes.subset(inside - start)))
+        return self._replace(X=self.X[rows], Y=self.Y[rows], drawn=tuple(drawn))
 
     def named(self):
         """The same, its classes named (the default ones for its column count)."""
@@ -58,8 +71,8 @@ class Dataset(NamedTuple):
         index = np.full(len(own), -1)
         index[[c for c in columns if c >= 0]] = [i for i, c in enumerate(columns) if c >= 0]
         Y[np.arange(len(Y)), index[labels[known]]] = 1
-        X = self.X if known.all() else self.X[known]
-        return self._replace(X=X, Y=Y, classes=classes), int((~known).sum())
+        kept = self if known.all() else self.select(known)
+        return kept._replace(Y=Y, classes=classes), int((~known).sum())
 
 
 def split_file(data_dir, split):
@@ -241,8 +254,10 @@ def concatenate(datasets):
     parts = [d.aligned(classes)[0] for d in datasets]
     if len(parts) == 1:
         return parts[0]
+    starts = np.cumsum([0] + [len(d.X) for d in parts])
+    drawn = tuple((int(start) + first, strokes) for d, start in zip(parts, starts) for first, strokes in d.drawn)
     return Dataset(np.concatenate([d.X for d in parts]), np.concatenate([d.Y for d in parts]),
-                   tuple(p for d in parts for p in d.paths), classes)
+                   tuple(p for d in parts for p in d.paths), classes, drawn)
 
 
 def provenance(**splits):

@@ -63,6 +63,8 @@ class TrainConfig:
     average_shifts: int = 0  # the saved model averages over copies moved this many px (0: off)
     contrast: bool = False  # the network stretches each image's contrast first (layers.Contrast)
     batch_norm: bool = False  # batch normalisation after every hidden layer (layers.BatchNorm)
+    hold_out_writers: bool = False  # rows of held-out writers (net.selection) left out of training
+    drop: str = ""  # a list of rows left out of training (net.selection), e.g. mislabelled ones
 
 
 def check_config(config, n_classes=36):
