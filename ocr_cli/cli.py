@@ -98,7 +98,7 @@ def parse_sizes(values, option):
 @reports_errors
 def train(
     data: DataOpt = None,
-    train_files: Annotated[Optional[list[Path]], typer.Option("--train", metavar="FILE", help="Training .mat file (repeatable); default: nist36_train.mat in --data.", readable=False)] = None,
+    train_files: Annotated[Optional[list[Path]], typer.Option("--train", metavar="FILE", help="Training .mat file, or pen strokes (.json.gz, as unipen36_strokes.json.gz) drawn anew with random pens every epoch (repeatable); default: nist36_train.mat in --data.", readable=False)] = None,
     valid_file: Annotated[Optional[Path], typer.Option("--valid", metavar="FILE", help="Validation .mat file; default: nist36_valid.mat in --data.", readable=False)] = None,
     hidden: Annotated[list[str], typer.Option("--hidden", metavar="SIZES", help="Hidden layer sizes: repeat or comma-separate for several layers.")] = ["64"],
     activation: Annotated[Activation, typer.Option(help="Hidden-layer activation.")] = Activation("sigmoid"),
@@ -123,6 +123,7 @@ def train(
     average_shifts: Annotated[int, typer.Option(min=0, max=3, metavar="PX", help="The saved model averages its probabilities over each image and its copies moved this many pixels up, down, left and right (test-time averaging; 0: off).")] = 0,
     contrast: Annotated[bool, typer.Option("--contrast", help="The network first stretches each image's contrast (its darkest pixel becomes full ink): grey and faint ink read as black ink does.")] = False,
     batch_norm: Annotated[bool, typer.Option("--batch-norm", help="Batch normalisation after every hidden layer (after a convolution block's pooling); with --layer, give 'batchnorm' layers instead.")] = False,
+    pens: Annotated[float, typer.Option("--pens", min=0.0, max=1.0, metavar="SHARE", help="Each epoch, redraw this share of the image rows with another pen (thin, thick, skipping, pressed unevenly) at the reading pipeline's size, through its crop.")] = 0.0,
     hold_out_writers: Annotated[bool, typer.Option("--hold-out-writers", help="Leave out the rows of the held-out writers (one in ten, by a hash of the writer's id) of every training file that names its writers (<split>_writers, pen strokes); ocr evaluate --held-out-writers scores them.")] = False,
     drop: Annotated[Optional[Path], typer.Option("--drop", metavar="LIST", help="Leave out the training rows this list names ('COLLECTION ROW' lines, e.g. 'unipen36 17': row 17 of unipen36_*.mat and unipen36_*.json.gz), e.g. mislabelled ones (models/unipen36_dropped.txt).", readable=False)] = None,
     threads: Annotated[int, typer.Option(min=0, max=256, metavar="N", help="BLAS threads, recorded in the model: the same command, seed and threads give the same weights whatever else runs. 0: as many as the cores other processes leave idle, every epoch (faster on a busy machine, but the weights then depend on its load).")] = 1,
@@ -133,7 +134,7 @@ def train(
     plot: Annotated[Optional[Path], typer.Option("--plot", metavar="DIR", help="Folder for accuracy, loss and weight figures.")] = None,
     as_json: JsonOpt = False,
 ):
-    """Train the network on nist36 .mat files and save it."""
+    """Train the network on nist36 .mat files (and pen strokes, .json.gz, drawn anew each epoch) and save it."""
     from ocr_cli.errors import InputError
     from ocr_cli.files import check_file, is_input
     from ocr_cli.net.data import load_dataset

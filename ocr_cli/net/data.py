@@ -260,6 +260,25 @@ def concatenate(datasets):
                    tuple(p for d in parts for p in d.paths), classes, drawn)
 
 
+STROKE_SUFFIXES = (".json", ".json.gz")  # training files of pen strokes rather than images
+
+
+def is_strokes(path):
+    """Whether ``path`` names a file of pen strokes (:mod:`ocr_cli.net.pens`)."""
+    return str(path).endswith(STROKE_SUFFIXES)
+
+
+def load_strokes_dataset(path):
+    """A :class:`Dataset` of the pen strokes in ``path``: every row drawn anew by
+    training (:mod:`ocr_cli.net.pens`), paper until then."""
+    from ocr_cli.net.pens import load_strokes
+
+    strokes = load_strokes(path)
+    X = np.ones((len(strokes), PIXELS), np.float32)
+    Y = np.eye(len(CLASSES), dtype=np.float32)[strokes.labels]
+    return Dataset(X, Y, (Path(path),), CLASSES, ((0, strokes),))
+
+
 def provenance(**splits):
     """``{split: [{"file", "sha256"}, ...]}`` for the files of each split (``train=paths,
     ...``): which data a model was made from, for its metadata."""

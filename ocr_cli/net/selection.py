@@ -100,15 +100,15 @@ def dropped_rows(drop, path, n):
 
 
 def load_training(paths, hold_out_writers=False, drop=None):
-    """The training rows of ``paths`` (nist36-layout ``.mat`` files) as one dataset,
-    less the rows of held-out writers (``hold_out_writers``) and those the drop list
-    ``drop`` names."""
-    from ocr_cli.net.data import concatenate, load_dataset
+    """The training rows of ``paths`` (nist36-layout ``.mat`` files and pen strokes,
+    :func:`ocr_cli.net.data.is_strokes`) as one dataset, less the rows of held-out
+    writers (``hold_out_writers``) and those the drop list ``drop`` names."""
+    from ocr_cli.net.data import concatenate, is_strokes, load_dataset, load_strokes_dataset
 
     dropped = read_drop_list(drop) if drop else {}
     parts, named = [], False
     for path in paths:
-        part = load_dataset(path, prefer="train")
+        part = load_strokes_dataset(path) if is_strokes(path) else load_dataset(path, prefer="train")
         keep = ~dropped_rows(dropped, path, len(part.X))
         writers = writers_of(part, path, "train") if hold_out_writers else None
         if writers is not None:
@@ -116,7 +116,7 @@ def load_training(paths, hold_out_writers=False, drop=None):
             named = True
         parts.append(part if keep.all() else part.select(keep))
     if hold_out_writers and not named:
-        raise InputError("hold_out_writers", "no training file names its writers (<split>_writers)")
+        raise InputError("hold_out_writers", "no training file names its writers (<split>_writers or pen strokes)")
     return concatenate(parts)
 
 

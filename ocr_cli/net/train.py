@@ -65,6 +65,7 @@ class TrainConfig:
     batch_norm: bool = False  # batch normalisation after every hidden layer (layers.BatchNorm)
     hold_out_writers: bool = False  # rows of held-out writers (net.selection) left out of training
     drop: str = ""  # a list of rows left out of training (net.selection), e.g. mislabelled ones
+    pens: float = 0.0  # share of the image rows redrawn each epoch with another pen (pens.redraw_images)
 
 
 def check_config(config, n_classes=36):
@@ -135,7 +136,8 @@ class Loop:
     """How :func:`run_epochs` trains: ``epochs`` passes of ``batch_size`` rows, the
     learning rate times ``lr_factor`` every ``lr_step`` epochs, and optional parts:
     ``order(rng) -> row indices`` for an epoch (default: every row, shuffled),
-    ``vary(inputs, targets, rng) -> inputs`` (augmentation), ``correct(outputs,
+    ``draw(inputs, order, epoch)``, which may redraw the epoch's rows in place (pen
+    strokes, :mod:`ocr_cli.net.pens`), ``vary(inputs, targets, rng) -> inputs`` (augmentation), ``correct(outputs,
     targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
     after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
     (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
@@ -151,6 +153,7 @@ class Loop:
     lr_step: int = 0
     lr_factor: float = 0.5
     order: object = None
+    draw: object = None
     vary: object = None
     correct: object = None
     validate: object = None
@@ -225,6 +228,8 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None, progress=No
         step_decay(optimizer, epoch, loop.lr_step, loop.lr_factor)
         order = loop.order(rng) if loop.order else rng.permutation(len(X))
         inputs, targets = X[order], T[order]  # one gather per epoch; batches are views
+        if loop.draw:
+            loop.draw(inputs, order, epoch)
         total, correct, first_loss = 0.0, 0, progress.first_loss
         with threadpool_limits(limits=threads, user_api="blas"):
             for i in range(0, len(order), loop.batch_size):
@@ -279,6 +284,35 @@ def augmentation():
     return lambda X, Y, rng: augment(X, rng, Y.argmax(1))
 
 
+PEN_STREAM = 1  # pens are drawn from the generator (seed, epoch, PEN_STREAM): a resumed run draws the same
+IMAGE_PEN_STREAM = 2  # ... and image rows' pens from (seed, epoch, IMAGE_PEN_STREAM)
+
+
+def pen_drawing(drawn, seed, share=0.0):
+    """``draw(inputs, order, epoch)`` for :class:`Loop`: the epoch's rows that are pen
+    strokes (``drawn``: a :class:`~ocr_cli.net.data.Dataset`'s ``(first row, strokes)``
+    pairs) are drawn with new pens (:func:`ocr_cli.net.pens.render`), and a ``share``
+    of the others (images) redrawn with another pen
+    (:func:`ocr_cli.net.pens.redraw_images`), from generators of the seed and the
+    epoch alone (not the training generator, whose draws would then depend on how many
+    rows are strokes), so that a run resumed from a checkpoint draws what the run never
+    stopped would have."""
+    from ocr_cli.net.pens import redraw_images, render
+
+    def draw(inputs, order, epoch):
+        rng = np.random.default_rng((seed, epoch, PEN_STREAM))
+        images = np.ones(len(order), bool)
+        for start, strokes in drawn:
+            at = np.flatnonzero((order >= start) & (order < start + len(strokes)))
+            inputs[at] = render(strokes, order[at] - start, rng)
+            images[at] = False
+        if share:
+            rng = np.random.default_rng((seed, epoch, IMAGE_PEN_STREAM))
+            at = np.flatnonzero(images & (rng.random(len(order)) < share))
+            inputs[at] = redraw_images(inputs[at], rng)
+    return draw
+
+
 def count_correct(logits, y):
     return int((logits.argmax(1) == y.argmax(1)).sum())
 
@@ -303,6 +337,7 @@ def fit(net, train_set, valid_set, config, on_epoch=None, checkpoint=None, resum
     labels = train_set.Y.argmax(1)
     loop = Loop(config.epochs, config.batch_size, config.lr_step, config.lr_factor,
                 order=(lambda rng: balanced_order(labels, rng)) if config.balance else None,
+                draw=pen_drawing(train_set.drawn, config.seed, config.pens) if train_set.drawn or config.pens else None,
                 vary=augmentation() if config.augment else None,
                 correct=count_correct, validate=validate, patience=config.patience, threads=config.threads,
                 guess_loss=math.log(train_set.Y.shape[1]))
