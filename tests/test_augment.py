@@ -61,6 +61,25 @@ def test_letter_variants_draw_serifs_on_i_and_leave_other_classes():
     assert (widths[serifed, 4] >= 8).all() and (widths[:, 15] == 4).all()  # a bar at the top, the stem unchanged
 
 
+def test_with_more_forms_some_zeros_get_a_slash_from_corner_to_corner():
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.net.augment import SLASHES, letter_variants
+
+    upright = np.ones((32, 32))
+    upright[4:28, 9:23] = 0.0
+    upright[7:25, 12:20] = 1.0  # a zero: a ring 3 px thick
+    images = np.stack([upright.T] * 200)
+    labels = np.array([CLASSES.index("0")] * 200)
+    assert np.array_equal(letter_variants(images, labels, np.random.default_rng(1)), images)  # only with forms
+    out = letter_variants(images, labels, np.random.default_rng(1), forms=True).transpose(0, 2, 1)
+    slashed = (out[:, 7:25, 12:20] < 0.5).any(axis=(1, 2))  # ink inside the ring
+    assert abs(slashed.mean() - SLASHES["0"]) < 0.08
+    one = out[np.flatnonzero(slashed)[0]]
+    assert one[15, 15] < 0.5 and one[8, 13] > 0.5 and one[23, 18] > 0.5  # across the middle, not the other diagonal
+    assert one[29, 7] < 0.5 or one[28, 8] < 0.5  # it reaches past the ring's bottom left corner
+    np.testing.assert_array_equal(np.minimum(out[slashed], upright), out[slashed])  # ink only added
+
+
 def test_uneven_pressure_fades_ink_but_keeps_the_firmest_stroke_and_the_paper():
     from ocr_cli.net.augment import uneven_pressure
 
@@ -87,3 +106,17 @@ def test_broken_strokes_only_turn_ink_into_paper():
     assert np.all(out[out != rows] == 1.0)
     lost = (rows < 0.5).sum((1, 2)) - (out < 0.5).sum((1, 2))
     assert lost[broken].min() > 0 and lost[broken].max() <= 2 * 9  # at most 2 gaps of radius 1.3 px
+
+
+def test_neighbour_pieces_put_part_of_another_character_beside_a_share_of_the_rows():
+    from ocr_cli.net.augment import neighbour_pieces
+
+    upright = np.ones((32, 32))
+    upright[4:28, 14:18] = 0.0  # a bar, 4 px wide, in the middle
+    X = np.tile(upright.T.reshape(1, -1), (400, 1))
+    out = neighbour_pieces(X, np.random.default_rng(0), 0.3)
+    changed = (out != X).any(axis=1)
+    assert 0.22 < changed.mean() < 0.38
+    columns = (out[changed].reshape(-1, 32, 32).transpose(0, 2, 1) < 0.5).any(axis=1).sum(axis=1)
+    assert (columns > 4).all()  # beside the bar, a piece of another
+    assert np.array_equal(neighbour_pieces(X, np.random.default_rng(0), 0.0), X)

@@ -272,3 +272,15 @@ def test_a_loaded_network_drops_out_with_the_runs_seed(tmp_path):
     assert not any(np.array_equal(a, b) for a, b in zip(first, other))
     new = masks(Network.create(1024, 36, hidden=[8, 8], activation="relu", dropout=0.5, seed=1))
     assert all(np.array_equal(a, b) for a, b in zip(first, new))
+
+
+def test_letter_forms_without_augmentation_draw_only_the_forms():
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.net.train import augmentation
+
+    X = np.ones((36 * 4, 1024), np.float32)
+    X.reshape(-1, 32, 32)[:, 14:18, 4:28] = 0.0  # (stored transposed) an upright vertical bar
+    Y = np.repeat(np.eye(36, dtype=np.float32), 4, axis=0)
+    out = augmentation(TrainConfig(forms=True))(X, Y, np.random.default_rng(0))
+    changed = {CLASSES[i // 4] for i in np.flatnonzero((out != X).any(axis=1))}
+    assert changed and changed <= set("I1Z7J0")  # only the classes with forms, nothing else moved

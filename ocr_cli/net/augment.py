@@ -89,6 +89,14 @@ VARIANTS = {
     "Z": ((0.5, 0.5, 0.3),),
     "7": ((0.5, 0.5, 0.3),),
 }
+# More forms, with ``forms`` (ocr train --forms): a bar on top of J (otherpens36's
+# scanned Js, read as 8 without it) and a slash across a share of the zeros (read as Q
+# or 8 otherwise): forms other hands print that NIST lacks.
+FORMS = {"J": ((0.0, 0.7, 0.3),)}
+SLASHES = {"0": 0.25}  # share of the zeros that get a slash from corner to corner
+SLASH_REACH = 0.15  # the slash runs this share of the box past the zero's ink at both ends
+NEIGHBOUR_PIECE = (0.1, 0.35)  # the share of a neighbour's width that reaches into a crop
+NEIGHBOUR_GAP = (0.0, 0.15)  # ... at this gap from the character, in character heights
 
 
 def draw_bar(upright, where, width, rng):
@@ -109,15 +117,38 @@ def draw_bar(upright, where, width, rng):
     upright[y:y + thickness, max(x1, 0):min(x2, SIDE)] = 0.0
 
 
-def letter_variants(images, labels, rng):
-    """Copy of ``images: (n, 32, 32)`` (stored transposed) with :data:`VARIANTS` drawn
-    on characters of those classes at random; ``labels: (n,)`` class indices."""
+def draw_slash(upright):
+    """Draws a slash on ``upright: (32, 32)`` (ink 0) from below the ink's bottom left
+    to above its top right, :data:`SLASH_REACH` past it, about as thick as its strokes."""
+    ink = upright < 0.5
+    rows, cols = np.nonzero(ink.any(1))[0], np.nonzero(ink.any(0))[0]
+    if len(rows) < 4 or len(cols) < 2:
+        return
+    (top, bottom), (left, right) = (rows[0], rows[-1]), (cols[0], cols[-1])
+    thickness = max(1.0, ink.sum() / max(ink.any(1).sum(), 1) / 3)  # half a rough stroke width
+    reach_y, reach_x = SLASH_REACH * (bottom - top), SLASH_REACH * (right - left)
+    start, end = np.array([bottom + reach_y, left - reach_x]), np.array([top - reach_y, right + reach_x])
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    along = end - start
+    t = np.clip(((yy - start[0]) * along[0] + (xx - start[1]) * along[1]) / (along @ along), 0, 1)
+    distance = np.hypot(yy - start[0] - t * along[0], xx - start[1] - t * along[1])
+    np.minimum(upright, np.clip(distance - thickness / 2 + 0.5, 0, 1), out=upright)
+
+
+def letter_variants(images, labels, rng, forms=False):
+    """Copy of ``images: (n, 32, 32)`` (stored transposed) with :data:`VARIANTS` (and,
+    with ``forms``, :data:`FORMS` and :data:`SLASHES`) drawn on characters of those
+    classes at random; ``labels: (n,)`` class indices."""
     out = images.copy()
-    for char, bars in VARIANTS.items():
+    for char, bars in (VARIANTS | FORMS if forms else VARIANTS).items():
         for i in np.nonzero(labels == CLASSES.index(char))[0]:
             for where, width, probability in bars:
                 if rng.random() < probability:
                     draw_bar(out[i].T, where, width, rng)  # .T: a view of the upright image
+    for char, probability in (SLASHES if forms else {}).items():
+        for i in np.nonzero(labels == CLASSES.index(char))[0]:
+            if rng.random() < probability:
+                draw_slash(out[i].T)
     return out
 
 
@@ -162,12 +193,41 @@ def broken_strokes(images, rng):
     return out
 
 
-def augment(X, rng, labels=None):
+def neighbour_pieces(X, rng, share):
+    """Copy of the rows ``X: (n, 1024)`` where a ``share`` of them have a piece of
+    another row's character beside them, cut off at the crop's edge: what a crop from
+    joined-up or crowded writing shows (otherpens36's scanned crops hold a neighbour's
+    first or last stroke: a P beside a c reads as R). The character and the piece are
+    fitted to the layout together, as the reading crop would fit them
+    (:func:`ocr_cli.layout.place`)."""
+    from ocr_cli.layout import place, tight
+
+    out = X.copy()
+    upright = 1.0 - X.reshape(-1, SIDE, SIDE).transpose(0, 2, 1)  # ink 1
+    for i in np.flatnonzero(rng.random(len(X)) < share):
+        own, other = tight(upright[i]), tight(upright[rng.integers(len(X))])
+        cut = max(1, int(round(other.shape[1] * rng.uniform(*NEIGHBOUR_PIECE))))
+        right = rng.random() < 0.5  # the neighbour on the right: its first columns show, else its last
+        piece = other[:, :cut] if right else other[:, -cut:]
+        gap = int(round(rng.uniform(*NEIGHBOUR_GAP) * own.shape[0]))
+        height = max(own.shape[0], piece.shape[0])
+        canvas = np.zeros((height, own.shape[1] + gap + cut), upright.dtype)
+        lift = int(rng.integers(0, height - piece.shape[0] + 1))
+        mine, theirs = (slice(0, own.shape[1]), slice(own.shape[1] + gap, None)) if right else \
+                       (slice(cut + gap, None), slice(0, cut))
+        canvas[(height - own.shape[0]) // 2:(height - own.shape[0]) // 2 + own.shape[0], mine] = own
+        canvas[lift:lift + piece.shape[0], theirs] = np.maximum(canvas[lift:lift + piece.shape[0], theirs], piece)
+        out[i] = (1.0 - np.clip(place(canvas), 0.0, 1.0)).T.reshape(-1)
+    return out
+
+
+def augment(X, rng, labels=None, forms=False):
     """A randomly varied copy of the batch ``X: (n, 1024)`` (rows of 32x32 images, paper
-    1); with class indices ``labels: (n,)``, some characters get :data:`VARIANTS`."""
+    1); with class indices ``labels: (n,)``, some characters get :data:`VARIANTS` (and
+    with ``forms`` :data:`FORMS` and :data:`SLASHES`)."""
     images = X.reshape(-1, SIDE, SIDE)
     if labels is not None:
-        images = letter_variants(images, labels, rng)
+        images = letter_variants(images, labels, rng, forms)
     matrices, offsets = random_affines(len(images), rng)
     warped = warp(images, matrices, offsets, elastic_displacements(len(images), rng))
     varied = blur(broken_strokes(uneven_pressure(vary_strokes(warped, rng), rng), rng), rng)
