@@ -67,6 +67,13 @@ def test_drawing_follows_the_pen_and_reaches_the_layout_as_reading_makes_it(stro
     assert STROKE_RANGE[0] <= stroke_width(row.reshape(32, 32).T < 0.5) <= STROKE_RANGE[1]
 
 
+def test_pens_count_full_ink_as_the_reading_crop_does():
+    from ocr_cli.net.pens import FIRM
+    from ocr_cli.pipeline.crop import FULL_INK_PERCENTILE
+
+    assert FIRM == FULL_INK_PERCENTILE
+
+
 def test_skips_take_ink_away_and_blots_add_it(strokes_file):
     strokes = load_strokes(strokes_file)
     rng = lambda: np.random.default_rng(3)

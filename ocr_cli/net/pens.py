@@ -34,7 +34,6 @@ from scipy import ndimage as ndi
 
 from ocr_cli.errors import InputError, existing_file
 from ocr_cli.layout import CLASSES, PIXELS, SIDE, stroke_width, tight, to_layout
-from ocr_cli.pipeline.crop import FULL_INK_PERCENTILE
 
 HEIGHT = (36, 64)  # px: a character's long side as drawn; the pipeline works at 48 px tall
 SUPERSAMPLE = 2  # drawn at twice the size and reduced: anti-aliased edges, as a photo has
@@ -67,6 +66,9 @@ THICK = (1.3, 1.8)  # a marker's, likewise
 IMAGE_GAPS = ((1, 3), (0.6, 1.2))  # gaps per character, and their diameter in stroke widths
 
 LEVELS = 8  # pressure is drawn in this many shades
+# The percentile of the stroke pixels that counts as full ink: the reading crop's
+# (ocr_cli.pipeline.crop.FULL_INK_PERCENTILE, a layer above this one; a test keeps them equal).
+FIRM = 90
 
 
 @dataclass
@@ -256,11 +258,11 @@ def draw(strokes, pen, rng):
 
 def as_read(ink):
     """``ink`` (darkness, any size) as the reading pipeline makes a character: firm
-    strokes (:data:`~ocr_cli.pipeline.crop.FULL_INK_PERCENTILE` of the stroke pixels)
+    strokes (the :data:`FIRM` percentile of the stroke pixels)
     scaled to full ink, cut to its box, brought to the layout by
     :func:`ocr_cli.layout.to_layout`; a flat row in the data's stored (transposed) order."""
     core = ink[ink > 0.5 * ink.max()] if ink.max() > 0 else ink.ravel()
-    full = np.percentile(core, FULL_INK_PERCENTILE) if core.size else 1.0
+    full = np.percentile(core, FIRM) if core.size else 1.0
     ink = tight(np.clip(ink / max(full, 1e-6), 0.0, 1.0))
     return to_layout(ink).T.reshape(-1)
 
