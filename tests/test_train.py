@@ -284,3 +284,15 @@ def test_letter_forms_without_augmentation_draw_only_the_forms():
     out = augmentation(TrainConfig(forms=True))(X, Y, np.random.default_rng(0))
     changed = {CLASSES[i // 4] for i in np.flatnonzero((out != X).any(axis=1))}
     assert changed and changed <= set("I1Z7J0")  # only the classes with forms, nothing else moved
+
+
+def test_contrast_goes_in_front_of_a_model_trained_without_it(tiny_model):
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.net.layers import Contrast
+    from ocr_cli.net.train import start_network
+
+    plain = TrainConfig(init=str(tiny_model))
+    net, config, _ = start_network(plain, CLASSES)
+    assert not isinstance(net.layers[0], Contrast) and not config.contrast and not config.batch_norm
+    net, config, _ = start_network(TrainConfig(init=str(tiny_model), contrast=True), CLASSES)
+    assert isinstance(net.layers[0], Contrast) and config.contrast and len(net.layers) == 3

@@ -295,7 +295,8 @@ def redraw_image(row, rng):
         thinner = ndi.grey_erosion(ink, footprint=round_footprint(width * (1 - rng.uniform(*THIN)) / 2))
         ink = thinner if (thinner > 0.5).sum() >= 0.1 * (ink > 0.5).sum() else ink
     elif kind == "thick":
-        ink = ndi.grey_dilation(np.pad(ink, int(width)), footprint=round_footprint(width * (rng.uniform(*THICK) - 1) / 2))
+        radius = width * (rng.uniform(*THICK) - 1) / 2
+        ink = ndi.grey_dilation(np.pad(ink, int(width)), footprint=round_footprint(radius))
     elif kind == "skipping":
         ys, xs = np.nonzero(ink > 0.5)
         yy, xx = np.mgrid[:ink.shape[0], :ink.shape[1]]

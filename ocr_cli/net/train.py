@@ -88,8 +88,8 @@ def layer_specs(config, n_classes):
     (``hidden``, ``conv``, ...)."""
     if config.layers:
         if config.batch_norm:
-            raise InputError("batch_norm", "cannot place itself among layers given one by one: add 'batchnorm' "
-                                           "layers where they are wanted")
+            raise InputError("batch_norm", "normalises the layers of hidden and conv; with layers given one by "
+                                           "one, add 'batchnorm' layers where they are wanted")
         return plan_layers(["contrast"] * config.contrast + list(config.layers), n_classes, config.activation)
     return plan(n_classes, config.hidden, config.activation, config.conv, config.kernel, config.dropout,
                 contrast=config.contrast, batch_norm=config.batch_norm)
@@ -139,8 +139,8 @@ class Loop:
     learning rate times ``lr_factor`` every ``lr_step`` epochs, and optional parts:
     ``order(rng) -> row indices`` for an epoch (default: every row, shuffled),
     ``draw(inputs, order, epoch)``, which may redraw the epoch's rows in place (pen
-    strokes, :mod:`ocr_cli.net.pens`), ``vary(inputs, targets, rng) -> inputs`` (augmentation), ``correct(outputs,
-    targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
+    strokes, :mod:`ocr_cli.net.pens`), ``vary(inputs, targets, rng) -> inputs``
+    (augmentation), ``correct(outputs, targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
     after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
     (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
     (0: as many as :class:`ocr_cli.cores.IdleCores` finds, every epoch, whose weights then depend on
