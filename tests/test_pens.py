@@ -111,6 +111,7 @@ def test_random_pens_span_fine_to_broad(strokes_file):
 
 
 def test_training_draws_new_pens_every_epoch_and_resumes_exactly(strokes_file, nist_dir, tmp_path):
+    from ocr_cli.layout import widest
     from ocr_cli.net.data import load_dataset
     from ocr_cli.net.selection import load_training
     from ocr_cli.net.train import TrainConfig, pen_drawing, train
@@ -144,6 +145,9 @@ def test_training_draws_new_pens_every_epoch_and_resumes_exactly(strokes_file, n
     resumed = train(train_set, valid, config, checkpoint=saved, resume=saved)
     for a, b in zip(whole.model.net.params, resumed.model.net.params):
         assert np.array_equal(a, b)
+    # how wide each class is drawn is measured on the image rows, not the strokes' blank placeholders
+    assert train_set.drawn_rows().tolist() == [False] * 288 + [True] * 6
+    assert whole.model.widest == widest(train_set.X[:288], train_set.Y[:288].argmax(1), train_set.classes)
 
 
 def test_image_rows_are_redrawn_with_other_pens_through_the_reading_crop():

@@ -45,6 +45,13 @@ class Dataset(NamedTuple):
     classes: str = ""
     drawn: tuple = ()
 
+    def drawn_rows(self):
+        """Boolean mask ``(N,)`` of the rows that are pen strokes (paper until drawn)."""
+        mask = np.zeros(len(self.X), bool)
+        for start, strokes in self.drawn:
+            mask[start:start + len(strokes)] = True
+        return mask
+
     def select(self, keep):
         """The rows where the boolean mask ``keep`` is true, pen strokes included."""
         rows = np.flatnonzero(keep)

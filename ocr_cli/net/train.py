@@ -452,6 +452,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkp
         initial_weights = saved.arrays["initial"]
     history, kept_epoch = fit(net, train_set, valid_set, config, on_epoch, save, saved)
     final = history[kept_epoch - 1]
+    images = ~train_set.drawn_rows()  # how wide classes are drawn: rows of pen strokes are paper until drawn
     metadata = new_metadata(
         net, classes=classes,
         training={"command": command, "config": asdict(config),
@@ -460,7 +461,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkp
         metrics={"valid": {"accuracy": final["valid_acc"], "loss": final["valid_loss"]},
                  "train": {"accuracy": final["train_acc"], "loss": final["train_loss"]}},
         data=data,
-        widest=layout.widest(train_set.X, train_set.Y.argmax(1), classes),
+        widest=layout.widest(train_set.X[images], train_set.Y[images].argmax(1), classes),
         **({"average_shifts": config.average_shifts} if config.average_shifts else {}),
     )
     return Run(config, Model(net, metadata), history, kept_epoch, initial_weights)
