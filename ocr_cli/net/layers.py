@@ -418,11 +418,10 @@ class BatchNorm(Layer):
         flat = X.reshape(-1, X.shape[-1])
         if training:
             mean, var = flat.mean(axis=0), flat.var(axis=0)
-            unbiased = len(flat) / max(len(flat) - 1, 1)
             self.mean *= self.MOMENTUM
             self.mean += (1 - self.MOMENTUM) * mean
             self.var *= self.MOMENTUM
-            self.var += (1 - self.MOMENTUM) * unbiased * var
+            self.var += (1 - self.MOMENTUM) * var * len(flat) / max(len(flat) - 1, 1)  # the unbiased variance
         else:
             mean, var = self.mean, self.var
         self.inv = (1.0 / np.sqrt(var + self.EPS)).astype(X.dtype)
