@@ -498,7 +498,7 @@ def binary_output(form, output_dir):
 
     try:
         needs(form.name)
-    except MissingExtra as missing:
+    except MissingExtra:
         raise MissingExtra(form.name, f"writing {form.name.upper()}", f"--format {form.name}") from None
     if output_dir is None and sys.stdout.isatty():
         raise InputError(f"--format {form.name}", f"writes a binary {form.name.upper()}: redirect standard output "

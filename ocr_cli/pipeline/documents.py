@@ -111,7 +111,7 @@ def pdf_pages(path):
 
     try:
         pdfium = needs("pdf")
-    except MissingExtra as missing:
+    except MissingExtra:
         raise MissingExtra("pdf", "reading a PDF", path) from None
     try:
         document = pdfium.PdfDocument(str(path))
