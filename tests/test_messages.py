@@ -1,6 +1,5 @@
 """Messages: standard input is '-' in every output; a scheduler that cannot be reached is named."""
 
-import json
 import subprocess
 import sys
 
