@@ -24,6 +24,10 @@ PAPER_WINDOW = 1.5
 # colours: white paper and a yellow note differ by 0.07, a shadow on paper by under 0.01
 # (measured on the development photos), camera noise by less after the median.
 HUE_STEP = 0.025
+# Surfaces are told apart on a copy where characters are at most this many pixels tall:
+# a surface is many characters wide, and the median over PAPER_WINDOW costs the square
+# of the window (on a whiteboard of 450 px letters, 10 s at the colour copy's scale).
+COARSE_HEIGHT = 8
 # A region of fewer than this many square character heights is no surface of its own (a
 # border's strip, a coloured mark): it joins the region beside it.
 SMALLEST = 4.0
@@ -32,6 +36,12 @@ SMALLEST = 4.0
 def regions(colour, height):
     """Region labels ``(h, w)`` (1, 2, ...) of ``colour`` ``(h, w, 3)`` whose characters
     are ``height`` of its pixels tall: see the module's docstring."""
+    if height > COARSE_HEIGHT:  # surfaces are large: measured where characters are COARSE_HEIGHT px tall
+        from ocr_cli.pipeline.ink import resize
+
+        factor = COARSE_HEIGHT / height
+        colour = np.stack([resize(np.ascontiguousarray(colour[:, :, c], np.float32), factor) for c in range(3)], -1)
+        height = COARSE_HEIGHT
     size = max(3, int(round(PAPER_WINDOW * height)) | 1)
     if size >= min(colour.shape[:2]) / 2:  # characters half the photo's size: one surface
         return np.ones(colour.shape[:2], np.int32)
