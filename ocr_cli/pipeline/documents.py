@@ -129,9 +129,13 @@ def pdf_pages(path):
                 if width * height * scale ** 2 > MAX_PIXELS:  # a poster: rendered at the most ocr reads
                     scale = (MAX_PIXELS / (width * height)) ** 0.5
                     dpi = 72 * scale
-                check_shape(path, max(1, round(width * scale)), max(1, round(height * scale)), "RGB")
+                size = (max(1, round(width * scale)), max(1, round(height * scale)))
+                check_shape(path, *size, "RGB")
                 bitmap = page.render(scale=scale)
-                image = bitmap.to_pil().convert("RGB")
+                # PDFium rounds the bitmap's size up: a page a hair over a pixel (its size
+                # in points stored as float32) gains a row of nothing; cropped away, a
+                # page made from an image renders at that image's exact size.
+                image = bitmap.to_pil().convert("RGB").crop((0, 0, *size))
                 bitmap.close()
             except pdfium.PdfiumError as exc:
                 raise InputError(path, f"page {index + 1}: cannot render it ({exc})") from None
