@@ -25,6 +25,15 @@ def one_blas_thread():
         yield
 
 
+def default_signals():
+    """For ``subprocess.Popen(preexec_fn=...)``: Ctrl-C as a terminal delivers it, even
+    when the suite itself runs where SIGINT is ignored (a job started with ``&`` or
+    ``nohup``, whose children inherit the ignoring)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def synthetic_split(n_per_class, seed, noise=0.25):
     """``X: (36 n, 1024)`` noisy copies of 36 fixed random prototypes (ink 0, paper 1),
     ``Y: (36 n, 36)`` one-hot uint8, grouped by class like the real files."""

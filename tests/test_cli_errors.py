@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import synthetic_split
+from conftest import default_signals, synthetic_split
 from PIL import Image
 from scipy.io import savemat
 from typer.testing import CliRunner
@@ -279,7 +279,8 @@ def test_train_output_in_a_read_only_folder_fails_before_training(nist_dir, read
 def ocr_process(*args, code="from ocr_cli.cli import app; app()"):
     """``ocr ARGS`` (after ``code``'s set-up) in a new Python process, pipes open."""
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "OCR_DATA": ""})
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "OCR_DATA": ""},
+                            preexec_fn=default_signals)
 
 
 def test_ctrl_c_during_training_ends_cleanly_and_writes_nothing(nist_dir, tmp_path):

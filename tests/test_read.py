@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import default_signals
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -410,7 +412,8 @@ def test_ctrl_c_keeps_what_was_printed_and_says_how_many_files_were_left(photo_f
     listed = tmp_path / "forty.txt"
     listed.write_text(f"{photo_file}\n" * 40)
     process = subprocess.Popen([sys.executable, "-m", "ocr_cli", "read", f"@{listed}", "-m", str(pattern_model),
-                                "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=default_signals)
     first = process.stdout.readline()  # printed as soon as the first file is read
     assert first == f"==> {photo_file} <==\n"
     time.sleep(0.5)
