@@ -103,15 +103,16 @@ def not_sheet(gray, block):
     paper = np.percentile(medians, 90)
     labels, _ = ndi.label(medians < 0.5 * paper)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    surrounds = [k for k in edge[edge > 0] if not written_on(gray, labels == k, medians, block, paper)]
+    # Each pixel's block.
+    rows = np.minimum(np.arange(gray.shape[0]) // block, labels.shape[0] - 1)
+    cols = np.minimum(np.arange(gray.shape[1]) // block, labels.shape[1] - 1)
+    surrounds = [k for k in edge[edge > 0] if not written_on(gray, labels == k, medians, (rows, cols), paper)]
     core = np.isin(labels, surrounds)
     if not core.any():
         return np.zeros(gray.shape, bool)
     # Seeds: the surround's inner blocks (a block at its edge may hold ink of the sheet
     # beside it) and its pixels on the frame.
     inner = ndi.binary_erosion(core, np.ones((3, 3)), border_value=1)
-    rows = np.minimum(np.arange(gray.shape[0]) // block, core.shape[0] - 1)
-    cols = np.minimum(np.arange(gray.shape[1]) // block, core.shape[1] - 1)
     on_frame = np.zeros(gray.shape, bool)
     on_frame[[0, -1], :] = on_frame[:, [0, -1]] = True
     dark = gray < 0.5 * paper
@@ -129,15 +130,15 @@ WRITTEN = 0.01
 SHADOW_LEAST = 0.25
 
 
-def written_on(gray, region, medians, block, paper):
-    """Whether the ``region`` (a mask of blocks of ``block`` px, ``medians`` their
-    median brightness) of ``gray`` holds writing: a shadow fallen across the sheet
-    rather than the desk around it. A region darker than SHADOW_LEAST of the
-    ``paper`` is none (a black desk's noise is no writing)."""
+def written_on(gray, region, medians, blocks, paper):
+    """Whether the ``region`` (a mask of blocks, ``medians`` their median brightness,
+    ``blocks`` the ``(rows, cols)`` block of each pixel row and column) of ``gray``
+    holds writing: a shadow fallen across the sheet rather than the desk around it. A
+    region darker than SHADOW_LEAST of the ``paper`` is none (a black desk's noise is
+    no writing)."""
     if np.median(medians[region]) < SHADOW_LEAST * paper:
         return False
-    rows = np.minimum(np.arange(gray.shape[0]) // block, region.shape[0] - 1)
-    cols = np.minimum(np.arange(gray.shape[1]) // block, region.shape[1] - 1)
+    rows, cols = blocks
     inside = region[np.ix_(rows, cols)]
     local = medians[np.ix_(rows, cols)][inside]
     return bool(np.mean(gray[inside] < STROKE_RATIO * local) >= WRITTEN)
@@ -189,35 +190,44 @@ def threshold(ink, blur, height=None):
         return np.zeros(ink.shape, bool)
     paper, noise = paper_noise(smooth)
     cores = float(np.percentile(smooth, 99.5))
-    # Otsu on the darkness capped at the cores: the darkest half percent (a strip of
-    # desk at the frame, a shadow's core) must not pull the split away from the strokes.
-    capped = np.minimum(smooth, cores)
-    # (Darkness flat up to the cores, under half a percent of the page darker: no split.)
-    split = threshold_otsu(capped) if cores - capped.min() >= 1e-4 else cores
-    high = max(split, paper + 0.5 * (cores - paper))
+    low, high = hysteresis_levels(smooth, cores, paper, noise)
     mask = smooth > high
     if not mask.any() or smooth[mask].mean() < paper + max(6 * noise, 0.1):
         return np.zeros(ink.shape, bool)
-    low = max(paper + LOW_SHARE * (high - paper), paper + 4 * noise)
-    found = apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | mask
+    found = grow(ink, smooth, low, high)
     if height is None:
         return found
     # The darkest half percent may be no writing at all (the edge of dark hair above a
-    # sheet held up to a webcam): the cores and the split are measured again without the marks far
-    # larger than a character, and the page thresholded again if they are fainter.
+    # sheet held up to a webcam): the cores and the split are measured again without
+    # the marks far larger than a character, and the page thresholded again if they
+    # are fainter.
     labels, boxes, _ = components(found)
     tall, wide = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     giants = np.flatnonzero((tall > GIANT[0] * height) | (wide > GIANT[1] * height)) + 1
     if not len(giants):
         return found
-    rest = ~np.isin(labels, giants)
-    marks_cores = float(np.percentile(smooth[rest], 99.5)) if rest.any() else cores
+    rest = smooth[~np.isin(labels, giants)]
+    marks_cores = float(np.percentile(rest, 99.5)) if rest.size else cores
     if marks_cores >= cores:
         return found
-    capped = np.minimum(smooth[rest], marks_cores)
-    split = threshold_otsu(capped) if marks_cores - capped.min() >= 1e-4 else marks_cores
-    high = max(split, paper + 0.5 * (marks_cores - paper))
-    low = max(paper + LOW_SHARE * (high - paper), paper + 4 * noise)
+    return grow(ink, smooth, *hysteresis_levels(rest, marks_cores, paper, noise))
+
+
+def hysteresis_levels(darkness, cores, paper, noise):
+    """``(low, high)`` thresholds of :func:`threshold` from the blurred ``darkness``
+    values and their stroke ``cores``, above the ``paper`` and its ``noise``."""
+    # Otsu on the darkness capped at the cores: the darkest half percent (a strip of
+    # desk at the frame, a shadow's core) must not pull the split away from the strokes.
+    capped = np.minimum(darkness, cores)
+    # (Darkness flat up to the cores, under half a percent of the page darker: no split.)
+    split = threshold_otsu(capped) if cores - capped.min() >= 1e-4 else cores
+    high = max(split, paper + 0.5 * (cores - paper))
+    return max(paper + LOW_SHARE * (high - paper), paper + 4 * noise), high
+
+
+def grow(ink, smooth, low, high):
+    """Pixels of the blurred darkness ``smooth`` over ``high``, and those over ``low``
+    that reach them through pixels that are ink (over ``low``) before blurring too."""
     return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | (smooth > high)
 
 
