@@ -22,7 +22,7 @@ and every way of reading the atoms is scored by the network:
 import numpy as np
 
 from ocr_cli.errors import OcrError
-from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS
+from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS, stroke_width
 from ocr_cli.pipeline.context import pool_look_alikes
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.records import Characters
@@ -100,9 +100,6 @@ def cut_wide(working, box, members, height):
     width = x2 - x1
     if width < CUT_WIDTH * height:
         return []
-    from ocr_cli.layout import stroke_width
-
-    y1, x1, y2, x2 = box
     own = np.isin(working.labels[y1:y2, x1:x2], members)
     profile = own.sum(0).astype(np.float64)
     stroke = max(stroke_width(own), 1.0)
@@ -366,13 +363,14 @@ def size_runs(tall):
     begins a new run. A run of fewer than RUN_MARKS marks shorter than a neighbour
     (punctuation, the pieces of a broken letter) joins that neighbour, and neighbours
     of one size join; a short run of larger marks (a big initial) stands."""
+    size = lambda run: float(np.median(tall[run]))
+    one_size = lambda a, b: 1 / RUN_RATIO <= a / b <= RUN_RATIO
     runs = []
     for i, t in enumerate(tall):
-        if runs and 1 / RUN_RATIO <= t / np.median(tall[runs[-1]]) <= RUN_RATIO:
+        if runs and one_size(t, size(runs[-1])):
             runs[-1].append(i)
         else:
             runs.append([i])
-    size = lambda run: float(np.median(tall[run]))
     changed = True
     while changed and len(runs) > 1:
         changed = False
@@ -386,7 +384,7 @@ def size_runs(tall):
                 changed = True
                 break
         for k in range(len(runs) - 1):
-            if 1 / RUN_RATIO <= size(runs[k + 1]) / size(runs[k]) <= RUN_RATIO:
+            if one_size(size(runs[k + 1]), size(runs[k])):
                 runs[k] = runs[k] + runs.pop(k + 1)
                 changed = True
                 break
@@ -550,6 +548,9 @@ def read_lines(working, marks, model, marks_read=True):
     for k, (number, i, j) in enumerate(candidates):
         by_line.setdefault(number, []).append((i, j, k))
     chosen = []  # (kind, candidate index or (mark, likelihood, atoms), line, block, height)
+    # Punctuation is recognised whether or not it is read: a colon left out is not two
+    # dots for a character to take in (it would read S).
+    as_mark = (lambda what: ("mark", what)) if marks_read else (lambda what: ("skip", None))
     for number, order in enumerate(plans):
         n = len(order)
         if not n:
@@ -589,9 +590,6 @@ def read_lines(working, marks, model, marks_read=True):
             small = not big[i]
             if junk >= 0:
                 options[i].append((np.log(max(probs[single[i], junk], 1e-12)) - JUNK_COST, i + 1, ("skip", None)))
-            # Punctuation is recognised whether or not it is read: a colon left out is
-            # not two dots for a character to take in (it would read S).
-            as_mark = (lambda what: ("mark", what)) if marks_read else (lambda what: ("skip", None))
             if small:
                 before = box[1] - boxes[i - 1, 3] if i > 0 else None
                 after = boxes[i + 1, 1] - box[3] if i + 1 < n else None

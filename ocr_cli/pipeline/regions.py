@@ -17,6 +17,8 @@ one region.
 import numpy as np
 from scipy import ndimage as ndi
 
+from ocr_cli.pipeline.ink import resize
+
 # A surface's colour is measured over a square this many character heights wide: wider
 # than a stroke's neighbourhood, so that ink drops out of the median.
 PAPER_WINDOW = 1.5
@@ -37,8 +39,6 @@ def regions(colour, height):
     """Region labels ``(h, w)`` (1, 2, ...) of ``colour`` ``(h, w, 3)`` whose characters
     are ``height`` of its pixels tall: see the module's docstring."""
     if height > COARSE_HEIGHT:  # surfaces are large: measured where characters are COARSE_HEIGHT px tall
-        from ocr_cli.pipeline.ink import resize
-
         factor = COARSE_HEIGHT / height
         colour = np.stack([resize(np.ascontiguousarray(colour[:, :, c], np.float32), factor) for c in range(3)], -1)
         height = COARSE_HEIGHT
