@@ -208,6 +208,34 @@ def char_device(folder):
             raise Skip("skipped (mknod needs root)")
 
 
+def linked_outputs(folder):
+    """``victim.txt``; ``out/scan.txt`` a link to it, ``dangling/scan.txt`` a link to
+    ``planted.txt`` (not there), ``figlink.png`` a link to it; ``figs/`` a folder."""
+    (folder / "victim.txt").write_text("the victim's text\n")
+    for link, target in (("out/scan.txt", "../victim.txt"), ("dangling/scan.txt", "../planted.txt"),
+                         ("figlink.png", "victim.txt")):
+        (folder / link).parent.mkdir(exist_ok=True)
+        if not os.path.lexists(folder / link):
+            (folder / link).symlink_to(target)
+    (folder / "figs").mkdir(exist_ok=True)
+
+
+def full_disk(folder):
+    """``full/``: a 64 KB tmpfs with 4 KB left (needs root to mount); the clean-up unmounts
+    it and puts the filler back as a plain file, so that the folder is as before the case
+    (the table shows what the case changed, not the unmounting)."""
+    full, filler = folder / "full", bytes(60 * 1024)
+    full.mkdir(exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)], capture_output=True).returncode:
+        raise Skip("skipped (mounting a tmpfs needs root)")
+    (full / "filler").write_bytes(filler)
+
+    def cleanup():
+        subprocess.run(["umount", str(full)], capture_output=True)
+        (full / "filler").write_bytes(filler)
+    return cleanup
+
+
 def good_model(folder):
     shutil.copy(folder / "m.npz", folder / "good.npz")
 
@@ -454,6 +482,34 @@ def odd_header(folder, stdout, stderr):
             bool(shown) and escaped in shown[0])
 
 
+def leftovers(name):
+    """Notes the files in ``name`` other than the filler of :func:`full_disk`: none may be
+    a torn result or a temporary file."""
+    def note(folder, stdout, stderr):
+        left = sorted(p.name for p in (folder / name).iterdir() if p.name != "filler")
+        return (f"{name}/ holds {', '.join(left)}" if left else f"nothing left in {name}/"), not left
+    return note
+
+
+def whole_figures(name):
+    """Notes whether every PNG in ``name`` opens whole and no temporary file is there."""
+    def note(folder, stdout, stderr):
+        files = sorted((folder / name).iterdir()) if (folder / name).is_dir() else []
+        torn = [p.name for p in files if p.suffix != ".png" or not whole_png(p)]
+        return (f"{len(files) - len(torn)} whole figures" + (f"; torn or temporary: {', '.join(torn)}" if torn else ""),
+                not torn)
+    return note
+
+
+def whole_png(path):
+    try:
+        with Image.open(path) as image:
+            image.load()
+        return True
+    except Exception:  # noqa: BLE001 - any failure to decode is a torn file
+        return False
+
+
 def nothing_at(path):
     return lambda folder, stdout, stderr: (f"{path} exists" if os.path.lexists(path) else f"no {path}",
                                            not os.path.lexists(path))
@@ -496,6 +552,37 @@ def cases(data, baseline):
              fifo("fifo.npz"), (2, "is a named pipe (FIFO), not a regular file; refusing to replace it")),
         Case("outputs: train --out is a device node (1, 3)", ["train", "--data", "d", "--out", "nulldev", "--force"],
              char_device, (2, "is a device, not a regular file; refusing to replace it")),
+
+        Case("writes: -o holds a link to a file outside, --force", ["read", "scan.png", "-o", "out", "--force"],
+             linked_outputs, (2, "out/scan.txt: is a symbolic link (to '../victim.txt'); refusing to write through it")),
+        Case("writes: -o holds a dangling link", ["read", "scan.png", "-o", "dangling"], linked_outputs,
+             (2, "is a symbolic link (to '../planted.txt'); refusing to write through it"),
+             note=nothing_at("planted.txt")),
+        Case("writes: --plot is a link, --force", ["find-letters", "scan.png", "--plot", "figlink.png", "--force"],
+             linked_outputs, (2, "figlink.png: is a symbolic link (to 'victim.txt'); refusing to write through it")),
+        Case("writes: --plot and --crops one file", ["find-letters", "scan.png", "--plot", "same.png", "--crops",
+                                                     "same.png"],
+             expect=(2, "same.png: is also another output of this command; give each output its own name")),
+        Case("writes: train --out inside its --plot folder", ["train", "--data", "d", "--epochs", "1", "--out",
+                                                              "figs/loss.png", "--plot", "figs"], linked_outputs,
+             (2, "figs/loss.png: is also another output of this command")),
+        Case("writes: autoencode --out inside its --plot folder",
+             ["autoencode", "--data", "d", "--epochs", "1", "--out", "figs/ae_loss.png", "--plot", "figs"],
+             linked_outputs, (2, "figs/ae_loss.png: is also another output of this command")),
+        Case("writes: train --out q --plot q", ["train", "--data", "d", "--epochs", "1", "--out", "q", "--plot", "q"],
+             expect=(2, "q: is also another output of this command")),
+        Case("writes: two read -o same at once",
+             "ocr read scan.png -o same & ocr read scan.png -o same; b=$?; wait $!; a=$?; exit $((a > b ? a : b))",
+             expect=(1, "changed while this command ran"), also=((2, exists),), creates=("same", "same/scan.txt")),
+        Case("writes: two train --out same.npz at once",
+             "ocr train --data d --epochs 5 --out same.npz & ocr train --data d --epochs 5 --out same.npz; b=$?; "
+             "wait $!; a=$?; exit $((a > b ? a : b))",
+             expect=(1, "changed while this command ran"), also=((2, exists),), creates=("same.npz",)),
+        Case("writes: read -o on a full disk", ["read", "@list40.txt", "-o", "full", "--format", "hocr"], full_disk,
+             (1, "cannot write the result (no space left on device)"), note=leftovers("full")),
+        Case("writes: SIGTERM during read -j 2 --plot DIR", ["read", "@list40.txt", "-j", "2", "--plot", "sigfigs"],
+             expect=interrupted, creates=("sigfigs", "sigfigs/*.png"), during=signal_at_first_line(signal.SIGTERM),
+             note=whole_figures("sigfigs")),
 
         Case("models: fine-tune the shipped model on the real data",
              ["train", "--data", str(data), "--init", str(DEFAULT_MODEL), "--epochs", "1", "--out", "ft.npz"],

@@ -138,7 +138,7 @@ def train(
 ):
     """Train the network on nist36 .mat files (and pen strokes, .json.gz, drawn anew each epoch) and save it."""
     from ocr_cli.errors import InputError
-    from ocr_cli.files import check_file, is_input
+    from ocr_cli.files import check_file, in_place, is_input
     from ocr_cli.net.data import load_dataset
     from ocr_cli.net.model import load_model, save_model
     from ocr_cli.net.selection import load_training
@@ -156,8 +156,10 @@ def train(
     check_file(out, [*inputs, checkpoint, resume], force, "model")  # every output is checked before the data is read
     if (checkpoint is not None or resume is not None) and len(configs) > 1:
         raise InputError("--checkpoint" if checkpoint is not None else "--resume", "holds one run; give one --lr")
-    if checkpoint is not None and not (resume is not None and is_input(checkpoint, [resume])):
-        check_file(checkpoint, [*inputs, resume], force, "checkpoint")  # a checkpoint it resumes goes on in place
+    if checkpoint is not None and resume is not None and is_input(checkpoint, [resume]):
+        in_place(checkpoint)  # a checkpoint it resumes goes on in place
+    elif checkpoint is not None:
+        check_file(checkpoint, [*inputs, resume], force, "checkpoint")
     if plot is not None:
         check_figure_folder(plot, TRAINING_FIGURES + ((LR_STUDY_FIGURE,) if len(configs) > 1 else ()), inputs, force)
     if init is not None:
@@ -542,7 +544,7 @@ def read(
     inputs, names = [*paths, model, lexicon_file], None
     if output_dir is not None:
         make_folder(output_dir)  # as mkdir -p: a new folder for the results
-        names = output_names(paths, form.suffix, output_dir, force)
+        names = output_names(paths, form.suffix, output_dir)
         check_files([output_dir / name for name in names.values()], inputs, force, "result")
     figures = figures_for(paths, [(plot, "read")], inputs, force)
     jobs = min(jobs or usable_cores(), len(paths) or 1)

@@ -156,13 +156,14 @@ def reports_errors(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from ocr_cli.errors import OcrError
+        from ocr_cli.files import one_run
 
         stop_on_signals()
         if sys.stdout is None:  # started with stdout closed (>&-): fail on the first result, not lose it
             sys.stdout = ClosedOutput()
         try:
             try:
-                with one_line_of_warnings():
+                with one_line_of_warnings(), one_run():  # no two of its outputs one file
                     return command(*args, **kwargs)
             finally:
                 sys.stdout.flush()  # results still buffered fail here, not silently at exit

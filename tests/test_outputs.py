@@ -253,7 +253,7 @@ def test_saving_a_figure_fails_as_one_input_error_and_leaves_no_file(tmp_path):
     fig, _ = plt.subplots()
     with pytest.raises(InputError) as missing:
         plots.save(fig, tmp_path / "no" / "x.png")
-    assert str(missing.value) == f"{tmp_path / 'no' / 'x.png'}: cannot write the figure (No such file or directory)"
+    assert str(missing.value) == f"{tmp_path / 'no' / 'x.png'}: folder '{tmp_path / 'no'}' does not exist"
     other, _ = plt.subplots()
     with pytest.raises(InputError) as unknown:
         plots.save(other, tmp_path / "x.unknown")
@@ -266,3 +266,106 @@ def test_every_figure_extension_accepted_is_one_matplotlib_writes():
 
     supported = FigureCanvasBase.get_supported_filetypes()
     assert all(suffix[1:] in supported for suffix in figures.FIGURE_SUFFIXES)
+
+
+# ------------------------------------------------------------ never through a link, never torn, never another output
+
+def test_an_output_that_is_a_symbolic_link_is_refused_even_with_force_and_its_target_untouched(tmp_path, scan):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "scan.txt").symlink_to("../victim.txt")
+    fails_with(run("read", scan, "-o", out, "--force"),
+               f"{out / 'scan.txt'}: is a symbolic link (to '../victim.txt'); refusing to write through it")
+    assert victim.read_text() == "keep me\n" and (out / "scan.txt").is_symlink()
+    figure = tmp_path / "fig.png"
+    figure.symlink_to(victim)
+    fails_with(run("find-letters", scan, "--plot", figure, "--force"),
+               f"{figure}: is a symbolic link (to '{victim}'); refusing to write through it")
+    assert victim.read_text() == "keep me\n"
+
+
+def test_a_broken_link_among_the_outputs_creates_nothing_outside_the_folder(tmp_path, scan):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "scan.txt").symlink_to(tmp_path / "elsewhere" / "planted.txt")
+    (tmp_path / "elsewhere").mkdir()
+    fails_with(run("read", scan, "-o", out),
+               f"{out / 'scan.txt'}: is a symbolic link (to '{tmp_path / 'elsewhere' / 'planted.txt'}'); "
+               "refusing to write through it")
+    assert os.listdir(tmp_path / "elsewhere") == []
+
+
+def test_two_outputs_of_one_command_may_not_be_one_file(tmp_path, scan, nist_dir):
+    same = tmp_path / "same.png"
+    fails_with(run("find-letters", scan, "--plot", same, "--crops", same),
+               f"{same}: is also another output of this command; give each output its own name")
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    fails_with(run("train", "--data", nist_dir, *QUICK, "--out", figs / "loss.png", "--plot", figs),
+               f"{figs / 'loss.png'}: is also another output of this command; give each output its own name")
+    fails_with(run("autoencode", "--data", nist_dir, "--epochs", "1", "--out", figs / "ae_loss.png", "--plot", figs),
+               f"{figs / 'ae_loss.png'}: is also another output of this command; give each output its own name")
+    fails_with(run("train", "--data", nist_dir, *QUICK, "--out", tmp_path / "q", "--plot", tmp_path / "q"),
+               f"{tmp_path / 'q'}: is also another output of this command; give each output its own name")
+    assert sorted(os.listdir(tmp_path)) == ["figs", "scan.png"] and os.listdir(figs) == []
+
+
+def test_a_file_another_run_wrote_meanwhile_is_never_replaced_and_no_temporary_file_stays(tmp_path):
+    from ocr_cli import files
+    from ocr_cli.errors import OcrError
+
+    new, old = tmp_path / "new.txt", tmp_path / "old.txt"
+    old.write_text("the old one\n")
+    files.check_file(new)
+    files.check_file(old, force=True)
+    new.write_text("the other run's\n")  # another run, between the checks and the writes
+    old.unlink()
+    old.write_text("another file now\n")
+    for path, theirs in ((new, "the other run's\n"), (old, "another file now\n")):
+        with pytest.raises(OcrError, match="changed while this command ran"):
+            files.write_whole(path, lambda f: f.write(b"mine\n"))
+        assert path.read_text() == theirs
+    assert sorted(os.listdir(tmp_path)) == ["new.txt", "old.txt"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError(28, "No space left on device")])
+def test_a_write_cut_short_leaves_the_destination_as_it_was(tmp_path, failure):
+    from ocr_cli import files
+    from ocr_cli.errors import OcrError
+
+    path = tmp_path / "result.json"
+    path.write_text("whole\n")
+    files.check_file(path, force=True)
+
+    def half(f):
+        f.write(b"{\"half\": ")
+        raise failure
+
+    with pytest.raises(OcrError if isinstance(failure, OSError) else KeyboardInterrupt) as caught:
+        files.write_whole(path, half, "result")
+    if isinstance(failure, OSError):
+        assert str(caught.value) == f"{path}: cannot write the result (no space left on device)"
+    assert path.read_text() == "whole\n" and os.listdir(tmp_path) == ["result.json"]
+    files.write_whole(path, lambda f: f.write(b"new\n"), "result")  # --force: the file checked is replaced
+    assert path.read_text() == "new\n" and oct(path.stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_read_on_a_full_disk_says_so_exits_1_and_leaves_no_torn_result(tmp_path, scan, monkeypatch):
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    out = tmp_path / "out"
+    result = run("read", scan, "-o", out, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines()[-1] == \
+        f"ocr: error: {out / 'scan.json'}: cannot write the result (no space left on device)"
+    assert os.listdir(out) == []

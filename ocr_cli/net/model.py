@@ -12,7 +12,6 @@ files (dense layers only, no ``type``) still load.
 import json
 import math
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import numpy as np
 
 from ocr_cli import layout
 from ocr_cli.errors import InputError, OcrError, existing_file
+from ocr_cli.files import write_whole
 from ocr_cli.net.network import Network, walk
 
 FORMAT = "ocr-mlp"
@@ -104,47 +104,25 @@ def new_metadata(net, task="classify", classes=None, **extra):
     }
 
 
-def file_mode(path):
-    """The permissions a new file at ``path`` gets: the replaced file's, else 0666 less
-    the umask (mkstemp's own 0600 would hide the model from other users)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def save_model(path, model, force=False):
-    """Writes ``model`` atomically: a temporary file in the same folder, then a rename,
-    so an interrupted write never leaves a truncated file or damages an existing one."""
+    """Writes ``model`` whole or not at all (:func:`~ocr_cli.files.write_whole`): an
+    interrupted write never leaves a truncated file or damages an existing one."""
     from ocr_cli.files import check_file
 
-    path = check_file(path, force=force, kind="model")  # fails before anything is written
+    path = check_file(path, force=force, kind="model", again=True)  # fails before anything is written
     write_npz(path, model.arrays(), "model")
 
 
 def write_npz(path, arrays, kind):
-    """Writes ``arrays`` (name -> array) to the ``.npz`` at ``path`` atomically (a
-    temporary file in the same folder, then a rename), unless a float array holds NaN
+    """Writes ``arrays`` (name -> array) to the ``.npz`` at ``path`` whole or not at all
+    (:func:`~ocr_cli.files.write_whole`), unless a float array holds NaN
     or infinite values: such a ``kind`` (``"model"``) could never be loaded, and
     whatever file is there is kept."""
     path = Path(path)
     broken = [name for name, array in arrays.items() if array.dtype.kind == "f" and not np.isfinite(array).all()]
     if broken:
         raise OcrError(f"{path}: not saved: the {kind}'s array '{broken[0]}' holds NaN or infinite values")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, file_mode(path))
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OcrError(f"{path}: cannot write the {kind} ({exc.strerror or exc})") from None
-        raise
+    write_whole(path, lambda f: np.savez(f, **arrays), kind)
 
 
 def unreadable(path, exc):

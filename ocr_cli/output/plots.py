@@ -23,21 +23,22 @@ def epoch_axis(ax):
 
 
 def save(fig, path):
-    """Writes ``fig`` to ``path`` (its extension gives the format) and closes it; any
-    failure is an :class:`~ocr_cli.errors.InputError` naming ``path`` (and a file this
-    call began is removed)."""
-    import os
+    """Writes ``fig`` to ``path`` (its extension gives the format) whole or not at all
+    (:func:`~ocr_cli.files.write_whole`) and closes it; matplotlib failing to draw it
+    is an :class:`~ocr_cli.errors.InputError` naming ``path``, the disk failing an
+    :class:`~ocr_cli.errors.OcrError`."""
+    from pathlib import Path
 
-    from ocr_cli.errors import InputError
+    from ocr_cli.errors import InputError, OcrError
+    from ocr_cli.files import write_whole
 
-    existed = os.path.lexists(path)
     try:
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        write_whole(path, lambda f: fig.savefig(f, format=Path(path).suffix[1:].lower(), dpi=120,
+                                                bbox_inches="tight"), "figure")
+    except OcrError:
+        raise
     except Exception as exc:  # noqa: BLE001 - whatever matplotlib raises, one line naming the file
-        if not existed and os.path.isfile(path):
-            os.remove(path)
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
-        raise InputError(path, f"cannot write the figure ({detail})") from None
+        raise InputError(path, f"cannot write the figure ({type(exc).__name__}: {exc})") from None
     finally:
         pyplot().close(fig)
 

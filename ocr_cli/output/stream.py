@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ocr_cli.errors import InputError
+from ocr_cli.files import write_whole
 from ocr_cli.output.formats import FORM_FEED, printable
 
 
@@ -43,11 +44,8 @@ class Stream:
             if error is None:
                 result = self.form.alone(pages, self.run, source if self.form.binary else path)
                 path = source
-                target = self.out_dir / self.names[path]
-                if self.form.binary:
-                    target.write_bytes(result or b"")
-                else:
-                    target.write_text(result + "\n")
+                data = (result or b"") if self.form.binary else (result + "\n").encode()
+                write_whole(self.out_dir / self.names[path], lambda f: f.write(data), "result")
             return
         if self.form.binary:  # one document, written whole at the end
             if error is None:
@@ -87,11 +85,11 @@ class Stream:
         self.out.flush()
 
 
-def output_names(paths, suffix, out_dir, force=False):
+def output_names(paths, suffix, out_dir):
     """``{path: file name}`` for writing one result per input into ``out_dir``: the
     input's stem and ``suffix``, ``-2``, ``-3``... added where two inputs share a
     stem; an :class:`~ocr_cli.errors.InputError` if a name would replace one of the
-    inputs, or an existing file without ``force``."""
+    inputs (:func:`~ocr_cli.files.check_files` checks the rest)."""
     names, taken = {}, set()
     inputs = {Path(p).resolve() for p in paths}
     for path in paths:
@@ -104,7 +102,5 @@ def output_names(paths, suffix, out_dir, force=False):
         target = Path(out_dir) / name
         if target.resolve() in inputs:
             raise InputError(target, "is one of the inputs; choose another {output_dir}")
-        if target.exists() and not force:
-            raise InputError(target, "already exists; pass {force} to overwrite it")
         names[path] = name
     return names
