@@ -575,7 +575,7 @@ def cases(data, baseline):
              "ocr read scan.png -o same & ocr read scan.png -o same; b=$?; wait $!; a=$?; exit $((a > b ? a : b))",
              expect=(1, "changed while this command ran"), also=((2, exists),), creates=("same", "same/scan.txt")),
         Case("writes: two train --out same.npz at once",
-             "ocr train --data d --epochs 5 --out same.npz & ocr train --data d --epochs 5 --out same.npz; b=$?; "
+             "ocr train --data d --epochs 40 --out same.npz & ocr train --data d --epochs 40 --out same.npz; b=$?; "
              "wait $!; a=$?; exit $((a > b ? a : b))",
              expect=(1, "changed while this command ran"), also=((2, exists),), creates=("same.npz",)),
         Case("writes: read -o on a full disk", ["read", "@list40.txt", "-o", "full", "--format", "hocr"], full_disk,
