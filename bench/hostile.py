@@ -311,6 +311,67 @@ def overflow_model(folder):
     np.savez(folder / "overflow.npz", **arrays)
 
 
+def reclass(source, target, classes):
+    """Writes to ``target`` the model ``source`` with the outputs ``classes`` (by
+    character; a class it lacks gets zero weights), its last layer's columns moved to
+    match (tests/test_model_classes.py uses it too)."""
+    arrays = arrays_of(source)
+    meta = json.loads(str(arrays["metadata"]))
+    last = max(int(k[1:]) for k in arrays if k.startswith("W"))
+    W, b = arrays[f"W{last}"], arrays[f"b{last}"]
+    columns = [meta["classes"].find(c) for c in classes]
+    arrays[f"W{last}"] = np.stack([W[:, i] if i >= 0 else np.zeros(len(W), W.dtype) for i in columns], 1)
+    arrays[f"b{last}"] = np.array([b[i] if i >= 0 else 0 for i in columns], b.dtype)
+    meta["layers"][-1]["out"] = len(classes)
+    arrays["metadata"] = np.array(json.dumps({**meta, "classes": classes}))
+    np.savez(target, **arrays)
+    return target
+
+
+def reclassed(name, classes):
+    """The shipped model with the outputs ``classes`` (:func:`reclass`)."""
+    return lambda folder: reclass(DEFAULT_MODEL, folder / name, classes) and None
+
+
+PERMUTED = "".join(np.random.default_rng(1).permutation(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")))
+
+
+def long_double_model(folder):
+    """m.npz with 'W0' as long doubles, one of them 1e4000: finite, but inf as float32."""
+    arrays = arrays_of(folder / "m.npz")
+    arrays["W0"] = arrays["W0"].astype(np.longdouble)
+    arrays["W0"][0, 0] = np.longdouble("1e4000")
+    np.savez(folder / "longdouble.npz", **arrays)
+
+
+def labels_37(folder):
+    """d/nist36_test.mat with a 37th label column (not a character) and 100 blank rows of it."""
+    X, Y = small_split(folder)
+    Y37 = np.zeros((len(Y) + 100, 37), np.uint8)
+    Y37[:len(Y), :36], Y37[len(Y):, 36] = Y, 1
+    scipy.io.savemat(folder / "labels37.mat", {"test_data": np.concatenate([X, np.ones((100, 1024))]),
+                                               "test_labels": Y37}, do_compression=True)
+
+
+def digits_named(folder):
+    """digits_{train,valid}.mat: the digit rows of d/, 10 label columns named by '<split>_classes'."""
+    for split in ("train", "valid"):
+        X, Y = load_split(folder / "d" / f"nist36_{split}.mat")
+        digits = Y.argmax(1) >= 26
+        scipy.io.savemat(folder / f"digits_{split}.mat", {f"{split}_data": X[digits], f"{split}_labels": Y[digits][:, 26:],
+                                                          f"{split}_classes": "0123456789"})
+
+
+def same_as(*command):
+    """The first line of stdout holding 'accuracy' is the same as ``ocr COMMAND``'s."""
+    def note(folder, stdout, stderr):
+        other = subprocess.run([OCR, *command], cwd=folder, env=environment(), capture_output=True, text=True,
+                               timeout=120).stdout
+        line = lambda text: next((l.strip() for l in text.splitlines() if "accuracy" in l), "")
+        return f"stdout: {line(stdout)} (`ocr {' '.join(command)}`: {line(other)})", line(stdout) == line(other)
+    return note
+
+
 # ---------------------------------------------------------------- images
 
 
@@ -607,6 +668,43 @@ def cases(data, baseline):
         Case("noise: JPEG with a corrupt EXIF block", ["read", "exif.jpg"], exif_jpeg, (0, ""), note=text_lines),
         Case("noise: complex .mat", ["evaluate", "--model", "m.npz", "--test", "complex.mat"], complex_mat,
              (2, "'train_data' holds complex numbers; expected real values")),
+        Case("models: shipped model, classes permuted (evaluate)", ["evaluate", "--model", "perm.npz", "--data", "d"],
+             reclassed("perm.npz", PERMUTED), (0, ""),
+             note=same_as("evaluate", "--model", str(DEFAULT_MODEL), "--data", "d")),
+        Case("models: shipped model, classes permuted (confusion)", ["confusion", "--model", "perm.npz", "--data", "d"],
+             reclassed("perm.npz", PERMUTED), (0, ""),
+             note=same_as("confusion", "--model", str(DEFAULT_MODEL), "--data", "d")),
+        Case("models: shipped model, classes permuted (read)", ["read", "scan.png", "--model", "perm.npz"],
+             reclassed("perm.npz", PERMUTED), (0, ""), note=same_text(baseline)),
+        Case("models: shipped model, classes permuted (train --init)",
+             ["train", "--data", "d", "--init", "perm.npz", "--epochs", "1", "--out", "ft.npz"],
+             reclassed("perm.npz", PERMUTED), (0, "fine-tuning perm.npz with adam"), creates=("ft.npz",),
+             note=output_line("saved ft.npz")),
+        Case("models: digits-only model (evaluate)", ["evaluate", "--model", "digits.npz", "--data", "d"],
+             reclassed("digits.npz", "0123456789"), (0, "rows of classes the model does not read left out"),
+             note=output_line("accuracy")),
+        Case("models: digits-only model (confusion)", ["confusion", "--model", "digits.npz", "--data", "d"],
+             reclassed("digits.npz", "0123456789"), (0, "rows of classes the model does not read left out"),
+             note=output_line("accuracy")),
+        Case("models: digits-only model (read)", ["read", "scan.png", "--model", "digits.npz"],
+             reclassed("digits.npz", "0123456789"), (0, None), note=text_lines),
+        Case("models: one-class model 'A' (evaluate)", ["evaluate", "--model", "a.npz", "--data", "d"],
+             reclassed("a.npz", "A"), (0, "rows of classes the model does not read left out"),
+             note=output_line("accuracy")),
+        Case("models: one-class model 'A' (read)", ["read", "scan.png", "--model", "a.npz"], reclassed("a.npz", "A"),
+             (0, ""), note=text_lines),
+        Case("models: only 'not a character' (evaluate)", ["evaluate", "--model", "junk.npz", "--data", "d"],
+             reclassed("junk.npz", "~"), (2, "holds no rows of the model's classes (~)")),
+        Case("models: only 'not a character' (read)", ["read", "scan.png", "--model", "junk.npz"],
+             reclassed("junk.npz", "~"), (2, "the model reads no characters: its only class is '~' (not a character)")),
+        Case("models: 37-column labels, 36-class model", ["evaluate", "--model", "m.npz", "--test", "labels37.mat"],
+             labels_37, (0, "100 rows of classes the model does not read left out"), note=output_line("accuracy")),
+        Case("models: data naming 10 classes (train)",
+             ["train", "--train", "digits_train.mat", "--valid", "digits_valid.mat", "--hidden", "16", "--epochs", "5",
+              "--out", "dg.npz"],
+             digits_named, (0, None), creates=("dg.npz",), note=output_line("saved dg.npz")),
+        Case("models: long-double weights of 1e4000", ["evaluate", "--model", "longdouble.npz", "--data", "d"],
+             long_double_model, (2, "array 'W0' holds 1e+4000, too large for the float32 a network computes in")),
         Case("noise: relu model with weights x 3e37", ["read", "scan.png", "--model", "overflow.npz"], overflow_model,
              (1, "ocr: error: model: its outputs overflow (not finite numbers): its weights are too large to read with"),
              note=second_line("ocr: warning: RuntimeWarning: overflow")),

@@ -148,10 +148,11 @@ def find_split(variables, path, split=None, prefer=None):
                            f"'<split>_data'/'<split>_labels' pair per file: save each pair in its own file")
 
 
-def check_shapes(data_shape, labels_shape, path, split, classes=None):
+def check_shapes(data_shape, labels_shape, path, split, named=None):
     """Refuses ``<split>_data`` that is not (N, 1024) with 1..:data:`MAX_ROWS` rows, or
-    labels that are not (N, 36) or (N, 37) (or, when the file names its ``classes``,
-    one column per class)."""
+    labels that are not (N, 36) or (N, 37) (or, when the file names ``named`` classes,
+    one column per class; ``named`` True: the file names classes not counted yet, as
+    its headers do not tell how many characters a string holds)."""
     dname, lname = f"{split}_data", f"{split}_labels"
     if len(data_shape) != 2 or data_shape[1] != PIXELS:
         raise InputError(path, f"'{dname}' has shape {data_shape}; expected (N, {PIXELS}) rows of 32x32 images")
@@ -161,9 +162,13 @@ def check_shapes(data_shape, labels_shape, path, split, classes=None):
     if rows > MAX_ROWS:
         raise InputError(path, f"'{dname}' has {rows:,} rows, {rows * PIXELS * 4 / 2 ** 30:,.1f} GiB as float32; "
                                f"the most ocr loads is {MAX_ROWS:,} rows ({MAX_DATA_BYTES / 2 ** 30:g} GiB)")
-    if classes is not None:
-        if len(labels_shape) != 2 or labels_shape != (rows, len(classes)):
-            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(classes)}) one-hot rows, "
+    if named is True:
+        if len(labels_shape) != 2 or labels_shape[0] != rows or not 0 < labels_shape[1] <= MAX_CLASSES:
+            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, C) one-hot rows, "
+                                   f"one column per class of '{split}_classes' (at most {MAX_CLASSES})")
+    elif named is not None:
+        if len(labels_shape) != 2 or labels_shape != (rows, named):
+            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {named}) one-hot rows, "
                                    f"one column per class of '{split}_classes'")
     elif len(labels_shape) != 2 or labels_shape[0] != rows or labels_shape[1] not in (len(CLASSES), len(CLASSES) + 1):
         raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(CLASSES)}) one-hot rows "
@@ -180,11 +185,11 @@ def check_headers(headers, path, split):
                                    ".toarray() in scipy)")
         if kind not in NUMERIC_CLASSES:
             raise InputError(path, f"'{name}' is a MATLAB {kind}; expected an array of numbers")
-    check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split)
     named = headers.get(f"{split}_classes")
     if named is not None and (named[1] != "char" or not 0 < np.prod(named[0]) <= MAX_CLASSES):
         raise InputError(path, f"'{split}_classes' is a MATLAB {named[1]} of shape {named[0]}; expected a string of "
                                f"at most {MAX_CLASSES} characters, one per label column")
+    check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split, named is not None or None)
 
 
 def class_names(value, path, split):
@@ -219,7 +224,7 @@ def validate(data, labels, path, split, classes=None):
             raise InputError(path, f"'{name}' holds complex numbers; expected real values")
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError(path, f"'{name}' has dtype {array.dtype}; expected numbers")
-    check_shapes(data.shape, labels.shape, path, split, classes)
+    check_shapes(data.shape, labels.shape, path, split, None if classes is None else len(classes))
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         low, high = data.min(), data.max()  # NaN and infinities reach one or the other
