@@ -172,6 +172,34 @@ def wide_png(folder):
     Image.new("L", (10 ** 8, 1), 255).save(folder / "wide.png", optimize=True)
 
 
+def zero_rows_mat(folder):
+    """262,144 rows of zeros (uint8) and one-hot labels, the most rows a file may hold:
+    268 MB stored and 1 GB as float32 in a 270 KB .mat."""
+    labels = np.zeros((262_144, 36), np.uint8)
+    labels[:, 0] = 1
+    scipy.io.savemat(folder / "zeros.mat", {"test_data": np.zeros((262_144, 1024), np.uint8), "test_labels": labels},
+                     do_compression=True)
+
+
+def wide_model(name, filters):
+    """A model of a 1x1 convolution of ``filters`` filters, one back to one channel and a
+    dense output (tests/test_limits.py): 180 KB for 2,000 filters, whose activations
+    take 16 MB per row."""
+    def setup(folder):
+        layers = [{"type": "reshape", "shape": [32, 32, 1]},
+                  {"type": "conv", "size": 1, "channels": 1, "filters": filters, "activation": "relu"},
+                  {"type": "conv", "size": 1, "channels": filters, "filters": 1, "activation": "relu"},
+                  {"type": "reshape", "shape": [1024]}, {"type": "dense", "in": 1024, "out": 36, "activation": "linear"}]
+        rng = np.random.default_rng(0)
+        arrays = {"W1": rng.normal(0, 0.1, (1, filters)), "b1": np.zeros(filters), "W2": rng.normal(0, 0.01, (filters, 1)),
+                  "b2": np.zeros(1), "W4": rng.normal(0, 0.01, (1024, 36)), "b4": np.zeros(36)}
+        metadata = {"format": "ocr-mlp", "version": 2, "task": "classify",
+                    "classes": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "layers": layers}
+        np.savez(folder / name, metadata=np.array(json.dumps(metadata)),
+                 **{k: v.astype(np.float32) for k, v in arrays.items()})
+    return setup
+
+
 def declaring_mat(folder):
     """A .mat whose headers declare 'train_data' of 10^9 x 10^9 (tests/test_inputs.py)."""
     buffer = io.BytesIO()
@@ -536,6 +564,23 @@ def cases(data, baseline):
              (2, "array 'W1' declares shape (1024, 1048576) of float32 (4.0 GB); a model holds at most 1.0 GB")),
         Case("memory: 1 MB .mat of 10^6 rows", ["evaluate", "--model", "m.npz", "--test", "rows.mat"], million_rows_mat,
              (2, "'train_data' has 1,000,000 rows, 3.8 GiB as float32; the most ocr loads is 262,144 rows (1 GiB)")),
+        Case("memory: 270 KB .mat of 262,144 zero rows", ["evaluate", "--model", "m.npz", "--test", "zeros.mat"],
+             zero_rows_mat, (2, "'test_data' has 262,144 rows of uint8: loading them takes 1.4 GB (as stored and as "
+                                "float32), over the 1.1 GB data may take")),
+        Case("memory: 180 KB model, a 1x1 conv of 2,000 filters (evaluate)",
+             ["evaluate", "--model", "wide.npz", "--data", "d"], wide_model("wide.npz", 2000), (0, ""),
+             note=output_line("accuracy")),
+        Case("memory: 180 KB model, a 1x1 conv of 2,000 filters (read)", ["read", "scan.png", "--model", "wide.npz"],
+             wide_model("wide.npz", 2000), (0, None), note=text_lines),
+        Case("memory: model of which one row needs 1.6 GB", ["evaluate", "--model", "wider.npz", "--data", "d"],
+             wide_model("wider.npz", 200_000), (2, "one row through its layers needs 1.6 GB of activations, over the "
+                                                   "375 MB a batch may take")),
+        Case("memory: training batch over the budget",
+             ["train", "--data", "d", "--layer", "conv size=1 filters=2000", "--batch-size", "64", "--out", "wb.npz"],
+             expect=(2, "--batch-size: a batch of 64 rows through these layers needs 2.4 GB of activations and "
+                        "gradients")),
+        Case("memory: OCR_MEMORY=lots", ["evaluate", "--model", "m.npz", "--data", "d"], env={"OCR_MEMORY": "lots"},
+             expect=(2, "$OCR_MEMORY: 'lots' is not a memory budget of at least 100 MB (e.g. 1.5G, 800M)")),
         Case("memory: 12000x12000 RGBA PNG", ["read", "big.png"], rgba_png,
              (2, "image is 12000x12000 pixels of RGBA, 576 MB decoded; the most ocr decodes is 450 MB")),
         Case("memory: 1 x 10^8 PNG", ["read", "wide.png"], wide_png,

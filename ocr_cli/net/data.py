@@ -9,6 +9,7 @@ layout of :mod:`ocr_cli.layout` (stored transposed, background 1, ink 0), and
 """
 
 import hashlib
+import math
 import warnings
 from pathlib import Path
 from typing import NamedTuple
@@ -20,16 +21,17 @@ from ocr_cli.layout import CLASSES, PIXELS, default_classes, valid_classes
 
 # The most data one file may hold, as the float32 training works in: 1 GiB, 262,144 rows,
 # 24 times nist36's training set. Checked from the file's headers before anything is
-# loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats); loading takes
-# at most three times this (float64 as stored, plus the float32 copy).
+# loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats), as is the
+# memory loading takes (the rows as stored, plus their float32 copy unless they are
+# float32), against the memory budget (ocr_cli.memory).
 MAX_DATA_BYTES = 1 << 30
 MAX_ROWS = MAX_DATA_BYTES // (PIXELS * 4)
 MAX_CLASSES = 1000  # label columns: far more than any alphabet's characters
 # Values this far outside 0..1 are rounding (1.0000001), clipped rather than refused.
 RANGE_TOLERANCE = 1e-6
-# MATLAB classes that hold plain numbers (whosmat's names).
-NUMERIC_CLASSES = {"double", "single", "logical", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
-                   "uint64"}
+# MATLAB classes that hold plain numbers (whosmat's names), and the bytes of each number.
+NUMERIC_CLASSES = {"double": 8, "single": 4, "logical": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2,
+                   "int32": 4, "uint32": 4, "int64": 8, "uint64": 8}
 
 
 class Dataset(NamedTuple):
@@ -177,7 +179,8 @@ def check_shapes(data_shape, labels_shape, path, split, named=None):
 
 def check_headers(headers, path, split):
     """Refuses, before loading, a pair that is not plain numbers (sparse, cell, struct,
-    text) or of the wrong shape or too large (:func:`check_shapes`)."""
+    text), of the wrong shape or too large (:func:`check_shapes`), or that loading
+    would take more memory than the budget allows (:func:`check_loading`)."""
     for name in (f"{split}_data", f"{split}_labels"):
         kind = headers[name][1]
         if kind == "sparse":
@@ -190,6 +193,26 @@ def check_headers(headers, path, split):
         raise InputError(path, f"'{split}_classes' is a MATLAB {named[1]} of shape {named[0]}; expected a string of "
                                f"at most {MAX_CLASSES} characters, one per label column")
     check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split, named is not None or None)
+    check_loading(headers, path, split)
+
+
+def loading_bytes(shape, kind):
+    """The memory loading an array of ``shape`` and MATLAB class ``kind`` takes: as
+    stored, and as the float32 copy training works in (none for float32)."""
+    return math.prod(shape) * (NUMERIC_CLASSES[kind] + (0 if kind == "single" else 4))
+
+
+def check_loading(headers, path, split):
+    """Refuses, from the headers, a pair whose loading would take more than
+    :func:`ocr_cli.memory.data_budget`."""
+    from ocr_cli.memory import data_budget, readable, share_words
+
+    (shape, kind), labels = headers[f"{split}_data"], headers[f"{split}_labels"]
+    need = loading_bytes(shape, kind) + loading_bytes(*labels)
+    if need > data_budget():
+        raise InputError(path, f"'{split}_data' has {shape[0]:,} rows of {kind}: loading them takes {readable(need)} "
+                               f"(as stored{'' if kind == 'single' else ' and as float32'}), over "
+                               f"{share_words(data_budget(), 'data')}")
 
 
 def class_names(value, path, split):
@@ -234,7 +257,7 @@ def validate(data, labels, path, split, classes=None):
         raise InputError(path, f"'{dname}' values span {span(low, high)}; expected 0..1 (ink 0, paper 1)")
     if not (np.isin(labels, (0, 1)).all() and (labels.sum(1) == 1).all()):
         raise InputError(path, f"'{lname}' is not one-hot (each row must hold a single 1)")
-    data, labels = data.astype(np.float32), labels.astype(np.float32)
+    data, labels = data.astype(np.float32, copy=False), labels.astype(np.float32, copy=False)
     if low < 0 or high > 1:  # within the tolerance: rounding
         np.clip(data, 0, 1, out=data)
     return data, labels

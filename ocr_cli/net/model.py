@@ -22,7 +22,7 @@ import numpy as np
 
 from ocr_cli import layout
 from ocr_cli.errors import InputError, OcrError, existing_file
-from ocr_cli.net.network import Network, walk
+from ocr_cli.net.network import Network, batch_rows, walk
 
 FORMAT = "ocr-mlp"
 FORMAT_VERSION = 2
@@ -409,4 +409,6 @@ def build_model(arrays, path, task="classify"):
         raise InputError(path, f"the network has {int(np.prod(shape))} outputs but {len(metadata['classes'])} classes")
     if set(arrays) != expected:
         raise InputError(path, f"unexpected arrays: {', '.join(sorted(set(arrays) - expected))}")
-    return Model(Network(layers), metadata)
+    net = Network(layers)
+    batch_rows(metadata["layers"], net.dtype.itemsize, where=path)  # a model not even one row of which fits is refused
+    return Model(net, metadata)

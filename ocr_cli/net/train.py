@@ -26,7 +26,7 @@ from ocr_cli.net.data import provenance
 from ocr_cli.net.layers import BatchNorm, Contrast
 from ocr_cli.net.metrics import evaluate
 from ocr_cli.net.model import Model, load_model, new_metadata
-from ocr_cli.net.network import Network, plan, plan_layers
+from ocr_cli.net.network import Network, batch_rows, plan, plan_layers
 from ocr_cli.net.nn import smooth_labels, softmax_cross_entropy
 from ocr_cli.net.optim import OPTIMIZERS, check_hyperparameters, make_optimizer, step_decay
 
@@ -78,7 +78,15 @@ def check_config(config, n_classes=36):
     from ocr_cli.net.network import check_size
 
     check_hyperparameters(config.lr, config.momentum, config.weight_decay, config.lr_factor)
-    check_size(layer_specs(config, n_classes), "layers" if config.layers else "hidden/conv" if config.conv else "hidden")
+    specs, option = layer_specs(config, n_classes), layer_option(config)
+    check_size(specs, option)
+    if not config.init:  # (a model to start from is checked once it is loaded)
+        batch_rows(specs, np.dtype(np.float32).itemsize, config.batch_size, training=True, where=option)
+
+
+def layer_option(config):
+    """The parameter that gave ``config``'s layers, for errors about them."""
+    return "layers" if config.layers else "hidden/conv" if config.conv else "hidden"
 
 
 def layer_specs(config, n_classes):
@@ -443,6 +451,7 @@ def train(train_set, valid_set, config=None, on_epoch=None, command=None, checkp
     if saved is not None:
         saved.check(record)  # before the network is made: the same run or none
     net, config, classes = start_network(config, train_set.named().classes)
+    batch_rows(net.specs, net.dtype.itemsize, config.batch_size, training=True, where=config.init or layer_option(config))
     train_set, valid_set = train_set.aligned(classes)[0], valid_set.aligned(classes)[0]
     initial_weights = net.params[0].copy()
     save = None if checkpoint is None else (
