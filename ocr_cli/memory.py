@@ -6,8 +6,8 @@ in smaller pieces instead of taking gigabytes.
 The budget is :data:`DEFAULT_BUDGET` (the product's bound: any input under 10 MB is
 read, trained on or refused in under 1.5 GB); ``$OCR_MEMORY`` changes it (``3G``,
 ``800M``, a number of bytes). The modules that know what their work needs ask for
-the share of it that work may take (:func:`batch_budget`, :func:`data_budget`) and
-word a refusal with :func:`share_words`.
+it (:func:`budget`) or the share of it that work may take (:func:`batch_budget`,
+:func:`data_budget`) and word a refusal with :func:`budget_words` or :func:`share_words`.
 """
 
 import os
@@ -59,6 +59,11 @@ def data_budget():
 def readable(n):
     """``1.5 GB``, ``375 MB``: bytes in the units of the budget (1000s)."""
     return f"{n / 1e9:,.1f} GB" if n >= 1e9 else f"{n / 1e6:,.0f} MB"
+
+
+def budget_words():
+    """``the 1.5 GB memory budget ($OCR_MEMORY sets it)``, for refusals."""
+    return f"the {readable(budget())} memory budget (${VARIABLE} sets it)"
 
 
 def share_words(allowed, what):

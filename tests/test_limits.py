@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
+from scipy.io import savemat
 
 GB = 1024 ** 3
 
@@ -128,3 +129,31 @@ def test_the_activations_a_batch_is_said_to_need_bound_what_it_takes(layers):
         tracemalloc.stop()
         said = batch_bytes(layers, len(X), 4, training)
         assert peak <= said < 4 * peak, (training, peak, said)
+
+
+# ---------------------------------------------------------------- the memory budget: data rows
+
+
+def zero_rows(path, rows, dtype=np.float64):
+    labels = np.zeros((rows, 36), np.uint8)
+    labels[:, 0] = 1
+    savemat(path, {"test_data": np.zeros((rows, 1024), dtype), "test_labels": labels}, do_compression=True)
+    return path
+
+
+def test_rows_are_read_straight_into_float32(tmp_path, tiny_model):
+    """40,000 rows of doubles (320 KB compressed): 164 MB as float32, and another 328 MB
+    as stored if they were loaded as stored first (which needed more than 700 MB)."""
+    path = zero_rows(tmp_path / "zeros.mat", 40_000)
+    result = run_limited(["evaluate", "--model", tiny_model, "--test", path], 700 * 2 ** 20)
+    assert result.returncode == 0 and "40000 samples" in result.stdout, result.stderr
+
+
+def test_training_rows_held_twice_over_the_budget_are_refused(tmp_path, nist_dir):
+    path = zero_rows(tmp_path / "zeros.mat", 40_000)
+    result = run_limited(["train", "--train", path, "--data", nist_dir, "--hidden", "4", "--out", tmp_path / "m.npz"],
+                         2 * GB, env={"OCR_MEMORY": "300M"})
+    assert result.returncode == 2 and not (tmp_path / "m.npz").exists()
+    assert result.stderr == (f"ocr: error: {path}: training on 40,000 rows holds them twice (as loaded and each epoch "
+                             f"shuffled): with the validation rows 328 MB, over the 300 MB memory budget ($OCR_MEMORY "
+                             f"sets it)\n")

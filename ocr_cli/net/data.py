@@ -18,12 +18,14 @@ import numpy as np
 
 from ocr_cli.errors import InputError, existing_file
 from ocr_cli.layout import CLASSES, PIXELS, default_classes, valid_classes
+from ocr_cli.net.matfile import read_rows
 
 # The most data one file may hold, as the float32 training works in: 1 GiB, 262,144 rows,
 # 24 times nist36's training set. Checked from the file's headers before anything is
 # loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats), as is the
-# memory loading takes (the rows as stored, plus their float32 copy unless they are
-# float32), against the memory budget (ocr_cli.memory).
+# memory loading takes against the memory budget (ocr_cli.memory): the rows as float32,
+# read straight into them (ocr_cli.net.matfile), or, for a file scipy must read, also
+# as stored.
 MAX_DATA_BYTES = 1 << 30
 MAX_ROWS = MAX_DATA_BYTES // (PIXELS * 4)
 MAX_CLASSES = 1000  # label columns: far more than any alphabet's characters
@@ -196,23 +198,27 @@ def check_headers(headers, path, split):
     check_loading(headers, path, split)
 
 
-def loading_bytes(shape, kind):
+def loading_bytes(shape, kind, as_stored=True):
     """The memory loading an array of ``shape`` and MATLAB class ``kind`` takes: as
-    stored, and as the float32 copy training works in (none for float32)."""
-    return math.prod(shape) * (NUMERIC_CLASSES[kind] + (0 if kind == "single" else 4))
+    the float32 copy training works in, and ``as_stored`` the array as the file holds
+    it beside it (scipy's loadmat; none for float32)."""
+    stored = NUMERIC_CLASSES[kind] if as_stored and kind != "single" else 0
+    return math.prod(shape) * (stored + 4)
 
 
-def check_loading(headers, path, split):
+def check_loading(headers, path, split, as_stored=False):
     """Refuses, from the headers, a pair whose loading would take more than
-    :func:`ocr_cli.memory.data_budget`."""
+    :func:`ocr_cli.memory.data_budget`: the rows as float32 (read straight into them,
+    :mod:`ocr_cli.net.matfile`), and ``as_stored`` also as the file holds them (read
+    by scipy: a file that reader does not handle)."""
     from ocr_cli.memory import data_budget, readable, share_words
 
     (shape, kind), labels = headers[f"{split}_data"], headers[f"{split}_labels"]
-    need = loading_bytes(shape, kind) + loading_bytes(*labels)
+    need = loading_bytes(shape, kind, as_stored) + loading_bytes(*labels, as_stored)
     if need > data_budget():
+        how = "as stored and as float32" if as_stored and kind != "single" else "as float32"
         raise InputError(path, f"'{split}_data' has {shape[0]:,} rows of {kind}: loading them takes {readable(need)} "
-                               f"(as stored{'' if kind == 'single' else ' and as float32'}), over "
-                               f"{share_words(data_budget(), 'data')}")
+                               f"({how}), over {share_words(data_budget(), 'data')}")
 
 
 def class_names(value, path, split):
@@ -273,8 +279,12 @@ def load_dataset(path, split=None, prefer=None):
     headers = read_headers(path)
     split = find_split(headers, path, split, prefer)
     check_headers(headers, path, split)
-    names = [f"{split}_data", f"{split}_labels"] + [f"{split}_classes"] * (f"{split}_classes" in headers)
-    variables = read_mat(path, names)
+    pair = {name: read_rows(path, name, headers[name][0]) for name in (f"{split}_data", f"{split}_labels")}
+    if any(rows is None for rows in pair.values()):  # not read straight into float32: scipy reads them
+        check_loading(headers, path, split, as_stored=True)
+    names = [name for name, rows in pair.items() if rows is None] + [f"{split}_classes"] * (f"{split}_classes" in headers)
+    variables = read_mat(path, names) if names else {}
+    variables.update({name: rows for name, rows in pair.items() if rows is not None})
     if f"{split}_data" not in variables or f"{split}_labels" not in variables:
         raise InputError(path, f"not a readable .mat file ('{split}_data' or '{split}_labels' listed but not loaded)")
     classes = class_names(variables.get(f"{split}_classes"), path, split)
