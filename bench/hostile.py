@@ -172,6 +172,36 @@ def wide_png(folder):
     Image.new("L", (10 ** 8, 1), 255).save(folder / "wide.png", optimize=True)
 
 
+def zero_rows_mat(folder):
+    """262,144 rows of zeros (doubles) and one-hot labels, the most rows a file may hold:
+    2 GB stored and 1 GB as float32 in a 2 MB .mat."""
+    if (folder / "zeros.mat").exists():
+        return
+    labels = np.zeros((262_144, 36))
+    labels[:, 0] = 1
+    scipy.io.savemat(folder / "zeros.mat", {"test_data": np.zeros((262_144, 1024)), "test_labels": labels},
+                     do_compression=True)
+
+
+def wide_model(name, filters):
+    """A model of a 1x1 convolution of ``filters`` filters, one back to one channel and a
+    dense output (tests/test_limits.py): 180 KB for 2,000 filters, whose activations
+    take 16 MB per row."""
+    def setup(folder):
+        layers = [{"type": "reshape", "shape": [32, 32, 1]},
+                  {"type": "conv", "size": 1, "channels": 1, "filters": filters, "activation": "relu"},
+                  {"type": "conv", "size": 1, "channels": filters, "filters": 1, "activation": "relu"},
+                  {"type": "reshape", "shape": [1024]}, {"type": "dense", "in": 1024, "out": 36, "activation": "linear"}]
+        rng = np.random.default_rng(0)
+        arrays = {"W1": rng.normal(0, 0.1, (1, filters)), "b1": np.zeros(filters), "W2": rng.normal(0, 0.01, (filters, 1)),
+                  "b2": np.zeros(1), "W4": rng.normal(0, 0.01, (1024, 36)), "b4": np.zeros(36)}
+        metadata = {"format": "ocr-mlp", "version": 2, "task": "classify",
+                    "classes": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "layers": layers}
+        np.savez(folder / name, metadata=np.array(json.dumps(metadata)),
+                 **{k: v.astype(np.float32) for k, v in arrays.items()})
+    return setup
+
+
 def declaring_mat(folder):
     """A .mat whose headers declare 'train_data' of 10^9 x 10^9 (tests/test_inputs.py)."""
     buffer = io.BytesIO()
@@ -337,6 +367,67 @@ def overflow_model(folder):
             layer["activation"] = "relu"
     arrays["metadata"] = np.array(json.dumps(meta))
     np.savez(folder / "overflow.npz", **arrays)
+
+
+def reclass(source, target, classes):
+    """Writes to ``target`` the model ``source`` with the outputs ``classes`` (by
+    character; a class it lacks gets zero weights), its last layer's columns moved to
+    match (tests/test_model_classes.py uses it too)."""
+    arrays = arrays_of(source)
+    meta = json.loads(str(arrays["metadata"]))
+    last = max(int(k[1:]) for k in arrays if k.startswith("W"))
+    W, b = arrays[f"W{last}"], arrays[f"b{last}"]
+    columns = [meta["classes"].find(c) for c in classes]
+    arrays[f"W{last}"] = np.stack([W[:, i] if i >= 0 else np.zeros(len(W), W.dtype) for i in columns], 1)
+    arrays[f"b{last}"] = np.array([b[i] if i >= 0 else 0 for i in columns], b.dtype)
+    meta["layers"][-1]["out"] = len(classes)
+    arrays["metadata"] = np.array(json.dumps({**meta, "classes": classes}))
+    np.savez(target, **arrays)
+    return target
+
+
+def reclassed(name, classes):
+    """The shipped model with the outputs ``classes`` (:func:`reclass`)."""
+    return lambda folder: reclass(DEFAULT_MODEL, folder / name, classes) and None
+
+
+PERMUTED = "".join(np.random.default_rng(1).permutation(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")))
+
+
+def long_double_model(folder):
+    """m.npz with 'W0' as long doubles, one of them 1e4000: finite, but inf as float32."""
+    arrays = arrays_of(folder / "m.npz")
+    arrays["W0"] = arrays["W0"].astype(np.longdouble)
+    arrays["W0"][0, 0] = np.longdouble("1e4000")
+    np.savez(folder / "longdouble.npz", **arrays)
+
+
+def labels_37(folder):
+    """d/nist36_test.mat with a 37th label column (not a character) and 100 blank rows of it."""
+    X, Y = small_split(folder)
+    Y37 = np.zeros((len(Y) + 100, 37), np.uint8)
+    Y37[:len(Y), :36], Y37[len(Y):, 36] = Y, 1
+    scipy.io.savemat(folder / "labels37.mat", {"test_data": np.concatenate([X, np.ones((100, 1024))]),
+                                               "test_labels": Y37}, do_compression=True)
+
+
+def digits_named(folder):
+    """digits_{train,valid}.mat: the digit rows of d/, 10 label columns named by '<split>_classes'."""
+    for split in ("train", "valid"):
+        X, Y = load_split(folder / "d" / f"nist36_{split}.mat")
+        digits = Y.argmax(1) >= 26
+        scipy.io.savemat(folder / f"digits_{split}.mat", {f"{split}_data": X[digits], f"{split}_labels": Y[digits][:, 26:],
+                                                          f"{split}_classes": "0123456789"})
+
+
+def same_as(*command):
+    """The first line of stdout holding 'accuracy' is the same as ``ocr COMMAND``'s."""
+    def note(folder, stdout, stderr):
+        other = subprocess.run([OCR, *command], cwd=folder, env=environment(), capture_output=True, text=True,
+                               timeout=120).stdout
+        line = lambda text: next((l.strip() for l in text.splitlines() if "accuracy" in l), "")
+        return f"stdout: {line(stdout)} (`ocr {' '.join(command)}`: {line(other)})", line(stdout) == line(other)
+    return note
 
 
 # ---------------------------------------------------------------- images
@@ -531,6 +622,26 @@ def cases(data, baseline):
              (2, "array 'W1' declares shape (1024, 1048576) of float32 (4.0 GB); a model holds at most 1.0 GB")),
         Case("memory: 1 MB .mat of 10^6 rows", ["evaluate", "--model", "m.npz", "--test", "rows.mat"], million_rows_mat,
              (2, "'train_data' has 1,000,000 rows, 3.8 GiB as float32; the most ocr loads is 262,144 rows (1 GiB)")),
+        Case("memory: 2 MB .mat of 262,144 zero rows (evaluate)", ["evaluate", "--model", "m.npz", "--test", "zeros.mat"],
+             zero_rows_mat, (0, ""), note=output_line("accuracy")),
+        Case("memory: 2 MB .mat of 262,144 zero rows (train)",
+             ["train", "--train", "zeros.mat", "--data", "d", "--hidden", "16", "--out", "z.npz"], zero_rows_mat,
+             (2, "zeros.mat: training on 262,144 rows holds them twice (as loaded and each epoch shuffled): with the "
+                 "validation rows 2.1 GB, over the 1.5 GB memory budget")),
+        Case("memory: 180 KB model, a 1x1 conv of 2,000 filters (evaluate)",
+             ["evaluate", "--model", "wide.npz", "--data", "d"], wide_model("wide.npz", 2000), (0, ""),
+             note=output_line("accuracy")),
+        Case("memory: 180 KB model, a 1x1 conv of 2,000 filters (read)", ["read", "scan.png", "--model", "wide.npz"],
+             wide_model("wide.npz", 2000), (0, None), note=text_lines),
+        Case("memory: model of which one row needs 1.6 GB", ["evaluate", "--model", "wider.npz", "--data", "d"],
+             wide_model("wider.npz", 200_000), (2, "one row through its layers needs 1.6 GB of activations, over the "
+                                                   "375 MB a batch may take")),
+        Case("memory: training batch over the budget",
+             ["train", "--data", "d", "--layer", "conv size=1 filters=2000", "--batch-size", "64", "--out", "wb.npz"],
+             expect=(2, "--batch-size: a batch of 64 rows through these layers needs 2.4 GB of activations and "
+                        "gradients")),
+        Case("memory: OCR_MEMORY=lots", ["evaluate", "--model", "m.npz", "--data", "d"], env={"OCR_MEMORY": "lots"},
+             expect=(2, "$OCR_MEMORY: 'lots' is not a memory budget of at least 100 MB (e.g. 1.5G, 800M)")),
         Case("memory: 12000x12000 RGBA PNG", ["read", "big.png"], rgba_png,
              (2, "image is 12000x12000 pixels of RGBA, 576 MB decoded; the most ocr decodes is 450 MB")),
         Case("memory: 1 x 10^8 PNG", ["read", "wide.png"], wide_png,
@@ -694,6 +805,43 @@ def cases(data, baseline):
         Case("noise: JPEG with a corrupt EXIF block", ["read", "exif.jpg"], exif_jpeg, (0, ""), note=text_lines),
         Case("noise: complex .mat", ["evaluate", "--model", "m.npz", "--test", "complex.mat"], complex_mat,
              (2, "'train_data' holds complex numbers; expected real values")),
+        Case("models: shipped model, classes permuted (evaluate)", ["evaluate", "--model", "perm.npz", "--data", "d"],
+             reclassed("perm.npz", PERMUTED), (0, ""),
+             note=same_as("evaluate", "--model", str(DEFAULT_MODEL), "--data", "d")),
+        Case("models: shipped model, classes permuted (confusion)", ["confusion", "--model", "perm.npz", "--data", "d"],
+             reclassed("perm.npz", PERMUTED), (0, ""),
+             note=same_as("confusion", "--model", str(DEFAULT_MODEL), "--data", "d")),
+        Case("models: shipped model, classes permuted (read)", ["read", "scan.png", "--model", "perm.npz"],
+             reclassed("perm.npz", PERMUTED), (0, ""), note=same_text(baseline)),
+        Case("models: shipped model, classes permuted (train --init)",
+             ["train", "--data", "d", "--init", "perm.npz", "--epochs", "1", "--out", "ft.npz"],
+             reclassed("perm.npz", PERMUTED), (0, "fine-tuning perm.npz with adam"), creates=("ft.npz",),
+             note=output_line("saved ft.npz")),
+        Case("models: digits-only model (evaluate)", ["evaluate", "--model", "digits.npz", "--data", "d"],
+             reclassed("digits.npz", "0123456789"), (0, "rows of classes the model does not read left out"),
+             note=output_line("accuracy")),
+        Case("models: digits-only model (confusion)", ["confusion", "--model", "digits.npz", "--data", "d"],
+             reclassed("digits.npz", "0123456789"), (0, "rows of classes the model does not read left out"),
+             note=output_line("accuracy")),
+        Case("models: digits-only model (read)", ["read", "scan.png", "--model", "digits.npz"],
+             reclassed("digits.npz", "0123456789"), (0, None), note=text_lines),
+        Case("models: one-class model 'A' (evaluate)", ["evaluate", "--model", "a.npz", "--data", "d"],
+             reclassed("a.npz", "A"), (0, "rows of classes the model does not read left out"),
+             note=output_line("accuracy")),
+        Case("models: one-class model 'A' (read)", ["read", "scan.png", "--model", "a.npz"], reclassed("a.npz", "A"),
+             (0, ""), note=text_lines),
+        Case("models: only 'not a character' (evaluate)", ["evaluate", "--model", "junk.npz", "--data", "d"],
+             reclassed("junk.npz", "~"), (2, "holds no rows of the model's classes (~)")),
+        Case("models: only 'not a character' (read)", ["read", "scan.png", "--model", "junk.npz"],
+             reclassed("junk.npz", "~"), (2, "the model reads no characters: its only class is '~' (not a character)")),
+        Case("models: 37-column labels, 36-class model", ["evaluate", "--model", "m.npz", "--test", "labels37.mat"],
+             labels_37, (0, "100 rows of classes the model does not read left out"), note=output_line("accuracy")),
+        Case("models: data naming 10 classes (train)",
+             ["train", "--train", "digits_train.mat", "--valid", "digits_valid.mat", "--hidden", "16", "--epochs", "5",
+              "--out", "dg.npz"],
+             digits_named, (0, None), creates=("dg.npz",), note=output_line("saved dg.npz")),
+        Case("models: long-double weights of 1e4000", ["evaluate", "--model", "longdouble.npz", "--data", "d"],
+             long_double_model, (2, "array 'W0' holds 1e+4000, too large for the float32 a network computes in")),
         Case("noise: relu model with weights x 3e37", ["read", "scan.png", "--model", "overflow.npz"], overflow_model,
              (1, "ocr: error: model: its outputs overflow (not finite numbers): its weights are too large to read with"),
              note=second_line("ocr: warning: RuntimeWarning: overflow")),

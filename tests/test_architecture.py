@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "ocr_cli"
 # Lowest first; a module may import from its own layer and those before it.
 LAYERS = (
-    ("foundation", ("ocr_cli", "ocr_cli.errors", "ocr_cli.layout", "ocr_cli.files", "ocr_cli.cores")),
+    ("foundation", ("ocr_cli", "ocr_cli.errors", "ocr_cli.layout", "ocr_cli.files", "ocr_cli.cores", "ocr_cli.memory")),
     ("network", ("ocr_cli.net",)),
     ("pipeline", ("ocr_cli.pipeline",)),
     ("output", ("ocr_cli.output",)),

@@ -71,3 +71,32 @@ def test_named_split_must_exist(nist_dir):
 def test_real_files_load(real_nist):
     data = load_dataset(real_nist / "nist36_test.mat")
     assert data.X.shape == (1800, 1024) and (data.Y.sum(0) == 50).all()
+
+
+@pytest.mark.parametrize("dtype", ["f8", "f4", "u1", "i2", "u4", "i8", "?"])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_rows_are_read_into_float32_as_scipy_reads_them(dtype, compressed, tmp_path):
+    from ocr_cli.net.matfile import read_rows
+
+    X = (np.random.default_rng(0).random((37, 1024)) * 3).astype(dtype)
+    path = tmp_path / "rows.mat"
+    savemat(path, {"a": np.ones((3, 3)), "x": "text", "test_data": X, "test_labels": np.eye(36)[np.arange(37) % 36]},
+            do_compression=compressed)
+    rows = read_rows(path, "test_data", (37, 1024))
+    assert rows.dtype == np.float32 and rows.flags.c_contiguous
+    np.testing.assert_array_equal(rows, X.astype(np.float32))
+    np.testing.assert_array_equal(read_rows(path, "test_labels", (37, 36)), np.eye(36)[np.arange(37) % 36])
+
+
+@pytest.mark.parametrize("variables,kwargs", [
+    ({"test_data": np.ones((3, 1024)) + 1j}, {}),  # complex: scipy reads it, validate refuses it
+    ({"test_data": np.ones((3, 1024))}, {"format": "4"}),  # MATLAB v4
+    ({"other": np.ones((3, 1024))}, {}),  # not there
+])
+def test_files_the_row_reader_does_not_handle_are_left_to_scipy(variables, kwargs, tmp_path):
+    from ocr_cli.net.matfile import read_rows
+
+    savemat(tmp_path / "f.mat", variables, **kwargs)
+    assert read_rows(tmp_path / "f.mat", "test_data", (3, 1024)) is None
+    (tmp_path / "cut.mat").write_bytes((tmp_path / "f.mat").read_bytes()[:300])
+    assert read_rows(tmp_path / "cut.mat", "test_data", (3, 1024)) is None

@@ -214,6 +214,8 @@ def declaring(path, rows, columns=1024):
 @pytest.mark.parametrize("rows,columns,problem", [
     (10 ** 6, 1024, "'train_data' has 1,000,000 rows, 3.8 GiB as float32; the most ocr loads is 262,144 rows (1 GiB)"),
     (10 ** 9, 10 ** 9, "'train_data' has shape (1000000000, 1000000000); expected (N, 1024) rows of 32x32 images"),
+    (262_144, 1024, "'train_data' has 262,144 rows of uint8: loading them takes 1.4 GB (as stored and as float32), "
+                    "over the 1.1 GB data may take (75% of the 1.5 GB memory budget; $OCR_MEMORY sets it)"),
 ])
 def test_huge_declared_data_is_refused_from_the_headers(rows, columns, problem, tmp_path, tiny_model):
     path = declaring(tmp_path / "huge.mat", rows, columns)

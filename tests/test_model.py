@@ -106,6 +106,9 @@ def with_metadata(**changes):
     (lambda a: a.update(W2=a["W2"][:, :35]), r"'W2' has shape \(10, 35\)"),
     (lambda a: a.update(b0=a["b0"].astype(np.int64)), "dtype int64; expected floats"),
     (lambda a: a.update(W1=np.full_like(a["W1"], np.inf)), "NaN or infinite"),
+    (lambda a: a.update(W1=np.full(a["W1"].shape, np.longdouble("1e4000"))),  # finite, but inf as float32
+     r"'W1' holds 1e\+4000, too large for the float32 a network computes in \(at most 3.4e\+38\)"),
+    (lambda a: a.update(b1=np.full(a["b1"].shape, 1e300)), "'b1' holds 1e\\+300, too large for the float32"),
     (lambda a: a.update(extra=np.zeros(3)), "unexpected arrays: extra"),
     (lambda a: a.pop("metadata"), "no 'metadata'"),
     (lambda a: a.update(metadata=np.array("{not json")), "not valid JSON"),

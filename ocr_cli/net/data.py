@@ -9,6 +9,7 @@ layout of :mod:`ocr_cli.layout` (stored transposed, background 1, ink 0), and
 """
 
 import hashlib
+import math
 import warnings
 from pathlib import Path
 from typing import NamedTuple
@@ -17,19 +18,22 @@ import numpy as np
 
 from ocr_cli.errors import InputError, existing_file
 from ocr_cli.layout import CLASSES, PIXELS, default_classes, valid_classes
+from ocr_cli.net.matfile import read_rows
 
 # The most data one file may hold, as the float32 training works in: 1 GiB, 262,144 rows,
 # 24 times nist36's training set. Checked from the file's headers before anything is
-# loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats); loading takes
-# at most three times this (float64 as stored, plus the float32 copy).
+# loaded (a 1 MB compressed file can hold a million rows, 4 GB as floats), as is the
+# memory loading takes against the memory budget (ocr_cli.memory): the rows as float32,
+# read straight into them (ocr_cli.net.matfile), or, for a file scipy must read, also
+# as stored.
 MAX_DATA_BYTES = 1 << 30
 MAX_ROWS = MAX_DATA_BYTES // (PIXELS * 4)
 MAX_CLASSES = 1000  # label columns: far more than any alphabet's characters
 # Values this far outside 0..1 are rounding (1.0000001), clipped rather than refused.
 RANGE_TOLERANCE = 1e-6
-# MATLAB classes that hold plain numbers (whosmat's names).
-NUMERIC_CLASSES = {"double", "single", "logical", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
-                   "uint64"}
+# MATLAB classes that hold plain numbers (whosmat's names), and the bytes of each number.
+NUMERIC_CLASSES = {"double": 8, "single": 4, "logical": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2,
+                   "int32": 4, "uint32": 4, "int64": 8, "uint64": 8}
 
 
 class Dataset(NamedTuple):
@@ -148,10 +152,11 @@ def find_split(variables, path, split=None, prefer=None):
                            f"'<split>_data'/'<split>_labels' pair per file: save each pair in its own file")
 
 
-def check_shapes(data_shape, labels_shape, path, split, classes=None):
+def check_shapes(data_shape, labels_shape, path, split, named=None):
     """Refuses ``<split>_data`` that is not (N, 1024) with 1..:data:`MAX_ROWS` rows, or
-    labels that are not (N, 36) or (N, 37) (or, when the file names its ``classes``,
-    one column per class)."""
+    labels that are not (N, 36) or (N, 37) (or, when the file names ``named`` classes,
+    one column per class; ``named`` True: the file names classes not counted yet, as
+    its headers do not tell how many characters a string holds)."""
     dname, lname = f"{split}_data", f"{split}_labels"
     if len(data_shape) != 2 or data_shape[1] != PIXELS:
         raise InputError(path, f"'{dname}' has shape {data_shape}; expected (N, {PIXELS}) rows of 32x32 images")
@@ -161,9 +166,13 @@ def check_shapes(data_shape, labels_shape, path, split, classes=None):
     if rows > MAX_ROWS:
         raise InputError(path, f"'{dname}' has {rows:,} rows, {rows * PIXELS * 4 / 2 ** 30:,.1f} GiB as float32; "
                                f"the most ocr loads is {MAX_ROWS:,} rows ({MAX_DATA_BYTES / 2 ** 30:g} GiB)")
-    if classes is not None:
-        if len(labels_shape) != 2 or labels_shape != (rows, len(classes)):
-            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(classes)}) one-hot rows, "
+    if named is True:
+        if len(labels_shape) != 2 or labels_shape[0] != rows or not 0 < labels_shape[1] <= MAX_CLASSES:
+            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, C) one-hot rows, "
+                                   f"one column per class of '{split}_classes' (at most {MAX_CLASSES})")
+    elif named is not None:
+        if len(labels_shape) != 2 or labels_shape != (rows, named):
+            raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {named}) one-hot rows, "
                                    f"one column per class of '{split}_classes'")
     elif len(labels_shape) != 2 or labels_shape[0] != rows or labels_shape[1] not in (len(CLASSES), len(CLASSES) + 1):
         raise InputError(path, f"'{lname}' has shape {labels_shape}; expected ({rows}, {len(CLASSES)}) one-hot rows "
@@ -172,7 +181,8 @@ def check_shapes(data_shape, labels_shape, path, split, classes=None):
 
 def check_headers(headers, path, split):
     """Refuses, before loading, a pair that is not plain numbers (sparse, cell, struct,
-    text) or of the wrong shape or too large (:func:`check_shapes`)."""
+    text), of the wrong shape or too large (:func:`check_shapes`), or that loading
+    would take more memory than the budget allows (:func:`check_loading`)."""
     for name in (f"{split}_data", f"{split}_labels"):
         kind = headers[name][1]
         if kind == "sparse":
@@ -180,11 +190,35 @@ def check_headers(headers, path, split):
                                    ".toarray() in scipy)")
         if kind not in NUMERIC_CLASSES:
             raise InputError(path, f"'{name}' is a MATLAB {kind}; expected an array of numbers")
-    check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split)
     named = headers.get(f"{split}_classes")
     if named is not None and (named[1] != "char" or not 0 < np.prod(named[0]) <= MAX_CLASSES):
         raise InputError(path, f"'{split}_classes' is a MATLAB {named[1]} of shape {named[0]}; expected a string of "
                                f"at most {MAX_CLASSES} characters, one per label column")
+    check_shapes(headers[f"{split}_data"][0], headers[f"{split}_labels"][0], path, split, named is not None or None)
+    check_loading(headers, path, split)
+
+
+def loading_bytes(shape, kind, as_stored=True):
+    """The memory loading an array of ``shape`` and MATLAB class ``kind`` takes: as
+    the float32 copy training works in, and ``as_stored`` the array as the file holds
+    it beside it (scipy's loadmat; none for float32)."""
+    stored = NUMERIC_CLASSES[kind] if as_stored and kind != "single" else 0
+    return math.prod(shape) * (stored + 4)
+
+
+def check_loading(headers, path, split, as_stored=False):
+    """Refuses, from the headers, a pair whose loading would take more than
+    :func:`ocr_cli.memory.data_budget`: the rows as float32 (read straight into them,
+    :mod:`ocr_cli.net.matfile`), and ``as_stored`` also as the file holds them (read
+    by scipy: a file that reader does not handle)."""
+    from ocr_cli.memory import data_budget, readable, share_words
+
+    (shape, kind), labels = headers[f"{split}_data"], headers[f"{split}_labels"]
+    need = loading_bytes(shape, kind, as_stored) + loading_bytes(*labels, as_stored)
+    if need > data_budget():
+        how = "as stored and as float32" if as_stored and kind != "single" else "as float32"
+        raise InputError(path, f"'{split}_data' has {shape[0]:,} rows of {kind}: loading them takes {readable(need)} "
+                               f"({how}), over {share_words(data_budget(), 'data')}")
 
 
 def class_names(value, path, split):
@@ -219,7 +253,7 @@ def validate(data, labels, path, split, classes=None):
             raise InputError(path, f"'{name}' holds complex numbers; expected real values")
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError(path, f"'{name}' has dtype {array.dtype}; expected numbers")
-    check_shapes(data.shape, labels.shape, path, split, classes)
+    check_shapes(data.shape, labels.shape, path, split, None if classes is None else len(classes))
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         low, high = data.min(), data.max()  # NaN and infinities reach one or the other
@@ -229,7 +263,7 @@ def validate(data, labels, path, split, classes=None):
         raise InputError(path, f"'{dname}' values span {span(low, high)}; expected 0..1 (ink 0, paper 1)")
     if not (np.isin(labels, (0, 1)).all() and (labels.sum(1) == 1).all()):
         raise InputError(path, f"'{lname}' is not one-hot (each row must hold a single 1)")
-    data, labels = data.astype(np.float32), labels.astype(np.float32)
+    data, labels = data.astype(np.float32, copy=False), labels.astype(np.float32, copy=False)
     if low < 0 or high > 1:  # within the tolerance: rounding
         np.clip(data, 0, 1, out=data)
     return data, labels
@@ -245,8 +279,12 @@ def load_dataset(path, split=None, prefer=None):
     headers = read_headers(path)
     split = find_split(headers, path, split, prefer)
     check_headers(headers, path, split)
-    names = [f"{split}_data", f"{split}_labels"] + [f"{split}_classes"] * (f"{split}_classes" in headers)
-    variables = read_mat(path, names)
+    pair = {name: read_rows(path, name, headers[name][0]) for name in (f"{split}_data", f"{split}_labels")}
+    if any(rows is None for rows in pair.values()):  # not read straight into float32: scipy reads them
+        check_loading(headers, path, split, as_stored=True)
+    names = [name for name, rows in pair.items() if rows is None] + [f"{split}_classes"] * (f"{split}_classes" in headers)
+    variables = read_mat(path, names) if names else {}
+    variables.update({name: rows for name, rows in pair.items() if rows is not None})
     if f"{split}_data" not in variables or f"{split}_labels" not in variables:
         raise InputError(path, f"not a readable .mat file ('{split}_data' or '{split}_labels' listed but not loaded)")
     classes = class_names(variables.get(f"{split}_classes"), path, split)

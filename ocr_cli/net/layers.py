@@ -10,7 +10,9 @@ gives them. Each layer owns its whole contract:
   back from it, for inputs of a given per-row shape: ``output_shape(spec, shape)``
   (None if the spec does not fit), ``weight_shapes(spec, shape)``, ``create(spec,
   shape, rng)`` (fresh, Xavier-initialised weights) and ``build(spec, shape, weights)``
-  (weights as a model file holds them).
+  (weights as a model file holds them);
+- ``held(spec, shape, training)``: how many numbers per row its forward pass keeps
+  (output and caches), from which the memory a batch needs is known before it runs.
 
 Image layers work on channels-last batches ``(N, H, W, C)``; :class:`Reshape` turns the
 flat ``(N, 1024)`` rows into ``(N, 32, 32, 1)`` images and back. A new layer type is a
@@ -58,6 +60,13 @@ class Layer:
         return []
 
     @classmethod
+    def held(cls, spec, shape, training=False):
+        """How many numbers per row of ``shape`` the forward pass keeps until the next
+        batch (its output and what ``backward`` needs; ``training``: with dropout's
+        masks): one output, by default."""
+        return math.prod(cls.output_shape(spec, shape))
+
+    @classmethod
     def build(cls, spec, shape, weights):
         return cls()
 
@@ -97,6 +106,11 @@ class Weighted(Layer):
     @property
     def grads(self):
         return [self.dW, self.db]
+
+    @classmethod
+    def held(cls, spec, shape, training=False):
+        # A: relu overwrites Z in place, other activations make a second array beside it
+        return math.prod(cls.output_shape(spec, shape)) * (1 if spec["activation"] in ("relu", "linear") else 2)
 
     def activate(self, Z):
         """``f(Z)``; ``Z`` is this layer's own fresh product, so relu may overwrite it."""
@@ -190,6 +204,11 @@ class Conv2D(Weighted):
     def weight_shapes(spec, shape):
         return [(spec["size"] ** 2 * shape[2], spec["filters"]), (spec["filters"],)]
 
+    @classmethod
+    def held(cls, spec, shape, training=False):
+        out = cls.output_shape(spec, shape)
+        return super().held(spec, shape, training) + out[0] * out[1] * spec["size"] ** 2 * shape[2]  # and im2col's rows
+
     @staticmethod
     def fans(spec, shape):
         # fan-in k*k*C and fan-out k*k*F, as for a dense layer seen from one pixel
@@ -249,6 +268,10 @@ class MaxPool(Layer):
     def output_shape(spec, shape):
         return (shape[0] // 2, shape[1] // 2, shape[2]) if len(shape) == 3 and min(shape[:2]) >= 2 else None
 
+    @classmethod
+    def held(cls, spec, shape, training=False):
+        return math.prod(cls.output_shape(spec, shape)) + math.prod(shape) // 2  # and the maximum of row pairs
+
     def forward(self, X, training=False):
         n, height, width, c = X.shape
         h, w = height // 2, width // 2
@@ -284,6 +307,10 @@ class Reshape(Layer):
         return tuple(target) if fits else None
 
     @classmethod
+    def held(cls, spec, shape, training=False):
+        return 0  # a view of its input
+
+    @classmethod
     def build(cls, spec, shape, weights):
         return cls(spec["shape"])
 
@@ -315,6 +342,10 @@ class Dropout(Layer):
     def output_shape(spec, shape):
         rate = spec.get("rate")
         return shape if isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate < 1 else None
+
+    @classmethod
+    def held(cls, spec, shape, training=False):
+        return 2 * math.prod(shape) if training else 0  # the mask and the output; else its input itself
 
     @classmethod
     def build(cls, spec, shape, weights):
@@ -396,6 +427,10 @@ class BatchNorm(Layer):
     @staticmethod
     def weight_shapes(spec, shape):
         return [(spec["channels"],)] * 4
+
+    @classmethod
+    def held(cls, spec, shape, training=False):
+        return 2 * math.prod(shape)  # the normalised input and the output
 
     @classmethod
     def build(cls, spec, shape, weights):

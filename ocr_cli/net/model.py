@@ -22,7 +22,7 @@ import numpy as np
 from ocr_cli import layout
 from ocr_cli.errors import InputError, OcrError, existing_file
 from ocr_cli.files import write_whole
-from ocr_cli.net.network import Network, walk
+from ocr_cli.net.network import Network, batch_rows, walk
 
 FORMAT = "ocr-mlp"
 FORMAT_VERSION = 2
@@ -329,9 +329,16 @@ def parse_metadata(arrays, path):
     return metadata
 
 
+# The float types a network computes in; weights of other float types (float16, long
+# double) are converted to float32.
+COMPUTED = (np.float32, np.float64)
+
+
 def check_array(arrays, name, shape, path):
-    """Array ``name`` of ``arrays``, checked to have ``shape``, floats and finite values;
-    shape and dtype are checked from the file's header, before the array is loaded."""
+    """Array ``name`` of ``arrays``, checked to have ``shape``, floats and values finite
+    in the type the network computes in (a long double of 1e4000 is finite, but
+    infinite as the float32 it becomes; a float64 of 1e300 too, once training converts
+    it); shape and dtype are checked from the file's header, before the array is loaded."""
     if name not in arrays:
         raise InputError(path, f"missing array '{name}'")
     found, dtype = declared(arrays, name)
@@ -342,7 +349,13 @@ def check_array(arrays, name, shape, path):
     array = arrays[name]
     if not np.isfinite(array).all():
         raise InputError(path, f"array '{name}' holds NaN or infinite values")
-    return array if array.dtype in (np.float32, np.float64) else array.astype(np.float32)
+    with np.errstate(over="ignore"):
+        used = array if array.dtype in COMPUTED else array.astype(np.float32)
+        if not np.isfinite(used.astype(np.float32, copy=False)).all():
+            largest = np.format_float_scientific(np.abs(array).max(), precision=2, trim="-")
+            raise InputError(path, f"array '{name}' holds {largest}, too large for the float32 a network "
+                                   f"computes in (at most {np.finfo(np.float32).max:.3g})")
+    return used
 
 
 def load_model(path=None, task="classify"):
@@ -374,4 +387,6 @@ def build_model(arrays, path, task="classify"):
         raise InputError(path, f"the network has {int(np.prod(shape))} outputs but {len(metadata['classes'])} classes")
     if set(arrays) != expected:
         raise InputError(path, f"unexpected arrays: {', '.join(sorted(set(arrays) - expected))}")
-    return Model(Network(layers), metadata)
+    net = Network(layers)
+    batch_rows(metadata["layers"], net.dtype.itemsize, where=path)  # a model not even one row of which fits is refused
+    return Model(net, metadata)

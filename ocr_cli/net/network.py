@@ -134,6 +134,48 @@ def check_size(specs, option="hidden"):
                                  f"{MAX_PARAMETER_BYTES // 2 ** 30} GB of weights")
 
 
+# Backward passes hold about as much again as the forward pass kept: each layer's
+# gradient beside its cached input and output.
+BACKWARD = 2
+
+
+def row_bytes(specs, itemsize=4, training=False, shape=(PIXELS,)):
+    """The bytes one row takes through the layers ``specs`` (in numbers of
+    ``itemsize`` bytes): its input and what every layer keeps
+    (:meth:`~ocr_cli.net.layers.Layer.held`), :data:`BACKWARD` times that when
+    ``training``."""
+    held = math.prod(shape) + sum(kind.held(spec, at, training) for kind, spec, at, _ in walk(specs, shape))
+    return held * itemsize * (BACKWARD if training else 1)
+
+
+def batch_bytes(specs, rows, itemsize=4, training=False, shape=(PIXELS,)):
+    """The bytes a batch of ``rows`` takes through ``specs``: :func:`row_bytes` of each
+    row, and when ``training`` the gradients of the weights."""
+    weights = parameter_count(specs, shape) * itemsize if training else 0
+    return rows * row_bytes(specs, itemsize, training, shape) + weights
+
+
+def batch_rows(specs, itemsize=4, wanted=None, training=False, where="model", shape=(PIXELS,)):
+    """How many rows a batch through ``specs`` may hold within
+    :func:`ocr_cli.memory.batch_budget` (at most ``wanted``, :func:`batch_bytes`); a
+    network of which not even one row fits is an :class:`InputError` naming
+    ``where``, and so is a training batch of ``wanted`` rows that does not fit (a
+    smaller one gives other weights: it is refused, not shrunk)."""
+    from ocr_cli.memory import batch_budget, readable, share_words
+
+    fixed, per_row = batch_bytes(specs, 0, itemsize, training, shape), row_bytes(specs, itemsize, training, shape)
+    fits = (batch_budget() - fixed) // per_row
+    needs = "activations and gradients" if training else "activations"
+    if fits < 1:
+        raise InputError(where, f"one row through its layers needs {readable(fixed + per_row)} of {needs}, over "
+                                f"{share_words(batch_budget(), 'a batch')}")
+    if training and wanted is not None and wanted > fits:
+        raise InputError("batch_size", f"a batch of {wanted} rows through these layers needs "
+                                       f"{readable(fixed + wanted * per_row)} of {needs}, over "
+                                       f"{share_words(batch_budget(), 'a batch')}: give {{batch_size}} {fits} or less")
+    return fits if wanted is None else min(wanted, fits)
+
+
 class Network:
     """``forward(X: (N, D)) -> logits (N, C)``; ``backward(dlogits)`` fills every
     layer's gradients; ``params`` and ``grads`` list all of them in the same order.
@@ -206,7 +248,10 @@ class Network:
 
     def predict(self, X, batch_size=256):
         """The outputs ``(N, C)`` for ``X: (N, D)``, in batches to bound memory (a
-        convolution unrolls each image into one row per output pixel)."""
+        convolution unrolls each image into one row per output pixel): of
+        ``batch_size`` rows, fewer if the layers' activations need it
+        (:func:`batch_rows`)."""
+        batch_size = batch_rows(self.specs, self.dtype.itemsize, batch_size, shape=self.input_shape)
         X = X.astype(self.dtype, copy=False)
         out = [self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.n_outputs), self.dtype)

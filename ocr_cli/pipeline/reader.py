@@ -147,13 +147,22 @@ def read_image(image, model=None, lexicon=None, chars=None):
     from ocr_cli.net.model import load_model
     from ocr_cli.pipeline.lexicon import english
 
-    model = model if model is not None else load_model()
+    model = reading_model(model if model is not None else load_model(), "model")
     lexicon = lexicon if lexicon is not None else english(model.classes)
     if chars is not None:
         from ocr_cli.pipeline.charset import parse_chars
 
         chars = parse_chars(chars, model.classes.replace(NOT_A_CHARACTER, "") + PUNCTUATION)
     return read_page(as_photo(image), model, lexicon, chars=chars)
+
+
+def reading_model(model, source):
+    """``model``, if it has a class that is a character to read: a model whose only
+    class is "not a character" is an :class:`InputError` naming ``source``."""
+    if not model.classes.replace(NOT_A_CHARACTER, ""):
+        raise InputError(source, f"the model reads no characters: its only class is '{NOT_A_CHARACTER}' "
+                                 f"(not a character)")
+    return model
 
 
 ENGLISH = "english"  # PageReader's lexicon: the shipped word list
@@ -180,12 +189,14 @@ class PageReader:
     def load(self):
         """``(model, lexicon)``, loaded the first time (None for what is not used: a
         model when nothing is classified, ...)."""
-        from ocr_cli.net.model import load_model
+        from ocr_cli.net.model import default_model_path, load_model
         from ocr_cli.pipeline.lexicon import Lexicon, english
 
         if self.loaded is None:
             given = not isinstance(self.model, (str, Path, type(None)))  # a model loaded already
             model = (self.model if given else load_model(self.model)) if self.read else None
+            if model is not None:
+                reading_model(model, "model" if given else self.model or default_model_path())
             if model is None:
                 lexicon = None
             elif self.lexicon is None:
