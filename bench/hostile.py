@@ -135,9 +135,9 @@ def dots_page(folder):
 
 
 def zip_bomb_model(folder):
-    """The shipped model with 'W1' replaced by a member of compressed zeros whose header
-    declares (1024, 2^20) float32: 4 GiB of zeros, really written (deflated to ~19 MB)."""
-    with np.load(DEFAULT_MODEL, allow_pickle=False) as npz:
+    """The tiny model ``m.npz`` with 'W1' replaced by a member of compressed zeros whose
+    header declares (1024, 2^20) float32: 4 GiB of zeros, really written (deflated to ~19 MB)."""
+    with np.load(folder / "m.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     zeros = bytes(1 << 24)
     with zipfile.ZipFile(folder / "bomb.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=2) as archive:
@@ -699,9 +699,9 @@ def cases(data, baseline):
              ["train", "--data", str(data), "--init", str(DEFAULT_MODEL), "--epochs", "1", "--out", "ft.npz"],
              expect=(0, None), creates=("ft.npz",), timeout=120, note=output_line("valid accuracy")),
         Case("models: diverging fine-tune keeps the old --out",
-             ["train", "--data", "d", "--init", str(DEFAULT_MODEL), "--epochs", "1", "--optimizer", "sgd", "--lr",
-              "0.003", "--out", "good.npz", "--force"], good_model,
-             (1, "lr 0.003: training diverged in epoch 1"), timeout=120),
+             ["train", "--data", "d", "--init", "m.npz", "--epochs", "1", "--optimizer", "sgd", "--lr",
+              "1000", "--out", "good.npz", "--force"], good_model,
+             (1, "lr 1000: training diverged in epoch 1"), timeout=120),
         Case("models: --lr nan", ["train", "--data", "d", "--lr", "nan", "--out", "lr.npz"],
              expect=(2, "--lr: must be a finite number above 0, got nan")),
         Case("models: --lr inf", ["train", "--data", "d", "--lr", "inf", "--out", "lr.npz"],
