@@ -59,11 +59,12 @@ def complain(exc):
     if settings["debug"]:
         raise exc
     from ocr_cli.errors import InputError
+    from ocr_cli.inputs import named
     from ocr_cli.output.formats import printable
 
     if isinstance(exc, InputError):  # the library names its parameters, the user typed options
         exc = exc.worded(OPTIONS)
-    typer.echo(f"ocr: error: {printable(exc)}", err=True)
+    typer.echo(f"ocr: error: {printable(named(str(exc)))}", err=True)  # standard input's temporary file: '-'
 
 
 # The option each library parameter is given by, for errors that name the parameter.
