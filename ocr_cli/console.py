@@ -72,7 +72,7 @@ OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-dec
            "hidden": "--hidden", "hidden/conv": "--hidden/--conv", "conv": "--conv", "force": "--force",
            "output_dir": "--output-dir", "data": "--data", "classes": "--classes", "scheduler": "--scheduler",
            "layers": "--layer", "chars": "--chars", "batch_norm": "--batch-norm",
-           "hold_out_writers": "--hold-out-writers", "held_out_writers": "--held-out-writers"}
+           "hold_out_writers": "--hold-out-writers", "held_out_writers": "--held-out-writers", "seed": "--seed"}
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)

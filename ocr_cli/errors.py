@@ -14,7 +14,7 @@ from pathlib import Path
 
 # How the library's messages name the parameters they mention.
 PARAMETERS = {"force": "force=True", "output_dir": "output_dir", "data": "data", "classes": "classes",
-              "scheduler": "scheduler", "held_out_writers": "held_out_writers=True"}
+              "scheduler": "scheduler", "seed": "seed", "held_out_writers": "held_out_writers=True"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
