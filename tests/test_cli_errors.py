@@ -175,13 +175,22 @@ BAD_DATA = {
     "fewer labels": ({"train_data": X, "train_labels": Y[:30]}, "'train_labels' has shape (30, 36); expected (36, 36)"),
     "empty file": (b"", "not a readable .mat file"),
     "not a .mat": (b"A,B,C\n1,2,3\n", "not a readable .mat file"),
+    "truncated": (lambda: truncated_mat(), "is truncated or damaged: a variable runs to byte"),
 }
+
+
+def truncated_mat():
+    """A whole file's first half: scipy lists the variables it finds before the end."""
+    whole = io.BytesIO()
+    savemat(whole, {"train_data": X, "train_labels": Y}, do_compression=True)
+    return whole.getvalue()[:len(whole.getvalue()) // 2]
 
 
 @pytest.mark.parametrize("case", BAD_DATA)
 def test_bad_data_files(case, nist_dir, tmp_path):
     content, problem = BAD_DATA[case]
     path = tmp_path / "data.mat"
+    content = content() if callable(content) else content
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
@@ -232,7 +241,23 @@ BAD_MODELS = {
     "no metadata": (lambda src, dst: tamper(src, dst, lambda a: a.pop("metadata")), "no 'metadata' in the model file"),
     "future version": (lambda src, dst: tamper(src, dst, future), "model format version 99 is newer than this ocr reads"),
     "empty": (lambda src, dst: dst.write_bytes(b""), "not a readable model file"),
+    "encrypted member": (lambda src, dst: zip_member_patched(src, dst, flags=1),
+                         "not a readable model file (an array in it is encrypted)"),
+    "unknown compression": (lambda src, dst: zip_member_patched(src, dst, method=99),
+                            "not a readable model file (an array in it is compressed by a method zip does not support"),
 }
+
+
+def zip_member_patched(source, target, flags=0, method=None):
+    """``source`` with its first member's zip headers (local and central) marked with
+    the ``flags`` bits (1: encrypted) or the compression ``method``."""
+    content = bytearray(source.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = content.find(signature)
+        content[at + flag_at] |= flags
+        if method is not None:
+            content[at + flag_at + 2:at + flag_at + 4] = struct.pack("<H", method)
+    target.write_bytes(bytes(content))
 
 
 @pytest.mark.parametrize("case", BAD_MODELS)
