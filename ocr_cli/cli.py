@@ -441,7 +441,7 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
     code = 0
     with report.file_progress(len(paths), quiet) as advance:
         try:
-            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
+            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler is not None else batch.run_each(reader, paths, jobs)
             for path, page, error in done:
                 if error is not None and named(str(error)) != str(error):  # standard input: '-'
                     error = (InputError(shown(error.path), named(error.template)) if isinstance(error, InputError)
