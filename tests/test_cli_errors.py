@@ -320,6 +320,27 @@ def test_ctrl_c_during_training_ends_cleanly_and_writes_nothing(nist_dir, tmp_pa
     assert stdout == "" and os.listdir(tmp_path) == []
 
 
+INTERRUPTED_WHILE_IMPORTING = """
+import os, signal, sys
+class Interrupt:  # Ctrl-C arrives while the command line's modules are imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Interrupt())
+from ocr_cli.entry import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_ends_cleanly(photo, pattern_model, tmp_path):
+    image = tmp_path / "page.png"
+    Image.fromarray(photo).save(image)
+    process = ocr_process("read", image, "-m", pattern_model, code=INTERRUPTED_WHILE_IMPORTING)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr, stdout) == (130, "ocr: interrupted\n", "")
+
+
 HALF_WRITE = """
 import sys, time, numpy as np
 real_savez = np.savez
