@@ -1,6 +1,7 @@
 """Every kind of bad input, through the CLI: the exit code, one line on stderr naming the
 file and the problem, no traceback, and no file changed but the intended output."""
 
+import errno
 import hashlib
 import io
 import json
@@ -400,6 +401,31 @@ def test_results_that_cannot_be_written_to_stdout_are_an_error_not_lost(photo, p
     command = shlex.join([sys.executable, "-m", "ocr_cli", "read", str(image), "-m", str(pattern_model)])
     result = subprocess.run(["bash", "-c", f"{command} {redirect}"], capture_output=True, text=True, timeout=60)
     assert result.returncode == code and result.stderr == message + "\n"
+
+
+@pytest.mark.parametrize("error, message", [
+    (ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), "connection reset by peer (ConnectionResetError)"),
+    (OSError(errno.EIO, "Input/output error", "d/nist36_test.mat"), "d/nist36_test.mat: input/output error"),
+])
+def test_an_os_error_of_no_file_is_not_blamed_on_standard_output(monkeypatch, tiny_model, nist_dir, error, message):
+    from ocr_cli.net import data
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(data, "load_dataset", failing)
+    assert_fails(run("evaluate", "--model", tiny_model, "--data", nist_dir), 1, f"ocr: error: {message}")
+
+
+def test_an_os_error_raised_writing_results_names_standard_output():
+    from ocr_cli.console import os_failure
+
+    def write(file):  # as click's echo holds it
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError) as info:
+        write(sys.stdout)
+    assert os_failure(info.value) == "standard output: no space left on device"
 
 
 def test_a_model_whose_outputs_overflow_is_an_error_with_one_warning_line(photo, pattern_model, tmp_path):
