@@ -14,8 +14,6 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-from ocr_cli.entry import INTERRUPTED  # 130: Ctrl-C, also while the command line is imported
-
 settings = {"debug": False, "argv": []}
 
 
@@ -77,7 +75,8 @@ OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-dec
            "hold_out_writers": "--hold-out-writers", "held_out_writers": "--held-out-writers", "seed": "--seed"}
 
 
-BROKEN_PIPE = 141  # the shell's code for a process whose reader left (128 + SIGPIPE)
+INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+BROKEN_PIPE = 141  # ... and for one whose reader left (128 + SIGPIPE)
 
 
 class Stopped(KeyboardInterrupt):

@@ -11,7 +11,9 @@ Python's own start, before any of ocr's code runs.
 
 import sys
 
-INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+# The shell's code for a process ended by Ctrl-C (128 + SIGINT): console.INTERRUPTED,
+# which this module cannot import before it catches Ctrl-C (console imports typer).
+INTERRUPTED = 130
 
 
 def main():
