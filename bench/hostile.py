@@ -444,6 +444,105 @@ def exif_jpeg(folder):
     Image.open(folder / "scan.png").save(folder / "exif.jpg", quality=95, exif=broken_exif)
 
 
+def int32_tiff(folder):
+    """scan.png's grey as 32-bit integers of 0..2^31 (each level x 2^23)."""
+    grey = np.asarray(Image.open(folder / "scan.png").convert("L")).astype(np.int32)
+    Image.fromarray(grey * 8_388_608, "I").save(folder / "int32.tif", compression="tiff_deflate")
+
+
+def hot_tiff(folder):
+    """scan.png's grey as float32 0..255 with one pixel of 3e38."""
+    grey = np.asarray(Image.open(folder / "scan.png").convert("L")).astype(np.float32)
+    grey[0, 0] = 3e38
+    Image.fromarray(grey, "F").save(folder / "hot.tif", compression="tiff_deflate")
+
+
+def one_bit_png(folder):
+    """15000x10000 1-bit, white but for one black bar (about 31 KB)."""
+    image = Image.new("1", (15000, 10000), 1)
+    image.paste(0, (5000, 5000, 5100, 5040))
+    image.save(folder / "bit1.png", optimize=True)
+
+
+def sixteen_bit_png(folder):
+    """15000x10000 16-bit grey, white but for one black bar (about 316 KB)."""
+    grey = np.full((10000, 15000), 65535, np.uint16)
+    grey[5000:5040, 5000:5100] = 0
+    Image.fromarray(grey).save(folder / "grey16.png")
+
+
+def palette_png(folder):
+    """12000x12000 palette PNG with a transparent colour (about 170 KB)."""
+    image = Image.new("L", (12000, 12000), 250)
+    image.paste(0, (5000, 5000, 5100, 5040))
+    image = image.convert("P")
+    image.info["transparency"] = 3
+    image.save(folder / "palette.png")
+
+
+def odd_lists(folder):
+    """``nonutf8.txt`` (a 0xff byte on line 2), ``nul.txt`` (a NUL byte on line 2)."""
+    (folder / "nonutf8.txt").write_bytes(b"scan.png\n\xff\xfe.png\n")
+    (folder / "nul.txt").write_bytes(b"scan.png\nsc\x00an.png\n")
+
+
+def stdin_namesake(folder):
+    """``sub/stdin.png``: a file whose figure would take the name standard input's takes."""
+    (folder / "sub").mkdir(exist_ok=True)
+    shutil.copy(folder / "scan.png", folder / "sub" / "stdin.png")
+
+
+def half_mat(folder):
+    content = (folder / "d" / "nist36_test.mat").read_bytes()
+    (folder / "half.mat").write_bytes(content[:len(content) // 2])
+
+
+def zip_flagged(name, flags=0, method=None):
+    """m.npz with its first member's zip headers marked encrypted (``flags`` 1) or
+    compressed by an unknown ``method`` (tests/test_cli_errors.py)."""
+    def setup(folder):
+        content = bytearray((folder / "m.npz").read_bytes())
+        for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = content.find(signature)
+            content[at + flag_at] |= flags
+            if method is not None:
+                content[at + flag_at + 2:at + flag_at + 4] = struct.pack("<H", method)
+        (folder / name).write_bytes(bytes(content))
+    return setup
+
+
+def silent_listener(folder):
+    """A socket of this process that listens on a free port (``silent.port``) and never
+    answers; the clean-up closes it."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    (folder / "silent.port").write_text(str(listener.getsockname()[1]))
+    return listener.close
+
+
+def http_server(folder):
+    """An HTTP server of this process on a free port (``http.port``), in a thread; the
+    clean-up stops it."""
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # (its log would interleave with the progress lines)
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (folder / "http.port").write_text(str(server.server_address[1]))
+
+    def cleanup():
+        server.shutdown()
+        server.server_close()
+    return cleanup
+
+
 # ---------------------------------------------------------------- processes
 
 
@@ -518,6 +617,19 @@ def signal_at_first_line(signum, stream="stdout"):
             return f"{seen}; {len(workers)} workers then, {len(left)} left after", not left
         return after
     return during
+
+
+# SIGINT this long after the ocr process exists: past Python's own start (which no code
+# of ocr's can guard), while the command line's modules are still imported.
+EARLY_SIGINT = 0.05
+
+
+def sigint_at_start(process):
+    """SIGINT to ocr :data:`EARLY_SIGINT` seconds after its process exists."""
+    pid = ocr_pid(process)
+    time.sleep(EARLY_SIGINT)
+    os.kill(pid, signal.SIGINT)
+    return lambda: (f"SIGINT {EARLY_SIGINT * 1000:.0f} ms after the process started", True)
 
 
 def count_workers(process):
@@ -710,6 +822,53 @@ def cases(data, baseline):
              expect=(2, "--weight-decay: must be a finite number of at least 0, got inf")),
         Case("models: autoencode --lr inf", ["autoencode", "--data", "d", "--lr", "inf", "--out", "ae.npz"],
              expect=(2, "--lr: must be a finite number above 0, got inf")),
+
+        Case("inputs: 31 KB 1-bit PNG of 15000x10000", ["read", "bit1.png"], one_bit_png, (0, ""), timeout=120),
+        Case("inputs: 316 KB 16-bit PNG of 15000x10000", ["read", "grey16.png"], sixteen_bit_png, (0, ""),
+             timeout=120),
+        Case("inputs: 12000x12000 palette PNG with transparency", ["read", "palette.png"], palette_png, (0, ""),
+             timeout=120),
+        Case("inputs: 32-bit integer TIFF (0..2^31)", ["read", "int32.tif"], int32_tiff, (0, ""),
+             note=same_text(baseline)),
+        Case("inputs: float TIFF with one 3e38 pixel", ["read", "hot.tif"], hot_tiff, (0, ""), note=same_text(baseline)),
+        Case("inputs: @LIST with a byte that is not UTF-8", ["read", "@nonutf8.txt"], odd_lists,
+             (2, "nonutf8.txt: line 2 is not UTF-8 text (byte 0xff); a list names one image per line in UTF-8")),
+        Case("inputs: @LIST with a NUL byte", ["read", "@nul.txt"], odd_lists,
+             (2, "nul.txt: line 2 holds a NUL byte, which no file name can hold")),
+        Case("inputs: @LIST with a NUL byte, -o", ["read", "@nul.txt", "-o", "nulout"], odd_lists,
+             (2, "nul.txt: line 2 holds a NUL byte")),
+        Case("inputs: @LIST with a NUL byte, find-letters --plot", ["find-letters", "@nul.txt", "--plot", "nulfigs"],
+             odd_lists, (2, "nul.txt: line 2 holds a NUL byte")),
+        Case("inputs: @/dev/stdin", "echo scan.png | ocr read @/dev/stdin", expect=(0, ""), note=same_text(baseline)),
+        Case("inputs: standard input named twice", "ocr read - - < scan.png",
+             expect=(2, "-: standard input is named twice; it can be read once")),
+        Case("inputs: - and sub/stdin.png, --plot DIR", "ocr read - sub/stdin.png --plot stdinfigs < scan.png",
+             stdin_namesake, (2, "would hold the figures of both '-' and 'sub/stdin.png'")),
+        Case("inputs: truncated .mat", ["evaluate", "--model", "m.npz", "--test", "half.mat"], half_mat,
+             (2, "half.mat: is truncated or damaged: a variable runs to byte")),
+        Case("inputs: model member encrypted", ["evaluate", "--model", "encrypted.npz", "--data", "d"],
+             zip_flagged("encrypted.npz", flags=1), (2, "not a readable model file (an array in it is encrypted)")),
+        Case("inputs: model member of an unknown compression method", ["read", "scan.png", "--model", "method.npz"],
+             zip_flagged("method.npz", method=99),
+             (2, "not a readable model file (an array in it is compressed by a method zip does not support")),
+        Case("inputs: train --seed -1", ["train", "--data", "d", "--seed", "-1", "--out", "s.npz"],
+             expect=(2, "--seed: must be a whole number of at least 0, got -1")),
+        Case("inputs: autoencode --seed -1", ["autoencode", "--data", "d", "--seed", "-1", "--out", "s.npz"],
+             expect=(2, "--seed: must be a whole number of at least 0, got -1")),
+        Case("inputs: --scheduler foo://bar", ["read", "scan.png", "--scheduler", "foo://bar"],
+             expect=(2, "--scheduler: 'foo://bar' is not a scheduler address (unknown scheme 'foo'")),
+        Case("inputs: --scheduler 'not an address'", ["read", "scan.png", "--scheduler", "not an address"],
+             expect=(2, "--scheduler: 'not an address' is not a scheduler address")),
+        Case("inputs: --scheduler ws://", ["read", "scan.png", "--scheduler", "ws://"],
+             expect=(2, "--scheduler: 'ws://' is not a scheduler address")),
+        Case("inputs: --scheduler ''", ["read", "scan.png", "--scheduler", ""],
+             expect=(2, "--scheduler: '' is not a scheduler address")),
+        Case("inputs: --scheduler at a silent listener", "ocr read scan.png --scheduler tcp://127.0.0.1:$(cat silent.port)",
+             silent_listener, (1, "no answer within 11 s")),
+        Case("inputs: --scheduler at an HTTP server", "ocr read scan.png --scheduler tcp://127.0.0.1:$(cat http.port)",
+             http_server, (1, "no answer within 11 s")),
+        Case("inputs: SIGINT as ocr starts", ["read", "scan.png"], expect=(130, "ocr: interrupted"),
+             during=sigint_at_start),
 
         Case("processes: SIGTERM during read -j 2", ["read", "@list40.txt", "-j", "2"], expect=interrupted,
              during=signal_at_first_line(signal.SIGTERM)),

@@ -18,9 +18,9 @@ this list)::
                                       files, the training loop, checkpoints
     pipeline/                         reading a page, stage by stage (reader.py lists them)
     output/                           what is shown: formats, figures, tables, streaming
-    inputs, batch, console, cli, api  the command line: its inputs, many files at once,
-                                      errors and signals, the commands; and the Python
-                                      API (read, read_pages, read_many)
+    inputs, batch, entry, console,    the command line: its inputs, many files at once,
+    cli, api                          its entry point, errors and signals, the commands;
+                                      and the Python API (read, read_pages, read_many)
 
 Names are imported on first use, so ``ocr --help`` does not pay for numpy and scipy.
 """

@@ -1,5 +1,5 @@
 """``python -m ocr_cli``: the ``ocr`` command."""
 
-from ocr_cli.cli import app
+from ocr_cli.entry import main
 
-app(prog_name="ocr")
+main()

@@ -122,20 +122,66 @@ def run_on_cluster(work, paths, scheduler):
 
 # How long to wait for a scheduler to answer before saying it cannot be reached.
 SCHEDULER_TIMEOUT = 10
+# dask's connect gives up reaching a scheduler after the timeout, and then waits for its
+# handshake without one; the handshake gets this many seconds more, so that an address
+# where nothing listens is still reported as dask words it ("Timed out trying to connect").
+HANDSHAKE_MARGIN = 1
 
 
 def connect(client, scheduler):
     """A ``client`` (distributed.Client) of ``scheduler``, or an error naming it within
-    :data:`SCHEDULER_TIMEOUT` seconds (a wrong address, a scheduler not running)."""
+    :data:`SCHEDULER_TIMEOUT` seconds: an address that is not one
+    (:func:`check_address`), a scheduler not running, or something listening there
+    that does not answer as a dask scheduler (an HTTP server, a silent listener: dask's
+    own handshake would wait for it for ever, so :func:`handshake` tries it first)."""
+    check_address(scheduler)
     try:
+        handshake(scheduler, SCHEDULER_TIMEOUT)
         return client(scheduler, timeout=SCHEDULER_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
+    except TimeoutError:  # connected, but no handshake came back
+        raise OcrError(f"scheduler {scheduler}: no answer within {SCHEDULER_TIMEOUT + HANDSHAKE_MARGIN:g} s (something listens there but "
+                       "does not answer as a dask scheduler does)") from None
+    except OSError as exc:
         problem = str(exc).split("\n")[0] or type(exc).__name__
         raise OcrError(f"scheduler {scheduler}: cannot connect within {SCHEDULER_TIMEOUT} s ({problem})") from None
-    except ValueError as exc:  # an address it cannot parse
-        from ocr_cli.errors import InputError
+    except (ValueError, MemoryError, TypeError) as exc:  # its first bytes are not a dask message
+        raise OcrError(f"scheduler {scheduler}: does not answer as a dask scheduler ({type(exc).__name__}: "
+                       f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
 
-        raise InputError(scheduler, f"not a scheduler address ({exc})") from None
+
+def check_address(scheduler):
+    """Refuses (an :class:`~ocr_cli.errors.InputError` naming ``scheduler``, the
+    parameter) an address dask cannot connect to: empty, of a scheme it does not know,
+    without a host or a port."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    from ocr_cli.errors import InputError
+
+    expected = f"expected SCHEME://HOST:PORT, e.g. tcp://10.0.0.5:8786; schemes: {', '.join(sorted(backends))}"
+    try:
+        scheme, location = parse_address(str(scheduler))
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme '{scheme}'")
+        if scheme != "inproc" and not parse_host_port(location)[0]:
+            raise ValueError("no host")
+    except ValueError as exc:
+        raise InputError("scheduler", f"{str(scheduler)!r} is not a scheduler address ({exc}; {expected})") from None
+
+
+def handshake(scheduler, timeout):
+    """Connects to ``scheduler`` as dask does (``OSError`` if it cannot within
+    ``timeout`` seconds) and waits for its handshake (``TimeoutError`` if none comes
+    within :data:`HANDSHAKE_MARGIN` more); the connection is closed again."""
+    import asyncio
+
+    from distributed.comm import connect as open_comm
+
+    async def shake():
+        comm = await asyncio.wait_for(open_comm(scheduler, timeout=timeout), timeout + HANDSHAKE_MARGIN)
+        await comm.close()
+
+    asyncio.run(shake())
 
 
 def run_all(work, paths, jobs=1):

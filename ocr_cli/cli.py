@@ -434,17 +434,18 @@ def read_all(paths, reader, stream, quiet=False, jobs=1, scheduler=None, figures
     with its exit code: 0, the error's own code for a single image, 1 if any of
     several failed."""
     from ocr_cli import batch
-    from ocr_cli.errors import InputError
-    from ocr_cli.inputs import shown
+    from ocr_cli.errors import InputError, OcrError
+    from ocr_cli.inputs import named, shown
     from ocr_cli.output import report
 
     code = 0
     with report.file_progress(len(paths), quiet) as advance:
         try:
-            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler else batch.run_each(reader, paths, jobs)
+            done = batch.run_on_cluster(reader, paths, scheduler) if scheduler is not None else batch.run_each(reader, paths, jobs)
             for path, page, error in done:
-                if isinstance(error, InputError) and shown(error.path) != error.path:  # standard input: '-'
-                    error = InputError(shown(error.path), error.template)
+                if error is not None and named(str(error)) != str(error):  # standard input: '-'
+                    error = (InputError(shown(error.path), named(error.template)) if isinstance(error, InputError)
+                             else OcrError(named(str(error))))
                 if error is not None:
                     complain(error)
                     code = error.exit_code if len(paths) == 1 else 1

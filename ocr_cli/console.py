@@ -59,11 +59,12 @@ def complain(exc):
     if settings["debug"]:
         raise exc
     from ocr_cli.errors import InputError
+    from ocr_cli.inputs import named
     from ocr_cli.output.formats import printable
 
     if isinstance(exc, InputError):  # the library names its parameters, the user typed options
         exc = exc.worded(OPTIONS)
-    typer.echo(f"ocr: error: {printable(exc)}", err=True)
+    typer.echo(f"ocr: error: {printable(named(str(exc)))}", err=True)  # standard input's temporary file: '-'
 
 
 # The option each library parameter is given by, for errors that name the parameter.
@@ -72,7 +73,7 @@ OPTIONS = {"lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-dec
            "output_dir": "--output-dir", "data": "--data", "classes": "--classes", "scheduler": "--scheduler",
            "layers": "--layer", "chars": "--chars", "batch_norm": "--batch-norm",
            "hold_out_writers": "--hold-out-writers", "held_out_writers": "--held-out-writers",
-           "batch_size": "--batch-size"}
+           "batch_size": "--batch-size", "seed": "--seed"}
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
@@ -167,7 +168,7 @@ def reports_errors(command):
                 with one_line_of_warnings(), one_run():  # no two of its outputs one file
                     return command(*args, **kwargs)
             finally:
-                sys.stdout.flush()  # results still buffered fail here, not silently at exit
+                flush_results()  # results still buffered fail here, not silently at exit
         except OcrError as exc:
             complain(exc)
             raise typer.Exit(exc.exit_code) from None
@@ -181,7 +182,47 @@ def reports_errors(command):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(BROKEN_PIPE) from None
         except OSError as exc:  # a full disk under stdout, an I/O error: one line, not a traceback
-            complain(OcrError(f"{exc.filename or 'standard output'}: {(exc.strerror or str(exc)).lower()}"))
+            complain(OcrError(os_failure(exc)))
             raise typer.Exit(OcrError.exit_code) from None
 
     return wrapper
+
+
+def flush_results():
+    """Flushes standard output: a failure (a full disk) is an
+    :class:`~ocr_cli.errors.OcrError` naming it (the reader leaving stays a
+    :class:`BrokenPipeError`)."""
+    from ocr_cli.errors import OcrError
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OcrError(f"standard output: {(exc.strerror or str(exc)).lower()}") from None
+
+
+def os_failure(exc):
+    """The message for an :class:`OSError` that escaped a command: ``FILE: problem``
+    with the file it names, ``standard output: problem`` if it was raised writing the
+    results (:func:`writing_results`), else the problem and its kind (a connection
+    reset, an I/O error of no file: never blamed on standard output)."""
+    problem = (exc.strerror or str(exc) or type(exc).__name__).lower()
+    if exc.filename is not None:
+        return f"{exc.filename}: {problem}"
+    if writing_results(exc):
+        return f"standard output: {problem}"
+    return f"{problem} ({type(exc).__name__})"
+
+
+def writing_results(exc):
+    """Whether ``exc`` was raised writing to standard output: the code it was raised in
+    holds standard output (click's ``file``, a console's or a stream's ``file`` or
+    ``out``)."""
+    streams = {id(s) for s in (sys.stdout, getattr(sys.stdout, "buffer", None), sys.__stdout__) if s is not None}
+    trace = exc.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    held = trace.tb_frame.f_locals.values() if trace is not None else ()
+    return any(id(value) in streams or id(getattr(value, "file", None)) in streams
+               or id(getattr(value, "out", None)) in streams for value in held)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 # How the library's messages name the parameters they mention.
 PARAMETERS = {"force": "force=True", "output_dir": "output_dir", "data": "data", "classes": "classes",
-              "scheduler": "scheduler", "held_out_writers": "held_out_writers=True", "batch_size": "batch_size"}
+              "scheduler": "scheduler", "seed": "seed", "held_out_writers": "held_out_writers=True",
+              "batch_size": "batch_size"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -5,8 +5,10 @@ An argument may be:
 - a folder: the images inside it, sorted by name (:data:`IMAGE_SUFFIXES`);
 - a pattern with ``*``, ``?`` or ``[`` that is not itself a file: the files it matches,
   sorted (the tool expands it, as a quoted pattern is not expanded by the shell);
-- ``@LIST``: the paths listed in that file, one per line;
-- ``-``: an image read from standard input into a temporary file;
+- ``@LIST``: the paths listed in that file (UTF-8, or ``-`` / ``/dev/stdin``: standard
+  input), one per line;
+- ``-``: an image read from standard input into a temporary file (once: a second ``-``
+  would read nothing);
 - anything else: a path, left for reading to judge.
 """
 
@@ -44,12 +46,45 @@ def shown(path):
     return STDIN if path in FROM_STDIN else path
 
 
-def listed(path):
-    """The paths a list file names, one per line (blank lines skipped)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such list file")
-    return [Path(line.strip()) for line in path.read_text().splitlines() if line.strip()]
+def named(text):
+    """``text`` (a message) with each temporary file standard input was read into named
+    ``-``, as :func:`shown` names it."""
+    for path in FROM_STDIN:
+        text = text.replace(str(path), STDIN)
+    return text
+
+
+# Where a list may be read from standard input: ``@-`` and ``@/dev/stdin`` (a pipe, not
+# a regular file, read once).
+STDIN_LISTS = (STDIN, "/dev/stdin")
+
+
+def listed(path, stdin=None):
+    """The paths a list file names, one per line (blank lines skipped): UTF-8 text, each
+    line a path (a line holding a NUL byte names no file). ``path`` ``-`` or
+    ``/dev/stdin``: the list is read from ``stdin`` (default: standard input)."""
+    import sys
+
+    from ocr_cli.errors import existing_file
+
+    if str(path) in STDIN_LISTS:
+        path, content = Path(str(path)), (stdin or sys.stdin.buffer).read()
+    else:
+        path = Path(path)
+        if not path.exists() and not path.is_symlink():
+            raise InputError(path, "no such list file")
+        content = existing_file(path, "a list of images").read_bytes()
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        raise InputError(path, f"line {line} is not UTF-8 text (byte {content[exc.start]:#04x}); "
+                               "a list names one image per line in UTF-8") from None
+    lines = [line.strip() for line in text.splitlines()]
+    for number, line in enumerate(lines, 1):
+        if "\0" in line:
+            raise InputError(path, f"line {number} holds a NUL byte, which no file name can hold")
+    return [Path(line) for line in lines if line]
 
 
 def folder_images(folder):
@@ -74,7 +109,7 @@ def expand(argument, stdin=None):
     if argument == STDIN:
         return [from_stdin(stdin)]
     if argument.startswith("@") and not Path(argument).exists():
-        return listed(argument[1:])
+        return listed(argument[1:], stdin)
     if Path(argument).is_dir():
         return folder_images(argument)
     if GLOB_CHARACTERS & set(argument) and not Path(argument).exists():
@@ -83,5 +118,9 @@ def expand(argument, stdin=None):
 
 
 def expand_inputs(arguments, stdin=None):
-    """The image paths ``arguments`` name, in order (see :func:`expand`)."""
+    """The image paths ``arguments`` name, in order (see :func:`expand`); standard
+    input (``-``, ``@-``, ``@/dev/stdin``) may be named once."""
+    reading = [str(a) for a in arguments if str(a) == STDIN or str(a)[1:] in STDIN_LISTS and str(a)[0] == "@"]
+    if len(reading) > 1:
+        raise InputError(reading[1], "standard input is named twice; it can be read once")
     return [path for argument in arguments for path in expand(argument, stdin)]

@@ -15,8 +15,8 @@ LAYERS = (
     ("network", ("ocr_cli.net",)),
     ("pipeline", ("ocr_cli.pipeline",)),
     ("output", ("ocr_cli.output",)),
-    ("command line", ("ocr_cli.inputs", "ocr_cli.batch", "ocr_cli.console", "ocr_cli.cli", "ocr_cli.__main__",
-                      "ocr_cli.api")),
+    ("command line", ("ocr_cli.inputs", "ocr_cli.batch", "ocr_cli.entry", "ocr_cli.console", "ocr_cli.cli",
+                      "ocr_cli.__main__", "ocr_cli.api")),
 )
 
 

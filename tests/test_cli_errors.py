@@ -1,6 +1,7 @@
 """Every kind of bad input, through the CLI: the exit code, one line on stderr naming the
 file and the problem, no traceback, and no file changed but the intended output."""
 
+import errno
 import hashlib
 import io
 import json
@@ -175,13 +176,22 @@ BAD_DATA = {
     "fewer labels": ({"train_data": X, "train_labels": Y[:30]}, "'train_labels' has shape (30, 36); expected (36, 36)"),
     "empty file": (b"", "not a readable .mat file"),
     "not a .mat": (b"A,B,C\n1,2,3\n", "not a readable .mat file"),
+    "truncated": (lambda: truncated_mat(), "is truncated or damaged: a variable runs to byte"),
 }
+
+
+def truncated_mat():
+    """A whole file's first half: scipy lists the variables it finds before the end."""
+    whole = io.BytesIO()
+    savemat(whole, {"train_data": X, "train_labels": Y}, do_compression=True)
+    return whole.getvalue()[:len(whole.getvalue()) // 2]
 
 
 @pytest.mark.parametrize("case", BAD_DATA)
 def test_bad_data_files(case, nist_dir, tmp_path):
     content, problem = BAD_DATA[case]
     path = tmp_path / "data.mat"
+    content = content() if callable(content) else content
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
@@ -232,7 +242,23 @@ BAD_MODELS = {
     "no metadata": (lambda src, dst: tamper(src, dst, lambda a: a.pop("metadata")), "no 'metadata' in the model file"),
     "future version": (lambda src, dst: tamper(src, dst, future), "model format version 99 is newer than this ocr reads"),
     "empty": (lambda src, dst: dst.write_bytes(b""), "not a readable model file"),
+    "encrypted member": (lambda src, dst: zip_member_patched(src, dst, flags=1),
+                         "not a readable model file (an array in it is encrypted)"),
+    "unknown compression": (lambda src, dst: zip_member_patched(src, dst, method=99),
+                            "not a readable model file (an array in it is compressed by a method zip does not support"),
 }
+
+
+def zip_member_patched(source, target, flags=0, method=None):
+    """``source`` with its first member's zip headers (local and central) marked with
+    the ``flags`` bits (1: encrypted) or the compression ``method``."""
+    content = bytearray(source.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = content.find(signature)
+        content[at + flag_at] |= flags
+        if method is not None:
+            content[at + flag_at + 2:at + flag_at + 4] = struct.pack("<H", method)
+    target.write_bytes(bytes(content))
 
 
 @pytest.mark.parametrize("case", BAD_MODELS)
@@ -295,6 +321,27 @@ def test_ctrl_c_during_training_ends_cleanly_and_writes_nothing(nist_dir, tmp_pa
     assert stdout == "" and os.listdir(tmp_path) == []
 
 
+INTERRUPTED_WHILE_IMPORTING = """
+import os, signal, sys
+class Interrupt:  # Ctrl-C arrives while the command line's modules are imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Interrupt())
+from ocr_cli.entry import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_ends_cleanly(photo, pattern_model, tmp_path):
+    image = tmp_path / "page.png"
+    Image.fromarray(photo).save(image)
+    process = ocr_process("read", image, "-m", pattern_model, code=INTERRUPTED_WHILE_IMPORTING)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr, stdout) == (130, "ocr: interrupted\n", "")
+
+
 HALF_WRITE = """
 import sys, time, numpy as np
 real_savez = np.savez
@@ -354,6 +401,31 @@ def test_results_that_cannot_be_written_to_stdout_are_an_error_not_lost(photo, p
     command = shlex.join([sys.executable, "-m", "ocr_cli", "read", str(image), "-m", str(pattern_model)])
     result = subprocess.run(["bash", "-c", f"{command} {redirect}"], capture_output=True, text=True, timeout=60)
     assert result.returncode == code and result.stderr == message + "\n"
+
+
+@pytest.mark.parametrize("error, message", [
+    (ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), "connection reset by peer (ConnectionResetError)"),
+    (OSError(errno.EIO, "Input/output error", "d/nist36_test.mat"), "d/nist36_test.mat: input/output error"),
+])
+def test_an_os_error_of_no_file_is_not_blamed_on_standard_output(monkeypatch, tiny_model, nist_dir, error, message):
+    from ocr_cli.net import data
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(data, "load_dataset", failing)
+    assert_fails(run("evaluate", "--model", tiny_model, "--data", nist_dir), 1, f"ocr: error: {message}")
+
+
+def test_an_os_error_raised_writing_results_names_standard_output():
+    from ocr_cli.console import os_failure
+
+    def write(file):  # as click's echo holds it
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError) as info:
+        write(sys.stdout)
+    assert os_failure(info.value) == "standard output: no space left on device"
 
 
 def test_a_model_whose_outputs_overflow_is_an_error_with_one_warning_line(photo, pattern_model, tmp_path):

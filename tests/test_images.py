@@ -91,3 +91,70 @@ def test_huge_images_are_refused_from_the_header(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="40x60|60x40"):
         load_image(tmp_path / "big.png")
     assert MAX_PIXELS >= 48_000_000 * 2
+
+
+# ---------------------------------------------------------------- scale and memory
+
+
+STRETCHED = (page() - 20) / 180  # the page's own span, ink 20 to paper 200, made 0..1
+
+
+@pytest.mark.parametrize("make,expected", [
+    (lambda grey: Image.fromarray(grey.astype(np.int32) * 8_388_608, "I"), STRETCHED),  # 0..2^31: was blank
+    (lambda grey: Image.fromarray(grey.astype(np.int32) * 4_000_000 - 2 ** 30, "I"), STRETCHED),  # signed: was noise
+    (lambda grey: Image.fromarray(hot(grey.astype(np.float32), 3e38), "F"), page() / 255),  # one hot pixel: was blank
+    (lambda grey: Image.fromarray(hot(grey.astype(np.float32) / 255, 1e9), "F"), page() / 255),  # 0..1, one hot pixel
+])
+def test_32_bit_and_float_tiffs_are_scaled_by_their_span_not_one_pixel(tmp_path, make, expected):
+    make(np.tile(page(), (8, 8))).save(tmp_path / "page.tif")
+    np.testing.assert_allclose(load_image(tmp_path / "page.tif")[1:], np.tile(expected, (8, 8))[1:], atol=0.02)
+
+
+def hot(values, level):
+    values[0, 0] = level
+    return values
+
+
+@pytest.mark.parametrize("mode", ["I;16", "1", "L"])
+def test_an_image_is_made_grey_without_full_size_copies_in_wider_types(tmp_path, mode):
+    """numpy's allocations while a 12-megapixel image is decoded: its float32 grey and
+    a strip's copies, not an int32 and a float32 copy of it on top (PIL's own
+    decoded copy is not numpy's)."""
+    import tracemalloc
+
+    from ocr_cli.pipeline.images import STRIP_PIXELS, decode
+
+    grey = np.full((3000, 4000), 200, np.uint8)
+    grey[1000:1100, 1000:1400] = 20
+    image = Image.fromarray(grey.astype(np.uint16) * 257) if mode == "I;16" else Image.fromarray(grey).convert(mode)
+    image.save(tmp_path / "page.png")
+    tracemalloc.start()
+    try:
+        gray = decode(tmp_path / "page.png")[0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert gray.shape == (3000, 4000) and gray[1050, 1050] < 0.5 < gray[0, 0]
+    assert peak < gray.nbytes + 4 * 4 * STRIP_PIXELS, peak / 1e6
+
+
+def test_large_images_are_shrunk_in_strips_as_they_would_be_whole(monkeypatch):
+    from ocr_cli.pipeline import ink
+
+    gray = np.random.default_rng(0).random((3000, 7001)).astype(np.float32)
+    whole = ink.resize(gray, 0.37)
+    monkeypatch.setattr(ink, "RESIZE_WHOLE_PIXELS", 400_000)
+    np.testing.assert_array_equal(ink.resize(gray, 0.37), whole)
+
+
+def test_the_colour_of_a_large_image_is_shrunk_in_strips(monkeypatch):
+    from ocr_cli.pipeline import images
+
+    rgba = np.zeros((900, 1600, 4), np.uint8)
+    rgba[:, :800] = (200, 40, 40, 255)
+    rgba[:, 800:, 2] = 255  # blue, but transparent: white
+    whole = images.small_colour(Image.fromarray(rgba))
+    monkeypatch.setattr(images, "COLOUR_WHOLE_PIXELS", 100_000)
+    monkeypatch.setattr(images, "STRIP_PIXELS", 50_000)
+    np.testing.assert_allclose(images.small_colour(Image.fromarray(rgba)), whole, atol=0.02)
+    assert whole.shape == (216, 384, 3) and whole[0, -1] == pytest.approx([1, 1, 1])

@@ -132,6 +132,37 @@ def test_dash_as_a_model_or_data_file_is_refused(photo, tiny_model):
                    "-: standard input cannot be read as a .mat file; name a file")
 
 
+@pytest.mark.parametrize("content,problem", [
+    (b"photo.png\n\xff\xfe.png\n", "line 2 is not UTF-8 text (byte 0xff); a list names one image per line in UTF-8"),
+    (b"photo.png\nph\x00oto.png\n", "line 2 holds a NUL byte, which no file name can hold"),
+])
+def test_a_list_that_is_not_text_is_refused_before_anything_is_made(content, problem, photo, pattern_model, tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(content)
+    for args in (["read"], ["read", "-o", tmp_path / "out"], ["find-letters", "--plot", tmp_path / "figs"]):
+        assert_refused(run(*args, f"@{listing}", "--model", pattern_model), f"{listing}: {problem}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.txt"]
+    assert_refused(run("read", "@/dev/stdin", "--model", pattern_model, input=content), f"/dev/stdin: {problem}")
+
+
+def test_a_list_on_standard_input_is_read(photo, pattern_model):
+    for name in ("@/dev/stdin", "@-"):
+        listed = run("find-letters", name, "--model", pattern_model, input=f"{photo}\n".encode())
+        assert listed.exit_code == 0 and "2 characters" in listed.stdout, listed.output
+
+
+def test_standard_input_is_read_once_and_named_dash_in_messages(photo, pattern_model, tmp_path):
+    for twice in (["-", "-"], ["-", "@-"], ["@/dev/stdin", "-"]):
+        assert_refused(run("read", *twice, "--model", pattern_model, input=photo.read_bytes()),
+                       f"{twice[1]}: standard input is named twice; it can be read once")
+    other = tmp_path / "sub" / "stdin.png"
+    other.parent.mkdir()
+    other.write_bytes(photo.read_bytes())
+    figures = tmp_path / "figs"
+    assert_refused(run("read", "-", other, "--plot", figures, "--model", pattern_model, input=photo.read_bytes()),
+                   f"{figures / 'stdin_read.png'}: would hold the figures of both '-' and '{other}'")
+
+
 # ---------------------------------------------------------------- unreadable files in a batch
 
 

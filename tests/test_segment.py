@@ -56,9 +56,11 @@ def test_large_page_is_worked_at_a_reduced_scale(pattern_bank):
     assert_boxes_match(letters.boxes, np.array(big.boxes), 200 / 10)
 
 
-@pytest.mark.parametrize("char_height,suffix,factor", [(400, "jpg", 4), (100, "jpg", 1), (400, "png", 1)])
-def test_a_large_jpeg_is_decoded_only_as_large_as_its_characters_need(pattern_bank, tmp_path, char_height, suffix,
-                                                                       factor):
+@pytest.mark.parametrize("char_height,suffix,factor", [(400, "jpg", 4), (100, "jpg", 1), (400, "png", 4),
+                                                       (100, "png", 1)])
+def test_a_large_photo_is_decoded_only_as_large_as_its_characters_need(pattern_bank, tmp_path, char_height, suffix,
+                                                                        factor):
+    """A JPEG by its DCT scaling, any other format averaged over boxes as it is made grey."""
     from ocr_cli.pipeline.images import load_photo
 
     big = compose_page(["AB 12", "CD"], pattern_bank, np.random.default_rng(4), char_height=char_height,

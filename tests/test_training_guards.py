@@ -137,6 +137,8 @@ def test_fine_tuning_optimizer_choice():
     ("autoencode", ["--lr", "inf"], "--lr: must be a finite number above 0, got inf"),
     ("autoencode", ["--lr", "0"], "--lr: must be a finite number above 0, got 0.0"),
     ("autoencode", ["--hidden", "100000000000000000000"], "--hidden: these layers would have"),
+    ("train", ["--seed", "-1"], "--seed: must be a whole number of at least 0, got -1"),
+    ("autoencode", ["--seed", "-1"], "--seed: must be a whole number of at least 0, got -1"),
 ])
 def test_unusable_options_are_refused_before_the_data_is_read(command, args, fragment, tmp_path):
     out = tmp_path / "m.npz"

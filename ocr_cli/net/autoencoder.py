@@ -15,7 +15,7 @@ from ocr_cli.net.layers import Weighted
 from ocr_cli.net.network import Network, check_size, plan
 from ocr_cli.net.nn import squared_error
 from ocr_cli.net.optim import SGD, check_hyperparameters
-from ocr_cli.net.train import Loop, run_epochs
+from ocr_cli.net.train import Loop, check_seed, run_epochs
 
 
 @dataclass
@@ -36,8 +36,10 @@ class AutoencoderConfig:
 def check_config(config, n_inputs=1024):
     """Refuses (an :class:`~ocr_cli.errors.InputError` naming the option) settings
     that cannot train: a learning rate that is not a finite number above 0, momentum
-    outside [0, 1), a learning-rate factor outside (0, 1], layers too large to hold."""
+    outside [0, 1), a learning-rate factor outside (0, 1], a negative seed, layers too
+    large to hold."""
     check_hyperparameters(config.lr, config.momentum, 0.0, config.lr_factor)
+    check_seed(config.seed)
     check_size(specs(n_inputs, config))
 
 

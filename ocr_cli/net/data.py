@@ -120,9 +120,40 @@ def read_headers(path):
     try:
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
-            return {name: (tuple(int(n) for n in shape), kind) for name, shape, kind in whosmat(str(path))}
+            headers = {name: (tuple(int(n) for n in shape), kind) for name, shape, kind in whosmat(str(path))}
     except Exception as exc:  # as read_mat
         raise InputError(path, f"not a readable .mat file ({type(exc).__name__}: {exc})") from None
+    end = cut_short(path)
+    if end is not None:  # whosmat lists what it found before the end, silently
+        raise InputError(path, f"is truncated or damaged: a variable runs to byte {end:,} but the file ends at "
+                               f"{path.stat().st_size:,}")
+    return headers
+
+
+# A MATLAB 5 (v5 to v7) file: a 128-byte header ending with its byte order ('IM' little
+# endian), then variables, each an 8-byte tag (type, byte count) and its bytes, padded to
+# 8 bytes unless compressed (type 15).
+MAT5_HEADER, MAT5_COMPRESSED = 128, 15
+
+
+def cut_short(path):
+    """Where the ``.mat`` file at ``path`` should go on to when a variable runs past its
+    end (a truncated download or copy), else None (also for files that are not
+    MATLAB 5 files: their readers judge them)."""
+    import struct
+
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        header = f.read(MAT5_HEADER)
+        if len(header) < MAT5_HEADER or header[126:128] not in (b"IM", b"MI") or header[124:126] not in (b"\x00\x01", b"\x01\x00"):
+            return None
+        order = "<" if header[126:128] == b"IM" else ">"
+        position = MAT5_HEADER
+        while position + 8 <= size:
+            f.seek(position)
+            kind, length = struct.unpack(order + "II", f.read(8))
+            position += 8 + length + (0 if kind == MAT5_COMPRESSED else -length % 8)
+    return position if position > size else None
 
 
 def find_split(variables, path, split=None, prefer=None):

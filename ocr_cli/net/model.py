@@ -13,6 +13,7 @@ import json
 import math
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,7 +126,18 @@ def write_npz(path, arrays, kind):
     write_whole(path, lambda f: np.savez(f, **arrays), kind)
 
 
+# What reading a damaged or crafted archive raises: zipfile's RuntimeError for an
+# encrypted member and NotImplementedError for an unknown compression method, zlib's
+# error for a corrupt deflate stream, besides the usual I/O and format errors.
+ARCHIVE_FAILURES = (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error)
+
+
 def unreadable(path, exc):
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return InputError(path, "not a readable model file (an array in it is encrypted)")
+    if isinstance(exc, NotImplementedError):
+        return InputError(path, "not a readable model file (an array in it is compressed by a method zip "
+                                "does not support; numpy writes stored or deflated arrays)")
     return InputError(path, f"not a readable model file ({type(exc).__name__}: {exc})")
 
 
@@ -160,7 +172,7 @@ class NpzArrays(Mapping):
         try:
             with zipfile.ZipFile(self.path) as archive, archive.open(self.members[name]) as stream:
                 array = np.lib.format.read_array(stream, allow_pickle=False)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        except ARCHIVE_FAILURES as exc:
             raise unreadable(self.path, exc) from None
         if array.shape != self.headers[name][0]:
             raise InputError(self.path, f"not a readable model file (array '{name}' is shorter than its header says)")
@@ -210,7 +222,7 @@ def read_npz(path):
                     raise InputError(path, f"its arrays declare more than {readable_size(MAX_ARRAY_BYTES)} "
                                            f"together, more than any model holds")
                 members[name], headers[name] = info, (shape, dtype)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except ARCHIVE_FAILURES as exc:
         raise unreadable(path, exc) from None
     return NpzArrays(path, members, headers)
 

@@ -73,11 +73,12 @@ class TrainConfig:
 def check_config(config, n_classes=36):
     """Refuses (an :class:`~ocr_cli.errors.InputError` naming the parameter) a config
     that cannot train, before any data is read: unusable optimiser settings
-    (:func:`ocr_cli.net.optim.check_hyperparameters`), convolution blocks that leave no
+    (:func:`ocr_cli.net.optim.check_hyperparameters`), a negative seed, convolution blocks that leave no
     image, layers too large to hold."""
     from ocr_cli.net.network import check_size
 
     check_hyperparameters(config.lr, config.momentum, config.weight_decay, config.lr_factor)
+    check_seed(config.seed)
     specs, option = layer_specs(config, n_classes), layer_option(config)
     check_size(specs, option)
     if not config.init:  # (a model to start from is checked once it is loaded)
@@ -87,6 +88,12 @@ def check_config(config, n_classes=36):
 def layer_option(config):
     """The parameter that gave ``config``'s layers, for errors about them."""
     return "layers" if config.layers else "hidden/conv" if config.conv else "hidden"
+
+
+def check_seed(seed):
+    """Refuses a ``seed`` numpy's generators do not take (a negative or fractional number)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError("seed", f"must be a whole number of at least 0, got {seed!r}")
 
 
 def layer_specs(config, n_classes):

@@ -174,11 +174,12 @@ COLOUR_SIDE = 384
 
 
 def decode(path, reduce=1):
-    """``path`` decoded at about ``1 / reduce`` of its size where the format can do so
-    for free (a JPEG's DCT scaling: 1/2, 1/4, 1/8), else whole: ``(gray, factor,
-    colour)`` with ``factor`` the original pixels per decoded pixel along each side (1
-    if whole) and ``colour`` a small RGB copy (:data:`COLOUR_SIDE`; None for a grey
-    image)."""
+    """``path`` decoded at about ``1 / reduce`` of its size: a JPEG by its DCT scaling
+    (1/2, 1/4, 1/8; PIL picks the largest that still covers the size), any other image
+    decoded whole and averaged over ``reduce`` x ``reduce`` boxes as it is converted
+    (:func:`gray_of`). ``(gray, factor, colour)`` with ``factor`` the original pixels per
+    decoded pixel along each side (1 if whole) and ``colour`` a small RGB copy
+    (:data:`COLOUR_SIDE`; None for a grey image)."""
     from PIL import ImageOps
 
     with opened(path) as image:
@@ -186,17 +187,56 @@ def decode(path, reduce=1):
         coloured = image.mode not in GREY_MODES
         jpeg = image.format == "JPEG"
         if reduce > 1 and jpeg:
-            image.draft("L", (width // reduce, height // reduce))  # PIL picks the largest scale that still covers this
-        factor = width / image.size[0]
+            image.draft("L", (width // reduce, height // reduce))
+        boxes = 1 if jpeg else reduce
+        factor = width / -(-image.size[0] // boxes)  # a box at the edge holds what is left
         ImageOps.exif_transpose(image, in_place=True)  # no copy when upright already
         colour = small_colour(image) if coloured and not jpeg else None
-        array = pil_to_array(image)
+        gray = gray_of(image, boxes)
     if coloured and jpeg:  # decoded again, an eighth of its size: a JPEG's colour costs little that way
         with opened(path) as image:
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             ImageOps.exif_transpose(image, in_place=True)
             colour = small_colour(image)
-    return to_gray(array), factor, colour  # the decoded image is closed (freed) by now
+    return gray, factor, colour
+
+
+# An image is made grey this many pixels at a time (a strip of whole rows): the strip's
+# copies in wider types (RGBA, 16 or 32 bits, float32) cost tens of MB, and the only
+# full-size array is the result, never a chain of full-size copies of a 150-megapixel
+# image in int32 and float32.
+STRIP_PIXELS = 2_000_000
+
+
+def gray_of(image, reduce=1):
+    """An opened, upright PIL ``image`` (any mode) as ``(h, w)`` float32 grey 0..1, as
+    :func:`to_gray` makes :func:`pil_to_array`'s array of it, made a strip of rows at a
+    time (:data:`STRIP_PIXELS`); with ``reduce`` > 1 each strip is averaged over
+    ``reduce`` x ``reduce`` boxes (PIL's reduce; a box at an edge over what is left). The
+    span of 32-bit and float images is the whole image's (:func:`image_span`)."""
+    from PIL import Image
+
+    width, height = image.size
+    span = image_span(image) if image.mode in ("I", "F") else None
+    rows = -(-max(1, STRIP_PIXELS // width) // reduce) * reduce
+    gray = np.empty((-(-height // reduce), -(-width // reduce)), np.float32)
+    for top in range(0, height, rows):
+        strip = to_gray(pil_to_array(image.crop((0, top, width, min(height, top + rows)))), span)
+        if reduce > 1:
+            strip = np.asarray(Image.fromarray(strip, "F").reduce(reduce))
+        gray[top // reduce:top // reduce + len(strip)] = strip
+    return gray
+
+
+def image_span(image):
+    """:func:`value_span` of a PIL ``image`` of 32-bit integers or floats, from every
+    k-th row and column of each strip (no full-size copy)."""
+    width, height = image.size
+    step = max(1, int(np.ceil(np.sqrt(width * height / SPAN_SAMPLES))))
+    rows = max(step, STRIP_PIXELS // width // step * step)
+    sample = np.concatenate([np.asarray(image.crop((0, top, width, min(height, top + rows))))[::step, ::step].ravel()
+                             for top in range(0, height, rows)])
+    return value_span(sample[:, None])
 
 
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
@@ -207,7 +247,10 @@ def small_colour(image):
     :data:`COLOUR_SIDE` (transparency over white)."""
     from PIL import Image
 
-    rgb = image.convert("RGBA") if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else image
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if image.width * image.height > COLOUR_WHOLE_PIXELS:
+        image = shrunk_colour(image, "RGBA" if transparent else "RGB")
+    rgb = image.convert("RGBA") if transparent else image
     small = rgb.copy()
     small.thumbnail((COLOUR_SIDE, COLOUR_SIDE), Image.BOX)
     if small.mode == "RGBA":
@@ -216,11 +259,37 @@ def small_colour(image):
     return np.asarray(small.convert("RGB"), np.float32) / 255
 
 
+# A colour image larger than this (pixels) is first shrunk a strip at a time
+# (:func:`shrunk_colour`): its RGBA copy (4 bytes a pixel) and the copy thumbnail()
+# shrinks would otherwise cost 1.2 GB for a 144-megapixel palette PNG.
+COLOUR_WHOLE_PIXELS = 16_000_000
+
+
+def shrunk_colour(image, mode):
+    """A PIL ``image`` in ``mode`` (RGB or RGBA), shrunk by a whole factor (box averages)
+    to a long side of still at least twice :data:`COLOUR_SIDE`, converted a strip of
+    rows at a time (:data:`STRIP_PIXELS`)."""
+    from PIL import Image
+
+    width, height = image.size
+    factor = max(1, max(width, height) // (2 * COLOUR_SIDE))
+    rows = -(-max(1, STRIP_PIXELS // width) // factor) * factor
+    strips = [image.crop((0, top, width, min(height, top + rows))).convert(mode).reduce(factor)
+              for top in range(0, height, rows)]
+    shrunk = Image.new(mode, (strips[0].width, sum(strip.height for strip in strips)))
+    top = 0
+    for strip in strips:
+        shrunk.paste(strip, (0, top))
+        top += strip.height
+    return shrunk
+
+
 def pil_to_array(image):
     """A PIL image as one grey channel, converted by PIL (fast, 8 bits) or kept at
-    16 bits; transparency is composited over white first."""
+    16 bits (or as its 32-bit integers or floats); transparency is composited over white
+    first."""
     if image.mode.startswith("I;16"):
-        return np.asarray(image.convert("I"))
+        return np.asarray(image)  # uint16 (numpy reads PIL's 16-bit modes as they are): no int32 copy
     if image.mode in ("I", "F"):
         return np.asarray(image)
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -241,14 +310,14 @@ def pil_to_array(image):
     return np.asarray(image.convert("L"))
 
 
-def to_gray(array):
+def to_gray(array, span=None):
     """Any image array -> ``(H, W)`` float32 in 0..1.
 
     ``array``: ``(H, W)`` grey, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA (alpha composited
-    over white); integers are scaled by their type's range (or 65535 for 16-bit data
-    held in wider integers), floats are taken as 0..1 unless their finite values go
-    beyond :data:`FLOAT_SCALE_ABOVE` (a float TIFF of 0..255 pixels): then they are
-    scaled by 255 or 65535 if they fit in that range, else from their span to 0..1.
+    over white); 8- and 16-bit integers are scaled by their type's range; floats and
+    wider integers are on the scale their values show (:func:`rescale`), from ``span``
+    if given (``(low, high)``: the whole image's, when ``array`` is a strip of it), else
+    from their own :func:`value_span`.
     """
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[2] == 1:
@@ -260,11 +329,10 @@ def to_gray(array):
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise InputError("image", f"pixels of dtype {array.dtype} are not numbers")
     values = array.astype(np.float32)
-    if np.issubdtype(array.dtype, np.integer):
-        values *= np.float32(1 / (np.iinfo(array.dtype).max if array.dtype.itemsize <= 2 else 65535))
-    if np.issubdtype(array.dtype, np.floating):
-        scale_floats(values)
-    if array.dtype not in (np.uint8, np.uint16, bool):  # wider integers and floats may stray outside 0..1
+    if array.dtype in (np.uint8, np.uint16):
+        values *= np.float32(1 / np.iinfo(array.dtype).max)
+    elif array.dtype != bool:  # floats, signed and wider integers may stray outside 0..1
+        rescale(values, value_span(values) if span is None else span)
         values = np.nan_to_num(np.clip(values, 0.0, 1.0, out=values), nan=1.0, copy=False)
     if values.ndim == 2:
         return values
@@ -279,11 +347,12 @@ def to_rgb(array):
     """An ``(H, W, 3)`` or ``(H, W, 4)`` image array -> ``(H, W, 3)`` float32 0..1
     (scaled as :func:`to_gray` scales, alpha over white)."""
     values = np.asarray(array)
-    if np.issubdtype(values.dtype, np.integer):
-        values = values.astype(np.float32) / (np.iinfo(values.dtype).max if values.dtype.itemsize <= 2 else 65535)
+    if values.dtype in (np.uint8, np.uint16):
+        values = values.astype(np.float32) / np.iinfo(values.dtype).max
     else:
-        values = np.nan_to_num(values.astype(np.float32), nan=1.0)
-        scale_floats(values)
+        values = values.astype(np.float32)
+        rescale(values, value_span(values))
+        values = np.nan_to_num(values, nan=1.0)
     values = np.clip(values, 0.0, 1.0)
     if values.shape[2] == 4:
         alpha = values[:, :, 3:]
@@ -294,23 +363,43 @@ def to_rgb(array):
 # Float pixels are taken as 0..1, and small excursions are clipped; beyond this the image
 # is on another scale (0..255, 0..65535 or its own) and is scaled instead.
 FLOAT_SCALE_ABOVE = 2.0
+# An image's span is read between these percentiles of its finite values, not from its
+# extremes: one hot pixel (3e38 in a float TIFF, a sensor's stuck 2^31) would otherwise
+# squeeze every other value to one end, and a page read as blank. Ink covers far more
+# than the top or bottom 0.01% of any page.
+SPAN_PERCENTILES = (0.01, 99.99)
+# ... measured on at most about this many values (every k-th row and column): percentiles
+# of a whole 150-megapixel image would cost copies of it.
+SPAN_SAMPLES = 1_000_000
 
 
-def scale_floats(values):
-    """Scales float pixels ``values`` (float32, in place) to about 0..1 when their finite
-    values go beyond :data:`FLOAT_SCALE_ABOVE`: by 255 or 65535 when they lie in that
-    range, else from their own span (lowest to highest finite value)."""
-    finite = np.isfinite(values)
-    low = float(values.min(where=finite, initial=np.inf))
-    high = float(values.max(where=finite, initial=-np.inf))
-    del finite
-    if not np.isfinite(high) or (high <= FLOAT_SCALE_ABOVE and low >= -FLOAT_SCALE_ABOVE):
+def value_span(values):
+    """``(low, high)``: the span of the finite values of an image array (float or integer),
+    between :data:`SPAN_PERCENTILES` of at most about :data:`SPAN_SAMPLES` of them
+    (``(0, 1)`` if none is finite)."""
+    step = max(1, int(np.ceil(np.sqrt(values.shape[0] * values.shape[1] / SPAN_SAMPLES))))
+    sample = np.asarray(values[::step, ::step], np.float64).ravel()
+    sample = sample[np.isfinite(sample)]
+    if not sample.size:
+        return 0.0, 1.0
+    low, high = np.percentile(sample, SPAN_PERCENTILES)
+    return float(low), float(high)
+
+
+def rescale(values, span):
+    """Scales float pixels ``values`` (float32, in place) to about 0..1 when their span
+    (``(low, high)``, :func:`value_span`) goes beyond :data:`FLOAT_SCALE_ABOVE`: by 255
+    or 65535 when it lies in that range, else from the span itself (values beyond it
+    are left for the caller to clip)."""
+    low, high = span
+    if high <= FLOAT_SCALE_ABOVE and low >= -FLOAT_SCALE_ABOVE:
         return
     if low >= 0 and high <= 65535:
         values *= np.float32(1 / (255 if high <= 255 else 65535))
     else:  # divided first, so that no step overflows float32
-        values *= np.float32(1 / (high - low))
-        values -= np.float32(low / (high - low))
+        with np.errstate(over="ignore", invalid="ignore"):  # a hot pixel beyond float32 goes to inf, then clipped
+            values *= np.float32(1 / (high - low))
+            values -= np.float32(low / (high - low))
 
 
 # A photo is decoded at least this many times the working resolution: the last resize,
@@ -355,21 +444,24 @@ class Photo(NamedTuple):
 
 def photo_of_pil(image):
     """A decoded PIL image (any mode) as a whole :class:`Photo`: grey as
-    :func:`pil_to_array` makes it, and its small colour copy."""
-    gray = to_gray(pil_to_array(image))
+    :func:`gray_of` makes it, and its small colour copy."""
+    gray = gray_of(image)
     colour = small_colour(image) if image.mode not in GREY_MODES else None
     return Photo(gray, 1.0, None, image.size, colour=colour)
 
 
 def load_photo(path):
     """The photo at ``path`` decoded at the resolution reading needs, as a :class:`Photo`.
-    A large JPEG is first decoded small (still about :data:`~ocr_cli.pipeline.ink.SURVEY_PIXELS`)
+    A large image is first decoded small (still about :data:`~ocr_cli.pipeline.ink.SURVEY_PIXELS`)
     to measure its characters, then at the smallest size that keeps them
     :data:`DECODE_MARGIN` times :data:`~ocr_cli.pipeline.ink.WORKING_HEIGHT` tall, so that a
-    48 megapixel photo of a note is never decoded whole."""
+    48 megapixel photo of a note is never decoded whole (a JPEG), or never kept whole in
+    float32 (any other format, whose characters, if they need the whole image, are
+    measured again on it as on any image decoded whole)."""
     from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, survey
 
-    width, height = image_size(path)
+    with opened(path) as image:
+        (width, height), jpeg = image.size, image.format == "JPEG"
     preview = max((r for r in (1, 2, 4, 8) if width * height / r ** 2 >= SURVEY_PIXELS), default=1)
     gray, factor, colour = decode(path, preview)
     first = None
@@ -377,6 +469,9 @@ def load_photo(path):
         first = survey(gray).scaled(factor)
         reduce = max((r for r in (1, 2, 4, 8) if first.height / r >= DECODE_MARGIN * WORKING_HEIGHT), default=1)
         if reduce != preview:
+            del gray  # (the preview's memory, before the image is decoded again)
             gray, factor, _ = decode(path, reduce)
+        if reduce == 1 and not jpeg:
+            first = None
     # The size as decoded (after EXIF orientation), in the photo's pixels.
     return Photo(gray, factor, first, (round(gray.shape[1] * factor), round(gray.shape[0] * factor)), colour=colour)

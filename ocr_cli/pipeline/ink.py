@@ -25,6 +25,13 @@ SURVEY_SMALLEST = 8
 WORKING_HEIGHT = 48
 
 
+# An image larger than this (pixels) is shrunk a strip of rows at a time: PIL resizes
+# its own copy of what it is given, and a whole copy of a 150-megapixel float32 image
+# is 600 MB more. Smaller ones (any photo decoded at its working scale) are shrunk whole.
+RESIZE_WHOLE_PIXELS = 16_000_000
+STRIP_MARGIN = 2
+
+
 def resize(gray, scale):
     """Area-averaged (downscaling) or bilinear (upscaling) resize of ``(H, W)`` float32."""
     from PIL import Image
@@ -33,7 +40,19 @@ def resize(gray, scale):
         return gray
     h, w = gray.shape
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(gray).resize(size, Image.BOX if scale < 1 else Image.BILINEAR))
+    if scale > 1 or gray.size <= RESIZE_WHOLE_PIXELS:
+        return np.asarray(Image.fromarray(gray).resize(size, Image.BOX if scale < 1 else Image.BILINEAR))
+    shrunk = np.empty(size[::-1], np.float32)
+    step = h / size[1]  # rows of gray per row of the result: each strip's box starts where the last ended
+    rows = max(1, int(RESIZE_WHOLE_PIXELS // 4 / (w * step)))
+    for first in range(0, size[1], rows):
+        last = min(size[1], first + rows)
+        # (with rows to spare: PIL rounds a box's edges to whole rows, and may take one more)
+        top, bottom = max(0, int(first * step) - STRIP_MARGIN), min(h, int(np.ceil(last * step)) + STRIP_MARGIN)
+        strip = Image.fromarray(gray[top:bottom])
+        shrunk[first:last] = np.asarray(strip.resize((size[0], last - first), Image.BOX,
+                                                     box=(0, first * step - top, w, last * step - top)))
+    return shrunk
 
 
 def background(gray, block, sheet):
