@@ -114,8 +114,11 @@ def stroke_correction(mask, scale):
     :data:`STROKE_RANGE`: a pencil, a marker): positive to thicken, negative to thin
     (each pixel of radius changes the width by two); 0 for strokes inside the range,
     which are left as written, as the training data has them."""
-    width = stroke_width(mask) * scale
-    if width == 0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
+    own = stroke_width(mask)
+    width = own * scale
+    # A blot has no strokes to correct: its skeleton is a dot, its "stroke" wider than half
+    # of it (thinning by that would erode with a disk of its whole size).
+    if width == 0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1] or own > max(mask.shape) / 2:
         return 0
     return int(round((STROKE - width) / (2 * scale)))
 

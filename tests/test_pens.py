@@ -174,3 +174,25 @@ def test_training_redraws_the_share_of_image_rows_it_is_asked_to(nist_dir):
     pen_drawing((), seed=0, share=0.25)(rows, order, 1)
     changed = (rows != images.X).any(axis=1).mean()
     assert 0.15 < changed < 0.35
+
+
+def test_a_blot_is_redrawn_and_laid_out_in_memory_of_its_own_size():
+    """A solid square (a junk crop, a blot) has a skeleton of a dot and a "stroke" as wide
+    as itself: thinning or thickening it by that would build a disk of its whole size per
+    pixel (a MemoryError while training on junk crops with --pens)."""
+    import tracemalloc
+
+    from ocr_cli.layout import PAPER, to_layout
+    from ocr_cli.net.pens import redraw_image
+
+    tracemalloc.start()
+    laid = to_layout(np.ones((400, 400), np.float32))
+    row = np.ones(1024, np.float32)
+    row[400:700] = 0.0  # a block of ink across the layout
+    rng = np.random.default_rng(0)
+    redrawn = [redraw_image(row, rng) for _ in range(8)]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50 * 2 ** 20, peak
+    assert laid.shape == (32, 32) and laid.min() < PAPER / 2  # left as it is, not thinned away
+    assert all(r.shape == (1024,) and r.min() < 0.5 for r in redrawn)

@@ -289,7 +289,9 @@ def redraw_image(row, rng):
     :func:`as_read`: a row again."""
     ink = tight(1.0 - row.reshape(SIDE, SIDE).T)
     ink = np.clip(ndi.zoom(ink, rng.uniform(*HEIGHT) / max(ink.shape), order=1), 0.0, 1.0)
-    width = max(stroke_width(ink > 0.5), 1.0)
+    # (A blot's skeleton is a dot, its "stroke" as wide as itself: no stroke is wider than
+    # half the character, so pens widen and break a blot as they would a thick stroke.)
+    width = min(max(stroke_width(ink > 0.5), 1.0), max(ink.shape) / 2)
     kind = IMAGE_PENS[rng.integers(len(IMAGE_PENS))]
     if kind == "thin":
         thinner = ndi.grey_erosion(ink, footprint=round_footprint(width * (1 - rng.uniform(*THIN)) / 2))
