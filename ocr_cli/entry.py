@@ -20,7 +20,8 @@ def main():
     """Runs the ``ocr`` command line."""
     try:
         from ocr_cli.cli import app
+
+        app(prog_name="ocr")  # (a command's own Ctrl-C is its own; this catches it while typer builds it)
     except KeyboardInterrupt:
         sys.stderr.write("ocr: interrupted\n")
         sys.exit(INTERRUPTED)
-    app(prog_name="ocr")

@@ -138,7 +138,8 @@ def check_file(path, inputs=(), force=False, kind="file", folder_checked=False, 
     if not again:
         claim(path, "file")
     info = status(path)
-    CHECKED[key(path)] = identity(info)
+    if not again or key(path) not in CHECKED:  # (a second check keeps what the first found)
+        CHECKED[key(path)] = identity(info)
     if info is not None:
         not_an_input(path, inputs)
         if stat.S_ISDIR(info.st_mode):
@@ -210,17 +211,19 @@ def write_whole(path, write, kind="file"):
     path = Path(path)
     if key(path) not in CHECKED:
         check_file(path, kind=kind)
-    # mkstemp opens with O_CREAT | O_EXCL | O_NOFOLLOW: a new file of its own, never a link's target.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
-        os.fchmod(fd, file_mode(path))
+        # mkstemp opens with O_CREAT | O_EXCL | O_NOFOLLOW: a new file of its own, never a link's target.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), file_mode(path))
             write(f)
             f.flush()
             os.fsync(f.fileno())
         put_in_place(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OcrError(f"{path}: cannot write the {kind} ({(exc.strerror or str(exc)).lower()})") from None
         raise

@@ -158,3 +158,28 @@ def test_the_colour_of_a_large_image_is_shrunk_in_strips(monkeypatch):
     monkeypatch.setattr(images, "STRIP_PIXELS", 50_000)
     np.testing.assert_allclose(images.small_colour(Image.fromarray(rgba)), whole, atol=0.02)
     assert whole.shape == (216, 384, 3) and whole[0, -1] == pytest.approx([1, 1, 1])
+
+
+@pytest.mark.parametrize("values", [np.full((120, 160), 2 ** 31 - 1, np.int32), np.full((120, 160), -5.0, np.float32)])
+def test_a_page_of_one_value_beyond_0_1_is_blank_paper_not_an_error(tmp_path, values):
+    import ocr_cli
+
+    values = values.copy()
+    values[60, 80] = 0  # ink on under 0.01% of the page
+    Image.fromarray(values).save(tmp_path / "flat.tif")
+    grey = load_image(tmp_path / "flat.tif")
+    assert grey.shape == (120, 160) and np.isfinite(grey).all() and grey.min() >= 0 and grey.max() <= 1
+    assert ocr_cli.read(np.full((99, 99), 100_000, np.int32)).text() == ""
+    assert (to_gray(np.full((9, 9), 7.0, np.float32)) == 1.0).all()  # one value, 0..1 exceeded: paper
+
+
+def test_a_big_endian_16_bit_tiff_reads_as_its_little_endian_twin(tmp_path):
+    grey = np.tile(page(), (60, 40)).astype(np.uint16) * 257  # 2400x2400: strips of 833 rows
+    grey[:grey.shape[0] // 2] //= 300  # a dark band over a whole strip: scaled by its own values it would lift
+    Image.fromarray(grey).save(tmp_path / "little.tif")
+    Image.frombytes("I;16B", grey.shape[::-1], grey.astype(">u2").tobytes()).save(tmp_path / "big.tif")
+    from ocr_cli.pipeline.images import load_photo
+
+    big, little = load_photo(tmp_path / "big.tif").gray, load_photo(tmp_path / "little.tif").gray
+    np.testing.assert_allclose(big, little, atol=1e-6)
+    assert big[:big.shape[0] // 4].mean() < 0.01  # the band stays dark

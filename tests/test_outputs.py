@@ -369,3 +369,33 @@ def test_read_on_a_full_disk_says_so_exits_1_and_leaves_no_torn_result(tmp_path,
     assert result.stderr.strip().splitlines()[-1] == \
         f"ocr: error: {out / 'scan.json'}: cannot write the result (no space left on device)"
     assert os.listdir(out) == []
+
+
+def test_save_model_never_replaces_a_model_another_run_wrote_after_the_check(tmp_path, tiny_model):
+    from ocr_cli import files
+    from ocr_cli.errors import OcrError
+    from ocr_cli.net.model import load_model, save_model
+
+    path = tmp_path / "m.npz"
+    path.write_bytes(tiny_model.read_bytes())
+    files.check_file(path, force=True)  # the command's check, before training
+    path.unlink()
+    path.write_bytes(b"the other run's model")  # another run, meanwhile
+    with pytest.raises(OcrError, match="changed while this command ran"):
+        save_model(path, load_model(tiny_model), force=True)
+    assert path.read_bytes() == b"the other run's model" and os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_a_folder_gone_before_the_write_is_named_not_its_temporary_file(tmp_path):
+    import shutil
+
+    from ocr_cli import files
+    from ocr_cli.errors import OcrError
+
+    path = tmp_path / "gone" / "x.txt"
+    path.parent.mkdir()
+    files.check_file(path)
+    shutil.rmtree(path.parent)
+    with pytest.raises(OcrError) as caught:
+        files.write_whole(path, lambda f: f.write(b"x"), "result")
+    assert str(caught.value) == f"{path}: cannot write the result (no such file or directory)"

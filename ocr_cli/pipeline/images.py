@@ -208,16 +208,24 @@ def decode(path, reduce=1):
 STRIP_PIXELS = 2_000_000
 
 
+def fixed_scale(dtype):
+    """Whether pixels of ``dtype`` are scaled by their type's range (8 and 16-bit unsigned,
+    either byte order), not by the image's own values."""
+    return dtype.kind == "u" and dtype.itemsize <= 2
+
+
 def gray_of(image, reduce=1):
     """An opened, upright PIL ``image`` (any mode) as ``(h, w)`` float32 grey 0..1, as
     :func:`to_gray` makes :func:`pil_to_array`'s array of it, made a strip of rows at a
     time (:data:`STRIP_PIXELS`); with ``reduce`` > 1 each strip is averaged over
     ``reduce`` x ``reduce`` boxes (PIL's reduce; a box at an edge over what is left). The
-    span of 32-bit and float images is the whole image's (:func:`image_span`)."""
+    span of images scaled by their own values (32-bit, float, signed) is the whole
+    image's (:func:`image_span`), not each strip's."""
     from PIL import Image
 
     width, height = image.size
-    span = image_span(image) if image.mode in ("I", "F") else None
+    probe = pil_to_array(image.crop((0, 0, width, 1)))  # the type its pixels decode to
+    span = image_span(image) if not (fixed_scale(probe.dtype) or probe.dtype == bool) else None
     rows = -(-max(1, STRIP_PIXELS // width) // reduce) * reduce
     gray = np.empty((-(-height // reduce), -(-width // reduce)), np.float32)
     for top in range(0, height, rows):
@@ -329,7 +337,7 @@ def to_gray(array, span=None):
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise InputError("image", f"pixels of dtype {array.dtype} are not numbers")
     values = array.astype(np.float32)
-    if array.dtype in (np.uint8, np.uint16):
+    if fixed_scale(array.dtype):
         values *= np.float32(1 / np.iinfo(array.dtype).max)
     elif array.dtype != bool:  # floats, signed and wider integers may stray outside 0..1
         rescale(values, value_span(values) if span is None else span)
@@ -347,7 +355,7 @@ def to_rgb(array):
     """An ``(H, W, 3)`` or ``(H, W, 4)`` image array -> ``(H, W, 3)`` float32 0..1
     (scaled as :func:`to_gray` scales, alpha over white)."""
     values = np.asarray(array)
-    if values.dtype in (np.uint8, np.uint16):
+    if fixed_scale(values.dtype):
         values = values.astype(np.float32) / np.iinfo(values.dtype).max
     else:
         values = values.astype(np.float32)
@@ -383,6 +391,8 @@ def value_span(values):
     if not sample.size:
         return 0.0, 1.0
     low, high = np.percentile(sample, SPAN_PERCENTILES)
+    if high <= low:  # ink on under 0.01% of the page: its whole range
+        low, high = sample.min(), sample.max()
     return float(low), float(high)
 
 
@@ -390,9 +400,12 @@ def rescale(values, span):
     """Scales float pixels ``values`` (float32, in place) to about 0..1 when their span
     (``(low, high)``, :func:`value_span`) goes beyond :data:`FLOAT_SCALE_ABOVE`: by 255
     or 65535 when it lies in that range, else from the span itself (values beyond it
-    are left for the caller to clip)."""
+    are left for the caller to clip); a page of one value is made paper."""
     low, high = span
     if high <= FLOAT_SCALE_ABOVE and low >= -FLOAT_SCALE_ABOVE:
+        return
+    if high <= low:  # one value over the whole page (beyond 0..1): blank paper
+        values[...] = 1.0
         return
     if low >= 0 and high <= 65535:
         values *= np.float32(1 / (255 if high <= 255 else 65535))
