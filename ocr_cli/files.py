@@ -86,9 +86,9 @@ def key(path):
 
 
 def identity(info):
-    """What tells one file from another at a path: its inode (and the time that inode last
-    changed, as a removed file's inode number may be given to the next one)."""
-    return None if info is None else (info.st_dev, info.st_ino, info.st_ctime_ns)
+    """What tells one file from another at a path: its inode, and its size and the time
+    it was last written (a removed file's inode number may be given to the next one)."""
+    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 @contextlib.contextmanager
@@ -138,7 +138,7 @@ def check_file(path, inputs=(), force=False, kind="file", folder_checked=False, 
     if not again:
         claim(path, "file")
     info = status(path)
-    if not again or key(path) not in CHECKED:  # (a second check keeps what the first found)
+    if not again or key(path) not in CHECKED or RUN["outputs"] is None:  # a command's second check keeps its first's
         CHECKED[key(path)] = identity(info)
     if info is not None:
         not_an_input(path, inputs)

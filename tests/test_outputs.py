@@ -378,11 +378,12 @@ def test_save_model_never_replaces_a_model_another_run_wrote_after_the_check(tmp
 
     path = tmp_path / "m.npz"
     path.write_bytes(tiny_model.read_bytes())
-    files.check_file(path, force=True)  # the command's check, before training
-    path.unlink()
-    path.write_bytes(b"the other run's model")  # another run, meanwhile
-    with pytest.raises(OcrError, match="changed while this command ran"):
-        save_model(path, load_model(tiny_model), force=True)
+    with files.one_run():  # as ocr train does: a check before training, save_model's own after
+        files.check_file(path, force=True)
+        path.unlink()
+        path.write_bytes(b"the other run's model")  # another run, meanwhile
+        with pytest.raises(OcrError, match="changed while this command ran"):
+            save_model(path, load_model(tiny_model), force=True)
     assert path.read_bytes() == b"the other run's model" and os.listdir(tmp_path) == ["m.npz"]
 
 
