@@ -96,10 +96,41 @@ def widest(rows, labels, classes, least=20):
 
 def stroke_width(mask):
     """Mean stroke width of a boolean ``mask``: ink area / skeleton length (pixels)."""
-    from skimage.morphology import skeletonize
-
     length = skeletonize(mask).sum()
     return mask.sum() / length if length else 0.0
+
+
+def skeletonize(mask):
+    """Zhang's thinning of a 2-D ``mask``, as ``skimage.morphology.skeletonize`` makes
+    it: by its compiled loop, loaded alone (importing skimage.morphology imports
+    scipy.spatial and more, a tenth of a second at every start of ``ocr read``);
+    through skimage's own function where its files are laid out otherwise."""
+    if "thin" not in THINNING:
+        THINNING["thin"] = compiled_thinning()
+    return THINNING["thin"](np.asarray(mask).astype(bool, order="C", copy=False))
+
+
+THINNING = {}
+
+
+def compiled_thinning():
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    name = "skimage.morphology._skeletonize_various_cy"
+    try:
+        folder = Path(importlib.util.find_spec("skimage").origin).parent / "morphology"
+        path = next(p for p in folder.iterdir() if p.name.startswith("_skeletonize_various_cy.")
+                    and p.suffix in (".so", ".pyd"))
+        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+        module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+        loader.exec_module(module)
+        return module._fast_skeletonize
+    except Exception:  # noqa: BLE001 - another skimage: its public function, which does the same
+        from skimage.morphology import skeletonize as public
+
+        return public
 
 
 def disk(radius):

@@ -343,3 +343,34 @@ def test_letters_under_a_deep_shadow_reaching_the_frame_are_found(pattern_bank):
     letters = find_letters(photo)
     assert len(letters) == len(page.boxes)
     assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 8)
+
+
+def test_thresholds_and_thinning_are_skimages_without_importing_it():
+    """Otsu's split, hysteresis and Zhang's thinning are computed as scikit-image does
+    (same values on random pages and masks), and reading a page imports no skimage:
+    importing skimage.morphology alone takes a tenth of a second at every start."""
+    import subprocess
+    import sys
+
+    from scipy import ndimage as ndi
+    from skimage.filters import apply_hysteresis_threshold, threshold_otsu
+    from skimage.morphology import skeletonize as public
+
+    from ocr_cli.layout import skeletonize
+    from ocr_cli.pipeline.ink import hysteresis, otsu
+
+    rng = np.random.default_rng(0)
+    for k in range(60):
+        h, w = rng.integers(1, 60, 2)
+        x = (rng.random((h, w)) ** rng.uniform(0.3, 3)).astype(np.float32)
+        x = np.round(x * 5) / 5 if k % 5 == 0 else x
+        low, high = sorted(rng.random(2))
+        assert otsu(x) == threshold_otsu(x)
+        assert (hysteresis(x, low, high) == apply_hysteresis_threshold(x, low, high)).all()
+        mask = ndi.binary_dilation(rng.random((h, w)) < 0.05, iterations=int(rng.integers(1, 4)))
+        assert (skeletonize(mask) == public(mask)).all()
+    probe = ("import sys, numpy as np; from ocr_cli.pipeline.reader import read_image; "
+             "image = np.full((120, 300), 0.9, np.float32); image[40:80, 50:60] = 0.1; read_image(image); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'skimage' and not m.endswith('_cy')))")
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "[]"  # (the thinning's compiled loop is loaded alone)

@@ -29,7 +29,6 @@ a character must be not to be shown as ``?`` (one rule for every format:
 """
 
 import json
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
@@ -223,6 +222,8 @@ class Hocr(Format):
     joins_files = True
 
     def head(self, run, file):
+        import xml.etree.ElementTree as ET  # (only these formats need it: not loaded at every start)
+
         html = ET.Element("html", {"xmlns": XHTML, "xml:lang": "en", "lang": "en"})
         head = ET.SubElement(html, "head")
         ET.SubElement(head, "title").text = printable(file)
@@ -245,6 +246,8 @@ class Hocr(Format):
         return "\n".join(self.page(page, run, file, number) for number, page in enumerate(pages, first))
 
     def page(self, page, run, file, number):
+        import xml.etree.ElementTree as ET
+
         width, height = page.size
         element = ET.Element("div", {"class": "ocr_page", "id": f"page_{number}",
                                      "title": f'image "{printable(file)}"; bbox 0 0 {width} {height}; '
@@ -294,6 +297,8 @@ class Alto(Format):
     joins_files = True
 
     def head(self, run, file):
+        import xml.etree.ElementTree as ET
+
         ET.register_namespace("", ALTO_NS)
         ET.register_namespace("xsi", XSI)
         alto = ET.Element(alto_tag("alto"), {f"{{{XSI}}}schemaLocation": f"{ALTO_NS} {ALTO_SCHEMA}"})
@@ -319,6 +324,8 @@ class Alto(Format):
         return "\n".join(self.page(page, run, number) for number, page in enumerate(pages, first))
 
     def page(self, page, run, number):
+        import xml.etree.ElementTree as ET
+
         ET.register_namespace("", ALTO_NS)
         width, height = page.size
         attributes = {"ID": f"page_{number}", "PHYSICAL_IMG_NR": str(number), "HEIGHT": str(height), "WIDTH": str(width)}

@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.filters import apply_hysteresis_threshold, threshold_otsu
 
 # The character height is first measured on the page at about this many pixels
 # (:func:`survey`): enough to measure characters down to ~1/60 of the page height, and cheap.
@@ -239,7 +238,7 @@ def hysteresis_levels(darkness, cores, paper, noise):
     # desk at the frame, a shadow's core) must not pull the split away from the strokes.
     capped = np.minimum(darkness, cores)
     # (Darkness flat up to the cores, under half a percent of the page darker: no split.)
-    split = threshold_otsu(capped) if cores - capped.min() >= 1e-4 else cores
+    split = otsu(capped) if cores - capped.min() >= 1e-4 else cores
     high = max(split, paper + 0.5 * (cores - paper))
     return max(paper + LOW_SHARE * (high - paper), paper + 4 * noise), high
 
@@ -247,7 +246,33 @@ def hysteresis_levels(darkness, cores, paper, noise):
 def grow(ink, smooth, low, high):
     """Pixels of the blurred darkness ``smooth`` over ``high``, and those over ``low``
     that reach them through pixels that are ink (over ``low``) before blurring too."""
-    return apply_hysteresis_threshold(np.where(ink > low, smooth, 0), low, high) | (smooth > high)
+    return hysteresis(np.where(ink > low, smooth, 0), low, high) | (smooth > high)
+
+
+def hysteresis(values, low, high):
+    """Pixels of ``values`` over ``low`` joined (4-connected) to one over ``high``
+    (skimage's ``apply_hysteresis_threshold``, without importing skimage)."""
+    labels, count = ndi.label(values > min(low, high))
+    connected = np.zeros(count + 1, bool)
+    connected[np.unique(labels[values > high])] = True
+    connected[0] = False
+    return connected[labels]
+
+
+def otsu(values):
+    """Otsu's threshold of ``values`` over 256 bins between their extremes, as skimage's
+    ``threshold_otsu`` computes it (its bin centres; one value: that value)."""
+    values = values.reshape(-1)
+    if np.all(values == values[0]):
+        return values[0]
+    counts, edges = np.histogram(values, bins=256, range=(values.min(), values.max()))
+    counts = counts.astype(np.float32)
+    centres = (edges[:-1] + edges[1:]) / 2.0
+    weight1, weight2 = np.cumsum(counts), np.cumsum(counts[::-1])[::-1]
+    mean1 = np.cumsum(counts * centres) / weight1
+    mean2 = (np.cumsum((counts * centres)[::-1]) / weight2[::-1])[::-1]
+    variance12 = weight1[:-1] * weight2[1:] * (mean1[:-1] - mean2[1:]) ** 2
+    return centres[np.argmax(variance12)]
 
 
 def components(binary):
