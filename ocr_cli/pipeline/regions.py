@@ -28,8 +28,10 @@ PAPER_WINDOW = 1.5
 HUE_STEP = 0.025
 # Surfaces are told apart on a copy where characters are at most this many pixels tall:
 # a surface is many characters wide, and the median over PAPER_WINDOW costs the square
-# of the window (on a whiteboard of 450 px letters, 10 s at the colour copy's scale).
-COARSE_HEIGHT = 8
+# of the window (on a whiteboard of 450 px letters, 10 s at the colour copy's scale; a
+# sheet of 1 MP, 0.12 s at 8 px, 0.03 s at 5, every development photo and stress page
+# read the same at both).
+COARSE_HEIGHT = 5
 # A region of fewer than this many square character heights is no surface of its own (a
 # border's strip, a coloured mark): it joins the region beside it.
 SMALLEST = 4.0
