@@ -76,7 +76,7 @@ def check_folder(folder, path):
 CHECKED = {}
 # The paths the running command writes (:func:`one_run`), None outside a command: no two
 # of its outputs may be one file.
-RUN = {"outputs": None}
+RUN = {"outputs": None, "made": None}
 
 
 def key(path):
@@ -94,12 +94,19 @@ def identity(info):
 @contextlib.contextmanager
 def one_run():
     """The outputs of one command: within it, :func:`check_file` and :func:`make_folder`
-    refuse a path another of its outputs already takes."""
-    RUN["outputs"] = {}
+    refuse a path another of its outputs already takes; a command that fails takes away
+    the folders it made for its outputs that are still empty."""
+    RUN["outputs"], RUN["made"] = {}, []
     try:
         yield
+    except BaseException as exc:
+        if getattr(exc, "exit_code", 1) != 0:  # (a command's normal end may be an exit of code 0)
+            for folder in reversed(RUN["made"]):
+                with contextlib.suppress(OSError):  # not empty, or gone: left as it is
+                    folder.rmdir()
+        raise
     finally:
-        RUN["outputs"] = None
+        RUN["outputs"] = RUN["made"] = None
 
 
 def claim(path, what):
@@ -180,8 +187,11 @@ def make_folder(folder):
     if info is not None and not stat.S_ISDIR(info.st_mode):
         kind = next((name for test, name in SPECIAL if test(info.st_mode)), None)
         raise InputError(folder, f"is {kind}, not a folder" if kind else "not a folder")
+    missing = [f for f in [folder, *folder.parents] if not os.path.lexists(f)][::-1]
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if RUN["made"] is not None:
+            RUN["made"] += missing
     except OSError as exc:
         raise InputError(folder, f"cannot create the folder: {(exc.strerror or str(exc)).lower()}") from None
     try:

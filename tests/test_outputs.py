@@ -400,3 +400,13 @@ def test_a_folder_gone_before_the_write_is_named_not_its_temporary_file(tmp_path
     with pytest.raises(OcrError) as caught:
         files.write_whole(path, lambda f: f.write(b"x"), "result")
     assert str(caught.value) == f"{path}: cannot write the result (no such file or directory)"
+
+
+def test_a_command_that_fails_takes_away_the_empty_folders_it_made_for_its_outputs(tmp_path, scan):
+    result = run("read", tmp_path / "missing.jpg", "-o", tmp_path / "new" / "results")
+    assert result.exit_code == 2 and not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert run("read", tmp_path / "missing.jpg", "-o", kept).exit_code == 2 and kept.is_dir()  # not made by it
+    assert run("read", scan, "-o", tmp_path / "made").exit_code == 0
+    assert os.listdir(tmp_path / "made") == ["scan.txt"]
