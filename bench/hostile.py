@@ -1087,6 +1087,13 @@ def printable(text):
     return "".join(c if c.isprintable() else {"\n": "\\n", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}") for c in text)
 
 
+def default_signals():
+    """Ctrl-C for each case as a terminal delivers it, even when this script runs where
+    SIGINT is ignored (started with ``&`` or ``nohup``: its children inherit the ignoring,
+    and a program started so rightly keeps ignoring Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_case(case, folder, scratch):
     """Runs ``case`` in ``folder``: a dict of the table's cells and whether it agrees."""
     cleanup = None
@@ -1101,7 +1108,7 @@ def run_case(case, folder, scratch):
     start = time.monotonic()
     process = subprocess.Popen([TIME, "-o", str(peak_file), "-f", "%M", *command], cwd=folder,
                                env=environment(case.env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
+                               stderr=subprocess.PIPE, start_new_session=True, preexec_fn=default_signals)
     process.early = {"stdout": b"", "stderr": b""}
     after = case.during(process) if case.during else None
     try:
