@@ -129,10 +129,9 @@ def skew(cx, cy, weights, height):
     return (angle + 90) % 180 - 90
 
 
-def sample_crops(gray, boxes, angle):
-    """Layout rows ``(n, PIXELS)`` of the marks in ``boxes`` (gray's pixels) cut from
-    ``gray`` and turned by ``angle`` degrees (placed without correcting their strokes:
-    a test, not a reading)."""
+def sample_inks(gray, boxes):
+    """The ink ``(h, w)`` (0 paper, 1 its darkest percent) of each mark in ``boxes``
+    (gray's pixels) cut from ``gray``, its paper the 90th percentile of the page."""
     paper = float(np.percentile(gray, 90))
     out = []
     for y1, x1, y2, x2 in np.round(boxes).astype(int):
@@ -140,9 +139,15 @@ def sample_crops(gray, boxes, angle):
         if patch.size == 0:
             continue
         ink = np.clip(1.0 - patch / max(paper, 1e-3), 0, 1)
-        ink = ink / max(float(np.percentile(ink, 99)), 1e-3)
-        turned = Turn.of(angle, (ink.shape[1], ink.shape[0])).apply(np.clip(ink, 0, 1).astype(np.float32), 0.0)
-        out.append(rows(PAPER - place(tight(turned)))[0])
+        out.append(np.clip(ink / max(float(np.percentile(ink, 99)), 1e-3), 0, 1).astype(np.float32))
+    return out
+
+
+def sample_crops(inks, angle):
+    """Layout rows ``(n, PIXELS)`` of the marks' ``inks`` (:func:`sample_inks`) turned by
+    ``angle`` degrees (placed without correcting their strokes: a test, not a reading)."""
+    out = [rows(PAPER - place(tight(Turn.of(angle, (ink.shape[1], ink.shape[0])).apply(ink, 0.0))))[0]
+           for ink in inks]
     return np.array(out, np.float32).reshape(-1, 32 * 32)
 
 
@@ -175,7 +180,8 @@ def orientation(photo, model=None):
     rows, columns = profile_sharpness(cx, cy, weights, [direction, direction + 90], height * PROFILE_BIN)
     quarters = (0, 180) if rows >= ROWS_OVER_COLUMNS * columns else \
         (90, 270) if columns >= ROWS_OVER_COLUMNS * rows else (0, 90, 180, 270)
-    scores = {quarter: confidence(model, sample_crops(photo.gray, picks, angle + quarter)) for quarter in quarters}
+    inks = sample_inks(photo.gray, picks)  # (the page's paper measured once, not per turn)
+    scores = {quarter: confidence(model, sample_crops(inks, angle + quarter)) for quarter in quarters}
     best = max(scores, key=scores.get)
     if 0 in scores and best != 0 and scores[best] < scores[0] + TURN_MARGIN:
         best = 0
