@@ -46,6 +46,27 @@ class OcrGroup(TyperGroup):
             sys.exit(INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
+    # Ctrl-C while a command's options are parsed (typer builds them then, importing
+    # pydantic) or between commands: typer would end the run with exit 130 and not a
+    # word; here it ends as a Ctrl-C inside a command does.
+    def make_context(self, *args, **kwargs):
+        with said_interrupted():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with said_interrupted():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def said_interrupted():
+    """A Ctrl-C (or SIGTERM, SIGHUP) within: ``ocr: interrupted`` and its exit code."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        typer.echo("ocr: interrupted", err=True)
+        raise typer.Exit(interrupted_code(exc)) from None
+
 
 def typed_command():
     """The running command line as its user typed it: ``ocr train --data ...``."""
