@@ -13,6 +13,8 @@ characters, one per column (:data:`CLASSES`, the 36 of the nist36 files, by defa
 matched by character, never by position.
 """
 
+import functools
+
 import numpy as np
 
 CLASSES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -105,14 +107,10 @@ def skeletonize(mask):
     it: by its compiled loop, loaded alone (importing skimage.morphology imports
     scipy.spatial and more, a tenth of a second at every start of ``ocr read``);
     through skimage's own function where its files are laid out otherwise."""
-    if "thin" not in THINNING:
-        THINNING["thin"] = compiled_thinning()
-    return THINNING["thin"](np.asarray(mask).astype(bool, order="C", copy=False))
+    return compiled_thinning()(np.asarray(mask).astype(bool, order="C", copy=False))
 
 
-THINNING = {}
-
-
+@functools.cache  # loaded once per process
 def compiled_thinning():
     import importlib.machinery
     import importlib.util
