@@ -180,7 +180,7 @@ def to_layout(ink):
     SIDE)`` upright image in the layout (paper 1, ink 0). Stroke width is corrected
     before resizing, at the resolution the strokes were found in, so that a thin
     pencil line is thickened before it fades into grey."""
-    from scipy import ndimage as ndi
+    from .pipeline import ndi
 
     radius = stroke_correction(ink > 0.5, LONG_SIDE / max(ink.shape))
     if radius > 0:

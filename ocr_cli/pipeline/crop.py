@@ -2,7 +2,7 @@
 its own ink, at the working scale, placed and stroke-corrected as the training data is."""
 
 import numpy as np
-from scipy import ndimage as ndi
+from . import ndi
 
 from ocr_cli.layout import PIXELS, rows, tight, to_layout
 

@@ -11,7 +11,7 @@ statistics.
 from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage as ndi
+from . import ndi
 
 # The character height is first measured on the page at about this many pixels
 # (:func:`survey`): enough to measure characters down to ~1/60 of the page height, and cheap.

@@ -15,7 +15,7 @@ one region.
 """
 
 import numpy as np
-from scipy import ndimage as ndi
+from . import ndi
 
 from ocr_cli.pipeline.ink import resize
 

@@ -12,7 +12,7 @@ line belong to different lines and blocks.
 """
 
 import numpy as np
-from scipy import ndimage as ndi
+from . import ndi
 
 from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
 from ocr_cli.pipeline.ink import components
