@@ -8,7 +8,8 @@ binary file object, a PIL image (EXIF orientation applied, any mode: palette, CM
 GIF, APNG, HEIC): :func:`read` returns a file's only page, :func:`read_pages` every
 page. Options (as the command line's): ``model`` (a path or a loaded model; default the
 shipped one), ``lexicon`` (``"english"``, a word list's path, or None for none),
-``chars`` (``"0123456789"``, ``"A-Z"``), ``punctuation``.
+``chars`` (``"0123456789"``, ``"A-Z"``), ``punctuation``, ``printed`` (False: lines of
+print, such as a form's labels, left out).
 """
 
 import os
@@ -22,23 +23,23 @@ from ocr_cli.pipeline.reader import ENGLISH, PageReader
 
 
 @lru_cache(maxsize=8)
-def reader_for(model, lexicon, chars, punctuation):
+def reader_for(model, lexicon, chars, punctuation, printed):
     """One :class:`PageReader` per set of options (its model loaded once)."""
-    reader = PageReader(model, lexicon, punctuation=punctuation, chars=chars)
+    reader = PageReader(model, lexicon, punctuation=punctuation, chars=chars, printed=printed)
     reader.load()
     return reader
 
 
-def reader_of(model=None, lexicon=ENGLISH, chars=None, punctuation=True):
+def reader_of(model=None, lexicon=ENGLISH, chars=None, punctuation=True, printed=True):
     """The reader for these options (shared by calls with the same ones)."""
     from ocr_cli.net.model import Model
 
     if isinstance(model, Model):  # a loaded model: a reader of its own
-        reader = PageReader(model, lexicon, punctuation=punctuation, chars=chars)
+        reader = PageReader(model, lexicon, punctuation=punctuation, chars=chars, printed=printed)
         reader.load()
         return reader
     return reader_for(None if model is None else str(model), None if lexicon is None else str(lexicon), chars,
-                      punctuation)
+                      punctuation, printed)
 
 
 def read_pages(source, **options):

@@ -524,6 +524,7 @@ def read(
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
     chars: Annotated[Optional[str], typer.Option("--chars", metavar="SET", help="Read only these characters: e.g. 0123456789, A-Z, A-F0-9 (ranges X-Y); word context and the word list keep to them.")] = None,
     no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' /): small marks are left out.")] = False,
+    handwriting_only: Annotated[bool, typer.Option("--handwriting-only", help="Leave out lines of print (a form's labels and title: capitals standing as evenly as type); read only what was written by hand.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml, .pdf) instead of printing.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in --output-dir and --plot.")] = False,
@@ -558,7 +559,7 @@ def read(
     from ocr_cli.pipeline.reader import ENGLISH, PageReader
 
     reader = PageReader(model, None if no_lexicon else lexicon_file or ENGLISH, punctuation=not no_punctuation,
-                        chars=chars)
+                        chars=chars, printed=not handwriting_only)
     reader.load()  # a bad model or word list fails here, once, before any photo
     source = reader.source()
     stream = Stream(form, Run(__version__, source["model"], min_confidence, tsv_characters, reader.characters(),

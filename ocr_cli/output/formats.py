@@ -122,6 +122,7 @@ def page_json(page, number, run):
     height]``, ``text``, ``warning`` (why it is not to be trusted, or null), and
     ``blocks`` of ``lines`` of ``words`` of ``characters``,
     each with its ``box`` ``[left, top, width, height]``, ``text`` and ``confidence``;
+    lines with ``printed`` (a line of print, such as a form's label, not handwriting);
     words and characters with ``flagged``; characters with ``top3``. A word's
     confidence is the probability of the word as finally read (word context and
     lexicon included); a character's the network's probability of it."""
@@ -139,8 +140,8 @@ def page_json(page, number, run):
         return {**part(word, [character(c, t) for c, t in zip(word.characters, shown)], "characters"),
                 "flagged": shown != [c.text for c in word.characters]}
 
-    blocks = [part(block, [part(line, [word_part(word) for word in line.words], "words") for line in block.lines],
-                   "lines") for block in page.blocks]
+    blocks = [part(block, [{**part(line, [word_part(word) for word in line.words], "words"), "printed": line.printed}
+                           for line in block.lines], "lines") for block in page.blocks]
     return {"number": number, "size": list(page.size), "text": page.text(*run.rule), "warning": page.warning,
             "blocks": blocks}
 

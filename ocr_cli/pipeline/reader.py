@@ -8,7 +8,8 @@
                                 in one batch; the best path: characters, punctuation,
                                 what is not a character left out; words from the line's gaps
     5. words       (context)    each word read as a known word, letters, digits or mixed
-    6. page        (records)    boxes in the photo's pixels: the Page every output renders
+    6. print       (printed)    lines of print (a form's labels) told from handwriting
+    7. page        (records)    boxes in the photo's pixels: the Page every output renders
 """
 
 from pathlib import Path
@@ -22,6 +23,7 @@ from ocr_cli.pipeline.context import read_words
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.images import Photo, load_photo
 from ocr_cli.pipeline.orient import orientation
+from ocr_cli.pipeline.printed import printed_lines
 from ocr_cli.pipeline.records import page_of
 from ocr_cli.pipeline.lattice import PUNCTUATION, as_found, finite, read_lines
 from ocr_cli.pipeline.segment import segment
@@ -77,14 +79,15 @@ def legibility(characters):
             " (not hand-printed capitals and digits, or too faint)")
 
 
-def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, chars=None):
+def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, chars=None, printed=True):
     """The :class:`~ocr_cli.pipeline.records.Page` of ``photo``
     (:class:`~ocr_cli.pipeline.images.Photo`), its words read with ``lexicon``
     (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none), with its punctuation
     unless ``punctuation`` is False, and a warning when it is not to be trusted
     (:func:`legibility`). With ``model`` None the characters are found only, not read.
     ``keep_crops``: the page keeps the network's inputs (for figures). ``chars``: the
-    only characters that may be read (:mod:`ocr_cli.pipeline.charset`; None: all)."""
+    only characters that may be read (:mod:`ocr_cli.pipeline.charset`; None: all).
+    ``printed`` False: lines of print are left out (only handwriting is read)."""
     photo = photo.surveyed()
     photo = photo._replace(angle=orientation(photo, model))
     working, marks = segment(photo)
@@ -99,6 +102,9 @@ def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, ch
                 characters = characters.subset(allowed[characters.probs.argmax(1)] |
                                                (characters.probs[:, :len(characters.classes) - len(PUNCTUATION)].sum(1) > 0))
         characters = read_words(characters, lexicon, allowed)
+        characters = characters.replace(printed=printed_lines(characters))
+        if not printed:
+            characters = characters.subset(~characters.printed)
     else:
         characters = as_found(working, marks)
         if keep_crops:
@@ -176,11 +182,13 @@ class PageReader:
     only finds the characters (no model); ``keep_crops``: pages keep the network's
     inputs; ``punctuation`` False reads no punctuation marks; ``chars``: only these
     characters are read (a string such as ``"0123456789"`` or ``"A-Z"``, checked
-    against the model's classes when it is loaded)."""
+    against the model's classes when it is loaded); ``printed`` False leaves lines of
+    print out."""
 
-    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False, punctuation=True, chars=None):
+    def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False, punctuation=True, chars=None,
+                 printed=True):
         self.model, self.lexicon, self.read, self.keep_crops = model, lexicon, read, keep_crops
-        self.punctuation, self.chars = punctuation, chars
+        self.punctuation, self.chars, self.printed = punctuation, chars, printed
         self.loaded = None
 
     def __getstate__(self):
@@ -233,7 +241,7 @@ class PageReader:
     def page_of(self, photo):
         """The :class:`~ocr_cli.pipeline.records.Page` of one decoded ``photo``."""
         model, lexicon = self.load()
-        return read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars)
+        return read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars, self.printed)
 
     def __call__(self, path):
         """The :class:`~ocr_cli.pipeline.records.Page` of each page of the file at
@@ -245,7 +253,8 @@ class PageReader:
         pages = []
         for number, photo in enumerate(photos(path), 1):
             try:
-                pages.append(read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars))
+                pages.append(read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars,
+                                       self.printed))
             except InputError as error:  # what is wrong with the page is wrong with this file
                 raise InputError(path, (f"page {number}: " if number > 1 else "") + error.problem) from None
             del photo

@@ -27,7 +27,8 @@ class Characters:
     ``probs: (K, C)`` class probabilities over ``classes`` and ``choice: (K,)`` the class
     index read for each character, word context included; ``block: (K,)`` the block
     (a sheet, a note, a box of a diagram) of each; ``word_confidence: (K,)`` the
-    probability of each one's word as finally read (:func:`ocr_cli.pipeline.context.readings`).
+    probability of each one's word as finally read (:func:`ocr_cli.pipeline.context.readings`);
+    ``printed: (K,)`` whether each stands on a line of print (:mod:`ocr_cli.pipeline.printed`).
     """
 
     boxes: np.ndarray
@@ -40,6 +41,7 @@ class Characters:
     choice: Optional[np.ndarray] = None
     block: Optional[np.ndarray] = None
     word_confidence: Optional[np.ndarray] = None
+    printed: Optional[np.ndarray] = None
 
     @classmethod
     def found(cls, boxes, members, line=None, word=None, block=None):
@@ -70,7 +72,8 @@ class Characters:
         block = None if self.block is None else np.unique(self.block[keep], return_inverse=True)[1].reshape(-1)
         return replace(self, boxes=self.boxes[keep], members=tuple(self.members[k] for k in keep),
                        line=renumbered_line, word=renumbered_word, crops=take(self.crops), probs=take(self.probs),
-                       choice=take(self.choice), block=block, word_confidence=take(self.word_confidence))
+                       choice=take(self.choice), block=block, word_confidence=take(self.word_confidence),
+                       printed=take(self.printed))
 
     @property
     def confidence(self):
@@ -174,9 +177,11 @@ class Word(Group):
 
 @dataclass(frozen=True)
 class Line(Group):
-    """Words on one written line, left to right."""
+    """Words on one written line, left to right; ``printed``: a line of print (a form's
+    label, a title), not handwriting."""
 
     words: tuple
+    printed: bool = False
     separator = " "
 
     @property
@@ -242,7 +247,7 @@ def page_of(characters, photo_boxes, size, char_height, keep_crops=False, warnin
         top = [tuple((characters.classes[j], float(p[j])) for j in row) for row, p in zip(best, characters.probs)]
     else:
         top = [()] * len(characters)
-    blocks, probability = {}, {}
+    blocks, probability, printed = {}, {}, set()
     block = characters.block if characters.block is not None else np.zeros(len(characters), np.int64)
     for k, (y1, x1, y2, x2) in enumerate(photo_boxes.tolist()):
         character = Character(labels[k], (x1, y1, x2 - x1, y2 - y1), confidence[k], top[k])
@@ -250,7 +255,9 @@ def page_of(characters, photo_boxes, size, char_height, keep_crops=False, warnin
         lines.setdefault(int(characters.line[k]), {}).setdefault(int(characters.word[k]), []).append(character)
         if characters.word_confidence is not None:
             probability[id(lines[int(characters.line[k])][int(characters.word[k])])] = float(characters.word_confidence[k])
+        if characters.printed is not None and characters.printed[k]:
+            printed.add(int(characters.line[k]))
     return Page(tuple(size), tuple(Block(tuple(Line(tuple(Word(tuple(chars), probability.get(id(chars)))
-                                                          for chars in words.values()))
-                                               for words in lines.values())) for lines in blocks.values()),
+                                                          for chars in words.values()), number in printed)
+                                               for number, words in lines.items())) for lines in blocks.values()),
                 float(char_height), read, characters.crops if keep_crops else None, warning)
