@@ -9,7 +9,8 @@ Composes --pages photos per kind (ocr_synth/stress.py :func:`stress_photo`) from
 nist36_test glyphs (writers never trained on) and each kind's text
 (:func:`stress_text`: note lines, phone numbers, punctuated lines, blocks...), with a
 fixed seed per kind (so every run and model sees the same photos), and reads each with
-``read_image`` and the English word list, as ``ocr read`` does. Prints per kind the
+``read_image`` and the English word list, as ``ocr read`` does (a form, whose truth is
+its handwriting, as ``ocr read --handwriting-only`` does). Prints per kind the
 character accuracy (1 - edit distance / length, on A-Z0-9 only, whitespace ignored),
 the order-free character F1 (multisets of characters: what matters where blocks may be
 read in another order), the layout accuracy (the same edit measure on the whole text,
@@ -66,7 +67,7 @@ def read_kind(kind, bank, model, lexicon, pages, seed):
     scores, found, expected, stray, empty, marks = [], 0, 0, 0, 0, np.zeros(2, int)
     for _ in range(pages):
         photo = stress_photo(kind, stress_text(kind, rng), bank, rng)
-        reading = read_image(photo.rgb, model, lexicon)
+        reading = read_image(photo.rgb, model, lexicon, printed=not photo.printed_text)
         text = reading.text()
         scores.append((accuracy(characters(text), characters(photo.text)),
                        char_f1(characters(text), characters(photo.text)), accuracy(layout(text), layout(photo.text))))

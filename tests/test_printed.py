@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import pattern_glyph
 from ocr_cli.cli import app
 from ocr_cli.layout import CLASSES
-from ocr_cli.pipeline.printed import PRINTED_ALIGNMENT, PRINTED_LEAST, printed_lines
+from ocr_cli.pipeline.printed import PIXEL, PRINTED_ALIGNMENT, PRINTED_LEAST, PRINTED_SHARE, printed_lines
 from ocr_cli.pipeline.records import Characters
 from ocr_synth.printed import print_line
 
@@ -44,11 +44,20 @@ def test_a_slanting_line_of_type_is_print():
     assert printed_lines(characters_on([slant])).all()
 
 
-def test_just_past_the_bound_is_handwriting():
+def test_one_odd_mark_is_forgiven_but_a_line_mostly_off_its_lines_is_handwriting():
     height = 50
-    off = int(np.ceil(3 * PRINTED_ALIGNMENT * height))  # one top out by this: a spread over the bound
-    line = [(10, 60)] * 5 + [(10 - off, 60)]
-    assert not printed_lines(characters_on([line])).any()
+    bound = max(PRINTED_ALIGNMENT * height, PIXEL)
+    past, within = int(np.floor(bound)) + 1, int(np.floor(bound))
+    # every top off by just within the bound, alternately up and down: type
+    assert printed_lines(characters_on([[(10 + within * (-1) ** k, 60) for k in range(6)]])).all()
+    # one top out (a misread bracket, a letter cut from two marks): still type
+    assert printed_lines(characters_on([[(10, 60)] * 5 + [(10 - 3 * past, 60)]])).all()
+    # tops alternately just past the bound: most characters stray, handwriting
+    assert not printed_lines(characters_on([[(10 + past * (-1) ** k, 60) for k in range(6)]])).any()
+    # share: one line in PRINTED_SHARE off decides
+    n = 10
+    off = int(np.ceil(n * (1 - PRINTED_SHARE))) + 1
+    assert not printed_lines(characters_on([[(10, 60)] * (n - off) + [(10 - 3 * past, 60)] * off])).any()
 
 
 def test_short_lines_and_punctuation_are_not_judged():

@@ -119,15 +119,19 @@ def level_neighbours(boxes, height):
 def barrier_between(barrier, a, b, least):
     """Whether the drawn lines ``barrier`` (a mask) hold at least ``least`` pixels in
     the space between boxes ``a`` and ``b`` ``[y1, x1, y2, x2]``: the rectangle from one
-    to the other across the gap between them (along the side they face each other)."""
+    to the other across the gap between them, over the middle half of the side they
+    face each other (a comb's line or a rule under letters that stand on it or dip
+    through it runs along the gap at their feet: it parts nothing)."""
     ya1, ya2 = max(a[0], b[0]), min(a[2], b[2])  # rows both span (a gap beside each other)
     xa1, xa2 = max(a[1], b[1]), min(a[3], b[3])  # columns both span (a gap above each other)
     if ya2 > ya1:  # beside each other: the columns between them
         x1, x2 = sorted((min(a[3], b[3]), max(a[1], b[1])))
-        region = barrier[ya1:ya2, x1:x2]
+        quarter = (ya2 - ya1) // 4
+        region = barrier[ya1 + quarter:ya2 - quarter, x1:x2]
     elif xa2 > xa1:  # above each other: the rows between them
         y1, y2 = sorted((min(a[2], b[2]), max(a[0], b[0])))
-        region = barrier[y1:y2, xa1:xa2]
+        quarter = (xa2 - xa1) // 4
+        region = barrier[y1:y2, xa1 + quarter:xa2 - quarter]
     else:  # diagonal: the rectangle between their nearest corners
         y1, y2 = sorted((min(a[2], b[2]), max(a[0], b[0])))
         x1, x2 = sorted((min(a[3], b[3]), max(a[1], b[1])))

@@ -143,11 +143,12 @@ def find_letters(image):
     return read_page(as_photo(image), None)
 
 
-def read_image(image, model=None, lexicon=None, chars=None):
+def read_image(image, model=None, lexicon=None, chars=None, printed=True):
     """Reads the text of ``image`` (a path, a PIL image or an image array) with ``model`` (default:
     the shipped one) and ``lexicon`` (default: the shipped English word list; an empty
     :class:`~ocr_cli.pipeline.lexicon.Lexicon` reads without one), only ``chars`` if given
-    (a string; see :mod:`ocr_cli.pipeline.charset`): a
+    (a string; see :mod:`ocr_cli.pipeline.charset`), lines of print left out if
+    ``printed`` is False: a
     :class:`~ocr_cli.pipeline.records.Page`. A plain function of its arguments, safe to
     run in other processes."""
     from ocr_cli.net.model import load_model
@@ -159,7 +160,7 @@ def read_image(image, model=None, lexicon=None, chars=None):
         from ocr_cli.pipeline.charset import parse_chars
 
         chars = parse_chars(chars, model.classes.replace(NOT_A_CHARACTER, "") + PUNCTUATION)
-    return read_page(as_photo(image), model, lexicon, chars=chars)
+    return read_page(as_photo(image), model, lexicon, chars=chars, printed=printed)
 
 
 def reading_model(model, source):

@@ -219,8 +219,12 @@ def segment(photo):
     # keeps strokes), and drawn structure taken out: the sides of boxes drawn around
     # words, long lines (what they separate stays apart).
     binary = threshold(ink, work_height / 32, work_height)
-    binary, barrier = without_lines(without_drawn_boxes(binary, work_height), work_height)
-    binary = without_ticks(binary, barrier, work_height)
+    unboxed = without_drawn_boxes(binary, work_height)
+    box_sides = binary & ~unboxed
+    binary, barrier = without_lines(unboxed, work_height)
+    # A comb's ticks stand on its line, whichever step took the line out (a comb
+    # written in is one mark with its letters: its line goes as a drawn box's side).
+    binary = without_ticks(binary, barrier, work_height, sides=box_sides)
     # 4. Marks: the components (which pieces make one character, the lattice decides).
     labels, merged, areas = components(binary)
     groups = [np.array([k + 1]) for k in range(len(merged))]

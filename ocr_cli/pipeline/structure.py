@@ -6,9 +6,12 @@ of their own. What was taken out stays as a barrier: words on either side of a d
 line belong to different lines and blocks.
 
     1. boxes drawn around words: the straight sides of a mark that holds a letter
-       (:func:`without_drawn_boxes`)
+       (:func:`without_drawn_boxes`; upright sides only between a top and a bottom one)
     2. long lines: straight runs, level or upright, longer than LONG_LINE character
        heights, less the strokes of letters crossing them (:func:`without_lines`)
+    3. what stands on those lines: a comb's ticks and a row of cells' sides, upright
+       strokes at one pitch (:func:`without_ticks`), as thick as they are (a letter
+       touching them keeps its ink); the sides of a box drawn between two long lines
 """
 
 import numpy as np
@@ -53,7 +56,7 @@ def drawn_lines(own, share=0.5):
     box's outer edge (the letters inside never do). A hand-drawn line wanders off straight by a few
     percent of its length (a tilt, a wobble), so runs are looked for in the mask
     thickened across by 1.5% of their length: a letter touching the line loses as
-    much of its ink next to it."""
+    much of its ink next to it. Upright sides count only with a top and a bottom side."""
     rules, sides = np.zeros(own.shape, bool), 0
     for axis in (1, 0):
         length = max(2, int(own.shape[axis] * share))
@@ -61,14 +64,25 @@ def drawn_lines(own, share=0.5):
         across = (2 * wobble + 1, 1) if axis == 1 else (1, 2 * wobble + 1)
         band = runs_at_least(ndi.binary_dilation(own, np.ones(across)), length, axis)
         labels, _ = ndi.label(band)
-        # The side's band reaches the box's edge up to a tenth of the box across (a
-        # stroke's ragged edge, a line's end bent off), where no letter inside reaches.
-        zone = max(wobble + 1, int(0.1 * own.shape[1 - axis]))
+        # The side's band reaches the box's edge up to a tenth of the box's short side
+        # across (a stroke's ragged edge, a line's end bent off), where no letter inside
+        # reaches; an upright side, the ends of the top and bottom sides (an arrow
+        # or a connector may stick out of the box beyond them).
+        zone = max(wobble + 1, int(0.1 * (own.shape[0] if axis == 1 else min(own.shape))))
         near = np.moveaxis(labels, 1 - axis, 0)
-        for edge in (near[:zone], near[-zone:]):
-            found = np.unique(edge[edge > 0])
-            sides += len(found) > 0
-            rules |= np.isin(labels, found)
+        ends = (0, near.shape[0])
+        if axis == 0 and rules.any():
+            columns = np.flatnonzero(rules.any(0))
+            ends = (columns[0], columns[-1] + 1)
+        found = [np.unique(edge[edge > 0]) for edge in (near[max(ends[0] - zone, 0):ends[0] + zone],
+                                                          near[max(ends[1] - zone, 0):ends[1] + zone])]
+        level = sides if axis == 0 else sum(len(f) > 0 for f in found)
+        sides += sum(len(f) > 0 for f in found)
+        # Upright sides only between a top and a bottom side: a comb's line or an
+        # underline with letters standing on it holds no box, and the upright strokes at
+        # its ends are the letters' own.
+        if axis == 1 or level == 2:
+            rules |= np.isin(labels, np.concatenate(found))
     return own & rules, sides
 
 
@@ -124,51 +138,154 @@ def without_drawn_boxes(binary, height):
 # page (a checkbox, a form's cell), not an O or a D (whose flat parts are shorter).
 CHECKBOX, BOX_SIDE = (0.5, 3.0), 0.8
 # Comb ticks: upright strokes at least TICK character heights long standing on a drawn
-# line (their foot within TOUCH pixels of it), at least COMB of them spaced evenly (each
-# gap within SPACING of the median gap) along it; and any upright stroke reaching from
-# one drawn line to another (a cell's side between two rules).
-TICK, TOUCH, COMB, SPACING = 0.3, 3, 3, 0.25
+# line (their foot within TOUCH pixels of it), at least COMB of them at one pitch along it
+# (see :data:`PITCH`); and the sides of a row of boxes, upright strokes joining one
+# drawn line to another at one pitch.
+TICK, TOUCH, COMB = 0.3, 3, 3
+# A row of printed cells repeats at one pitch: each side stands this share of the
+# pitch from another (a perspective changes the pitch slowly; a letter's stroke as
+# tall as its cell stands anywhere between).
+PITCH = 0.1
+# ... and most of a row's upright marks stand so: letters standing on a rule, spaced
+# as a hand spaces them, are some at one pitch by chance, a comb's ticks all of them.
+MOST = 0.6
 
 
-def without_ticks(binary, lines, height):
+def without_ticks(binary, lines, height, sides=None):
     """``binary`` less the ticks of comb fields and the sides of box rows standing on
-    the drawn ``lines`` (see :data:`TICK`). (They part the letters of one field: they
-    are no barrier between them.)"""
-    if not lines.any():
+    the drawn ``lines`` (see :data:`TICK`), and the ticks and cells' sides at one pitch
+    on the ``sides`` of drawn boxes (a comb or a row of cells written in is one mark
+    with its letters: its lines went as a box's; a lone stroke from side to side of a
+    box is a letter's). (They part the letters of one field: they are no barrier
+    between them.)"""
+    drawn = lines if sides is None else lines | sides
+    if not drawn.any():
         return binary
     upright = straight_runs(binary, max(2, int(round(TICK * height))), 0)
     labels, boxes, _ = components(upright)
     if not len(boxes):
         return binary
-    near = ndi.binary_dilation(lines, np.ones((2 * TOUCH + 1, 2 * TOUCH + 1)))
+    grow = np.ones((2 * TOUCH + 1, 2 * TOUCH + 1))
+    near, near_long = ndi.binary_dilation(drawn, grow), ndi.binary_dilation(lines, grow)
     h = boxes[:, 2] - boxes[:, 0]
     w = boxes[:, 3] - boxes[:, 1]
     thin = w <= 0.25 * np.maximum(h, 1)
-    rows, cols = near.shape
-    foot = near[np.minimum(boxes[:, 2], rows - 1), np.clip((boxes[:, 1] + boxes[:, 3]) // 2, 0, cols - 1)]
-    head = near[np.maximum(boxes[:, 0] - 1, 0), np.clip((boxes[:, 1] + boxes[:, 3]) // 2, 0, cols - 1)]
-    tick = np.zeros(len(boxes), bool)
-    tick[thin & foot & head] = True  # a cell's side, from rule to rule
-    standing = np.flatnonzero(thin & (foot | head))
-    # Evenly spaced along one line: grouped by where they stand (the row of their foot,
-    # within a tenth of a character height of the last one's: a rule may lean).
+    rows = near.shape[0]
+
+    def touching(mask, row):  # anywhere under (over) its width: a tick's own foot is no line
+        return np.array([mask[min(max(r, 0), rows - 1), x1:x2].any() for r, (_, x1, _, x2) in zip(row, boxes)])
+
+    foot, head = touching(near, boxes[:, 2]), touching(near, boxes[:, 0] - 1)
+    # A comb's ticks touch one line (a stroke near two is a cell's side, or a letter's
+    # as tall as the box it is written in); grouped by where they stand (the row of
+    # their foot, or of their head if they hang).
+    standing = np.flatnonzero(thin & (foot ^ head))
     rows_of = np.where(foot[standing], boxes[standing, 2], boxes[standing, 0])
-    order = np.argsort(rows_of, kind="stable")
-    breaks = np.flatnonzero(np.diff(rows_of[order]) > 0.1 * height) + 1
-    for group in np.split(order, breaks):
-        members = standing[group]
-        if len(members) < COMB:
-            continue
-        x = np.sort((boxes[members, 1] + boxes[members, 3]) / 2)
-        gaps = np.diff(x)
-        even = np.abs(gaps - np.median(gaps)) <= SPACING * np.median(gaps)
-        if even.mean() >= 0.6:
-            tick[members] = True
-    if not tick.any():
+    # From long line to long line: the sides of boxes (of a row of them, those at its
+    # pitch); drawn by hand, whole (they wobble).
+    walls = np.flatnonzero(thin & touching(near_long, boxes[:, 2]) & touching(near_long, boxes[:, 0] - 1))
+    kept, pitched = box_walls(boxes[walls], height)
+    ticks = cell_sides(binary, drawn, height) | np.isin(labels, walls[kept & ~pitched] + 1)
+    # Printed ticks and cells' sides, straight: as thick as they are (a letter touching
+    # them keeps its ink).
+    for k in np.union1d(standing[on_a_pitch(boxes[standing], rows_of, height, COMB)], walls[pitched]):
+        y1, x1, y2, x2 = boxes[k]
+        own = labels[y1:y2, x1:x2] == k + 1
+        ticks[y1:y2, x1:x2] |= own & on_the_side(own)
+    if not ticks.any():
         return binary
-    ticks = np.isin(labels, np.flatnonzero(tick) + 1)
     crossing = run_lengths(binary, 1) >= run_lengths(ticks, 1) + max(2, int(round(CROSSING * height)))
     return binary & ~(ticks & ~crossing)
+
+
+def cell_sides(binary, lines, height):
+    """The sides of a row of boxes where letters touch them: upright runs joining a drawn
+    line (``lines``) to another, at least TICK character heights long, in columns no
+    wider together than a quarter of their height, three or more at one pitch. (A side
+    touched by a letter is one mark with it: the marks' own widths do not show it. A
+    letter as tall as its cell comes near both lines; a printed side runs on into
+    them.)"""
+    length = max(2, int(round(TICK * height)))
+    wobble = int(np.ceil(WANDER * length))  # a side on a turned page leans by as much
+    thick = ndi.binary_dilation(binary, np.ones((1, 2 * wobble + 1))) if wobble else binary
+    start, stop = run_bounds(thick | lines, 0)
+    column = np.broadcast_to(np.arange(binary.shape[1]), binary.shape)
+    ends = [lines[np.clip(row, 0, binary.shape[0] - 1), column] for row in (start, stop - 1)]
+    spans = binary & (stop - start >= length) & ends[0] & ends[1]
+    if not spans.any():
+        return spans
+    labels, boxes, _ = components(spans)
+    thin = np.flatnonzero((boxes[:, 3] - boxes[:, 1]) <= 0.25 * np.maximum(boxes[:, 2] - boxes[:, 0], 1))
+    sides = np.zeros(binary.shape, bool)
+    for k in thin[on_a_pitch(boxes[thin], boxes[thin, 0], height, least=3)]:
+        y1, x1, y2, x2 = boxes[k]
+        own = labels[y1:y2, x1:x2] == k + 1
+        sides[y1:y2, x1:x2] |= own & on_the_side(own)
+    return sides
+
+
+def on_a_pitch(boxes, rows, height, least=2):
+    """Which of the upright marks ``boxes`` stand at a common pitch in a row: grouped by
+    ``rows`` (where each stands, within a tenth of a character height of the last one's:
+    a rule may lean), each within :data:`PITCH` of the pitch from another, the pitch
+    being the distance to a nearest neighbour that most of the group keep so; at
+    least ``least`` and :data:`MOST` of a group so, or none of it."""
+    x = (boxes[:, 1] + boxes[:, 3]) / 2
+    keep = np.zeros(len(boxes), bool)
+    order = np.argsort(rows, kind="stable")
+    breaks = np.flatnonzero(np.diff(rows[order]) > 0.1 * height) + 1
+    for group in np.split(order, breaks):
+        if len(group) < least:
+            continue
+        apart = np.abs(x[group, None] - x[None, group])
+        np.fill_diagonal(apart, np.inf)
+        on = [(np.abs(apart - p) <= PITCH * p).any(1) for p in apart.min(1)]
+        best = on[int(np.argmax([o.sum() for o in on]))]
+        if best.sum() >= max(least, MOST * len(group)):
+            keep[group[best]] = True
+    return keep
+
+
+def box_walls(boxes, height):
+    """Which of the upright marks ``boxes`` reaching from a drawn line to another are
+    the sides of boxes: in a row (by their tops) of one or two, both (a box's); in a
+    longer row, those at its pitch where most are (a row of cells, where a letter as
+    tall as its cell stands between sides), else all; and which are at a pitch."""
+    keep = np.ones(len(boxes), bool)
+    pitch = on_a_pitch(boxes, boxes[:, 0], height, least=3)
+    order = np.argsort(boxes[:, 0], kind="stable")
+    breaks = np.flatnonzero(np.diff(boxes[order, 0]) > 0.1 * height) + 1
+    for group in np.split(order, breaks):
+        if pitch[group].any():
+            keep[group] = pitch[group]
+    return keep, pitch
+
+
+def on_the_side(own):
+    """The pixels of ``own`` (an upright run of ink, cut to its box) on the side it mostly
+    is: in each row, the run of ink nearest the straight line through the middles of the
+    thinnest rows (where the side stands alone), all of it where it is no thicker than
+    those rows (a hand-drawn side wobbles), else as much of it as they are thick about
+    the line (a letter's stroke touching the side keeps its ink)."""
+    widths = own.sum(1)
+    rows = np.flatnonzero(widths)
+    thickness = np.percentile(widths[rows], 10)
+    alone = rows[widths[rows] <= thickness + 1]
+    if len(alone) < 2 or np.ptp(alone) == 0:
+        return own
+    middles = np.array([np.flatnonzero(own[y]).mean() for y in alone])
+    slope, intercept = np.polyfit(alone, middles, 1)
+    side = np.zeros(own.shape, bool)
+    for y in rows:
+        xs = np.flatnonzero(own[y])
+        at = slope * y + intercept
+        runs = np.split(xs, np.flatnonzero(np.diff(xs) > 1) + 1)
+        run = min(runs, key=lambda r: max(r[0] - at, at - r[-1], 0))
+        if len(run) <= 2 * thickness + 1:
+            side[y, run] = True
+        else:
+            side[y, run[np.abs(run - at) <= thickness / 2 + 0.5]] = True
+    return side
 
 
 def straight_runs(mask, length, axis):
@@ -199,13 +316,20 @@ def without_lines(binary, height):
     return binary & ~lines, lines
 
 
-def run_lengths(mask, axis):
-    """For each pixel of ``mask``, the length of the run of ``mask`` along ``axis`` that
-    holds it (0 off the mask)."""
+def run_bounds(mask, axis):
+    """For each pixel, the first index along ``axis`` of the run of ``mask`` that holds it
+    and the index after its last (meaningless off the mask)."""
     m = np.moveaxis(mask, axis, -1)
     n = m.shape[-1]
     index = np.broadcast_to(np.arange(n), m.shape)
     # The start of each pixel's run: the last off pixel before it, + 1.
     start = np.maximum.accumulate(np.where(m, -1, index), axis=-1) + 1
     end = n - 1 - np.maximum.accumulate(np.where(m, -1, n - 1 - index)[..., ::-1], axis=-1)[..., ::-1]
-    return np.moveaxis(np.where(m, end - start, 0), -1, axis)
+    return np.moveaxis(start, -1, axis), np.moveaxis(end, -1, axis)
+
+
+def run_lengths(mask, axis):
+    """For each pixel of ``mask``, the length of the run of ``mask`` along ``axis`` that
+    holds it (0 off the mask)."""
+    start, end = run_bounds(mask, axis)
+    return np.where(mask, end - start, 0)
