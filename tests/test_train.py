@@ -158,18 +158,20 @@ def test_float32_training_matches_float64_on_a_tiny_network():
         np.testing.assert_allclose(p32, p64, atol=1e-4)
 
 
-def blas_threads_per_epoch(threads):
-    """The BLAS threads in force while each epoch trained (seen from its validation,
-    which runs inside the epoch's thread limit) and those the history records."""
+def threads_per_epoch(threads):
+    """The threads in force while each epoch trained, seen from its validation (which
+    runs inside the epoch's limits): ``(workers, BLAS threads of each BLAS library)``,
+    and those the history records."""
     from threadpoolctl import threadpool_info
 
     from ocr_cli.net.optim import make_optimizer
     from ocr_cli.net.train import Loop, classification_loss, run_epochs
+    from ocr_cli.net.workers import current
 
     train_set, seen = four_blobs(10, 0), []
 
     def validate():
-        seen.append([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
+        seen.append((current().threads, [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]))
         return {}
 
     history, _ = run_epochs(Network.mlp([2, 4, 4], "tanh"), make_optimizer("sgd", 0.1), train_set.X, train_set.Y,
@@ -179,16 +181,20 @@ def blas_threads_per_epoch(threads):
 
 
 def test_training_runs_on_the_threads_asked_for_by_default_one():
+    """Each epoch's numpy work on ``threads`` workers (:mod:`ocr_cli.net.workers`),
+    BLAS on one thread inside them: the workers share the products out themselves."""
     import os
 
     from ocr_cli.net.train import Loop
+    from ocr_cli.net.workers import current
 
     assert TrainConfig().threads == Loop(1, 1).threads == 1
     two = min(2, os.cpu_count())
     for threads in (1, two):
-        seen, recorded = blas_threads_per_epoch(threads)
+        seen, recorded = threads_per_epoch(threads)
         assert recorded == [threads, threads]
-        assert seen and all(counts == [threads] * len(counts) for counts in seen), seen
+        assert len(seen) == 2 and all(workers == threads and blas and set(blas) == {1} for workers, blas in seen), seen
+    assert current().threads == 1  # and none after training
 
 
 def busy_processes(count):
@@ -207,8 +213,8 @@ def test_beside_busy_processes_threads_0_takes_only_the_idle_cores():
     try:
         meter = IdleCores()
         assert meter() == 1  # every core busy elsewhere
-        seen, recorded = blas_threads_per_epoch(0)
-        assert recorded == [1, 1] and all(counts == [1] * len(counts) for counts in seen)
+        seen, recorded = threads_per_epoch(0)
+        assert recorded == [1, 1] and all(workers == 1 and set(blas) == {1} for workers, blas in seen)
     finally:
         for process in busy:
             process.kill()

@@ -26,6 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ocr_cli.net.activations import ACTIVATIONS
 from ocr_cli.net.nn import xavier_uniform
+from ocr_cli.net.workers import current, spans
 
 
 def positive_int(value):
@@ -79,6 +80,47 @@ class Layer:
         return f"{type(self).__name__}({settings})"
 
 
+# A product's multiply-add costs about this share of an elementwise pass over one
+# number (a product runs at 30-40 G multiply-adds a second on one core, a pass at
+# 1-4 G numbers): the size of work by which products are cut (:meth:`Workers.spans`).
+PRODUCT_SHARE = 64
+
+
+# Elementwise passes over a batch run over a few images at a time, about this many
+# numbers of an array (256 kB of float32), which stay in the core's cache from one pass
+# to the next.
+CACHE_PART = 65_536
+# With several threads, products too run over a few images at a time, about this many
+# numbers of their input: enough rows for BLAS to run at full speed.
+PRODUCT_PART = 16 * CACHE_PART
+
+
+def chunks(span, size, numbers=CACHE_PART):
+    """``(start, stop)`` runs of about ``numbers`` numbers (at least one row each) that
+    cover the rows ``span`` of ``size`` numbers each, in order."""
+    a, b = span
+    step = max(1, numbers // max(size, 1))
+    return [(i, min(i + step, b)) for i in range(a, b, step)] or [span]
+
+
+def product_spans(workers, span, size):
+    """The runs of rows ``span`` (``size`` numbers each) whose products a layer makes
+    one by one: the whole span with one thread (one product for the batch, its
+    arithmetic as before threads), else :data:`PRODUCT_PART` numbers at a time."""
+    return [span] if workers.threads == 1 else chunks(span, size, PRODUCT_PART)
+
+
+def reused(owner, name, shape, dtype):
+    """``owner``'s array ``name`` if it has ``shape`` and ``dtype`` (its values are
+    whatever it held), else a new one kept there: scratch that each batch of a
+    training run, all of one size, overwrites rather than allocates."""
+    array = getattr(owner, name, None)
+    if array is None or array.shape != shape or array.dtype != dtype:
+        array = np.empty(shape, dtype)
+        setattr(owner, name, array)
+    return array
+
+
 def column_sums(dZ):
     """``dZ: (N, F)`` summed over rows, as one matrix-vector product (four times faster
     than ``dZ.sum(axis=0)`` for the many rows of a convolution)."""
@@ -120,6 +162,20 @@ class Weighted(Layer):
     def to_preactivation(self, dA):
         return dA if self.activation == "linear" else dA * self.f_deriv(self.A)
 
+    def preactivation(self, dA, A, parts):
+        """:meth:`to_preactivation` of rows ``dA`` with outputs ``A``, by ``parts``
+        (``(start, stop)`` runs of rows) on the workers: each number as the whole
+        product would give it."""
+        if self.activation == "linear":
+            return dA
+        dZ = np.empty(dA.shape, np.result_type(dA, self.f_deriv(A[:0])))
+
+        def rows(span):
+            np.multiply(dA[span[0]:span[1]], self.f_deriv(A[span[0]:span[1]]), out=dZ[span[0]:span[1]])
+
+        current().map(rows, parts)
+        return dZ
+
 
 class Dense(Weighted):
     """Fully connected layer ``A = f(X @ W + b)``; ``X: (N, D)``, ``W: (D, H)``,
@@ -154,15 +210,43 @@ class Dense(Weighted):
     def build(cls, spec, shape, weights):
         return cls(*weights, spec["activation"])
 
+    def spans(self, n):
+        """How the rows of a batch of ``n`` are cut for the workers: by the multiply-adds
+        of the product, each worth about :data:`PRODUCT_SHARE` of an elementwise number."""
+        return current().spans(n, self.W.size // PRODUCT_SHARE)
+
     def forward(self, X, training=False):
         self.X = X
-        return self.activate(X @ self.W + self.b)
+        Z = np.empty((len(X), self.W.shape[1]), np.result_type(X, self.W, self.b))
+
+        def rows(span):
+            np.matmul(X[span[0]:span[1]], self.W, out=Z[span[0]:span[1]])
+            Z[span[0]:span[1]] += self.b
+
+        current().map(rows, self.spans(len(X)))
+        return self.activate(Z)
 
     def backward(self, dA, input_grad=True):
-        dZ = self.to_preactivation(dA)
-        self.dW = self.X.T @ dZ
+        """``dW`` by parts of its rows (each the product of some columns of ``X``),
+        ``dX`` by parts of the batch's rows."""
+        parts = self.spans(len(dA))
+        dZ = self.preactivation(dA, self.A, parts)
         self.db = column_sums(dZ)
-        return dZ @ self.W.T if input_grad else None
+        self.dW = np.empty(self.W.shape, np.result_type(self.X, dZ))
+        columns = spans(len(self.W), len(parts))
+        if input_grad:
+            dX = np.empty((len(dZ), len(self.W)), np.result_type(dZ, self.W))
+
+        def part(i):
+            if i < len(columns):
+                a, b = columns[i]
+                np.matmul(self.X[:, a:b].T, dZ, out=self.dW[a:b])
+            if input_grad:
+                a, b = parts[i]
+                np.matmul(dZ[a:b], self.W.T, out=dX[a:b])
+
+        current().map(part, range(max(len(columns), len(parts) if input_grad else 0)))
+        return dX if input_grad else None
 
     def spec(self):
         return {"type": "dense", "in": self.W.shape[0], "out": self.W.shape[1], "activation": self.activation}
@@ -228,30 +312,72 @@ class Conv2D(Weighted):
         return self.W.reshape(c, k, k, -1).transpose(1, 2, 0, 3)
 
     def forward(self, X, training=False):
-        self.in_shape = X.shape
-        patches = sliding_window_view(X, (self.size, self.size), axis=(1, 2))  # (N, H', W', C, k, k) view
-        n, h, w = patches.shape[:3]
-        self.cols = patches.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, -1)  # the one copy: (N H' W', k k C)
-        Z = self.cols @ self.kernel_rows().reshape(len(self.W), -1)
-        Z += self.b
-        return self.activate(Z.reshape(n, h, w, -1))
+        k, c = self.size, X.shape[3]
+        n, height, width, _ = self.in_shape = X.shape
+        h, w = height - k + 1, width - k + 1
+        pixels, filters = h * w, self.W.shape[1]
+        patches = sliding_window_view(X, (k, k), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)  # (N, H', W', k, k, C) view
+        kernel = self.kernel_rows().reshape(len(self.W), -1)
+        self.cols = reused(self, "cols", (n * pixels, len(self.W)), X.dtype)  # (N H' W', k k C)
+        Z = np.empty((n * pixels, filters), np.result_type(X, kernel))
+        workers = current()
+
+        def images(span):
+            # im2col and the product of a few images at a time, then their bias and
+            # relu while in cache (one thread: one product, as before threads)
+            for a, b in product_spans(workers, span, pixels * len(self.W)):
+                rows = slice(a * pixels, b * pixels)
+                np.copyto(self.cols[rows].reshape(b - a, h, w, k, k, c), patches[a:b])
+                np.matmul(self.cols[rows], kernel, out=Z[rows])
+                for ca, cb in chunks((a, b), pixels * filters):
+                    part = Z[ca * pixels:cb * pixels]
+                    part += self.b
+                    if self.activation == "relu":
+                        np.maximum(part, 0, out=part)
+
+        workers.map(images, workers.spans(n, pixels * len(self.W)))
+        Z = Z.reshape(n, h, w, -1)
+        self.A = Z if self.activation in ("relu", "linear") else self.f(Z)
+        return self.A
 
     def backward(self, dA, input_grad=True):
+        """By parts of the batch's images: their ``dZ``, their share of ``dW`` (the
+        parts' shares then summed in order; one part with one thread: the whole
+        product, as before threads) and their ``dX`` (the gradients of their patches,
+        then col2im, every kernel offset adding back one shifted image)."""
         k, c = self.size, self.channels
-        dZ = self.to_preactivation(dA).reshape(-1, self.W.shape[1])
-        self.dW = (self.cols.T @ dZ).reshape(k, k, c, -1).transpose(2, 0, 1, 3).reshape(self.W.shape)
-        self.db = column_sums(dZ)
-        if not input_grad:
-            return None
         n, height, width, _ = self.in_shape
         h, w = height - k + 1, width - k + 1
-        # one (N H' W', C) block per kernel offset, each contiguous: (k k, N H' W', C)
-        dcols = np.matmul(dZ, self.kernel_rows().reshape(k * k, c, -1).transpose(0, 2, 1))
-        dX = np.zeros(self.in_shape, dtype=dcols.dtype)
-        for offset, block in enumerate(dcols):  # col2im: each offset adds back one shifted image
-            dy, dx = divmod(offset, k)
-            dX[:, dy:dy + h, dx:dx + w, :] += block.reshape(n, h, w, c)
-        return dX
+        pixels, filters = h * w, self.W.shape[1]
+        workers = current()
+        dA, A = dA.reshape(-1, filters), self.A.reshape(-1, filters)
+        dZ = dA if self.activation == "linear" else np.empty(dA.shape, np.result_type(dA, self.f_deriv(A[:0])))
+        if input_grad:
+            # one (N H' W', C) block per kernel offset, each contiguous: (k k, N H' W', C)
+            back = self.kernel_rows().reshape(k * k, c, -1).transpose(0, 2, 1)
+            dX = np.empty(self.in_shape, np.result_type(dZ, back))
+
+        def images(span):
+            rows = slice(span[0] * pixels, span[1] * pixels)
+            if dZ is not dA:
+                np.multiply(dA[rows], self.f_deriv(A[rows]), out=dZ[rows])
+            share = self.cols[rows].T @ dZ[rows]
+            for a, b in product_spans(workers, span, pixels * len(self.W)) if input_grad else ():
+                dcols = np.matmul(dZ[a * pixels:b * pixels], back)
+                for ca, cb in chunks((a, b), height * width * c):  # col2im, a few images at a time
+                    part_dX = dX[ca:cb]
+                    part_dX[...] = 0
+                    for offset, block in enumerate(dcols[:, (ca - a) * pixels:(cb - a) * pixels]):
+                        dy, dx = divmod(offset, k)
+                        part_dX[:, dy:dy + h, dx:dx + w, :] += block.reshape(cb - ca, h, w, c)
+            return share
+
+        shares = workers.map(images, workers.spans(n, pixels * len(self.W)))
+        for share in shares[1:]:
+            shares[0] += share
+        self.dW = shares[0].reshape(k, k, c, -1).transpose(2, 0, 1, 3).reshape(self.W.shape)
+        self.db = column_sums(dZ)
+        return dX if input_grad else None
 
     def spec(self):
         return {"type": "conv", "size": self.size, "channels": self.channels,
@@ -276,19 +402,35 @@ class MaxPool(Layer):
         n, height, width, c = X.shape
         h, w = height // 2, width // 2
         self.in_shape = X.shape
-        self.windows = X[:, :2 * h, :2 * w].reshape(n, h, 2, w, 2, c)
-        # The maximum of the two rows, then of the two columns: three times faster than
-        # a reduction over both (strided) axes.
-        rows = np.maximum(self.windows[:, :, 0], self.windows[:, :, 1])
-        self.A = np.maximum(rows[:, :, :, 0], rows[:, :, :, 1])
+        self.windows = X[:, :2 * h, :2 * w].reshape(n, h, 2, w, 2, c)  # splitting axes: a view into X
+        self.A = np.empty((n, h, w, c), X.dtype)
+
+        def images(span):
+            # The maximum of the two rows, then of the two columns: three times faster
+            # than a reduction over both (strided) axes.
+            windows = self.windows[span[0]:span[1]]
+            rows = np.maximum(windows[:, :, 0], windows[:, :, 1])
+            np.maximum(rows[:, :, :, 0], rows[:, :, :, 1], out=self.A[span[0]:span[1]])
+
+        workers = current()
+        workers.map(images, workers.spans(n, height * width * c))
         return self.A
 
     def backward(self, dA, input_grad=True):
-        is_max = self.windows == self.A[:, :, None, :, None]
-        dX = np.zeros(self.in_shape, dtype=dA.dtype)
-        n, h, _, w, _, c = is_max.shape
-        windows = dX[:, :2 * h, :2 * w].reshape(n, h, 2, w, 2, c)  # splitting axes: a view into dX
-        np.multiply(is_max, dA[:, :, None, :, None], out=windows)
+        n, h, _, w, _, c = self.windows.shape
+        dX = np.empty(self.in_shape, dtype=dA.dtype)
+        edges = self.in_shape[1] > 2 * h or self.in_shape[2] > 2 * w  # an odd last row or column: no gradient
+
+        def images(span):
+            a, b = span
+            is_max = self.windows[a:b] == self.A[a:b, :, None, :, None]
+            if edges:
+                dX[a:b] = 0
+            windows = dX[a:b, :2 * h, :2 * w].reshape(b - a, h, 2, w, 2, c)  # splitting axes: a view into dX
+            np.multiply(is_max, dA[a:b, :, None, :, None], out=windows)
+
+        workers = current()
+        workers.map(images, workers.spans(n, math.prod(self.in_shape[1:])))
         return dX
 
 

@@ -96,6 +96,8 @@ class Adam:
     def step(self, params, grads):
         import numpy as np
 
+        from ocr_cli.net.workers import current
+
         if self.m is None:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
@@ -106,7 +108,12 @@ class Adam:
         # p -= lr * (m / correct1) / (sqrt(v / correct2) + eps), written as
         # p -= step * m / (sqrt(v) + eps * sqrt(correct2)), in place
         step = self.lr * np.sqrt(correct2) / correct1
-        for p, g, m, v, work in zip(params, grads, self.m, self.v, self.work):
+        eps = self.eps * np.sqrt(correct2)
+
+        def update(part):  # each number by the same operations, whatever the spans
+            i, a, b = part
+            arrays = params[i], grads[i], self.m[i], self.v[i], self.work[i]
+            p, g, m, v, work = arrays if a is None else (array.reshape(-1)[a:b] for array in arrays)
             m *= self.beta1
             np.multiply(g, 1 - self.beta1, out=work)
             m += work
@@ -115,10 +122,16 @@ class Adam:
             work *= 1 - self.beta2
             v += work
             np.sqrt(v, out=work)
-            work += self.eps * np.sqrt(correct2)
+            work += eps
             np.divide(m, work, out=work)
             work *= step
             p -= work
+
+        workers, parts = current(), []
+        for i, p in enumerate(params):
+            flat = all(a.flags.c_contiguous for a in (p, self.m[i], self.v[i], self.work[i]))  # spans are views
+            parts += [(i, a, b) for a, b in workers.spans(p.size)] if flat else [(i, None, None)]
+        workers.map(update, parts)
         decay_weights(params, self.lr, self.weight_decay)
 
 

@@ -2,15 +2,18 @@
 classifier's configuration and run record.
 
 The loop runs in float32, gathers the epoch's rows once into contiguous arrays (each
-mini-batch is then a view), and runs numpy's BLAS on a fixed number of threads
-(``threadpoolctl``; one by default), recorded in the model: BLAS sums a product's terms
-in an order that depends on its thread count, so the same command and seed give the
-same weights only on the same threads. Two threads train the conv model 1.35 times
-faster on an idle 2-core machine, but beside another busy process OpenBLAS's spinning
-threads make training 20 to 30 times slower (measured: 6,400 rows of the conv model in
-7.7 s with one thread, 166 s with two, beside a second training on 2 cores). ``threads``
-0 asks for the cores other processes left idle, measured every epoch
-(:class:`ocr_cli.cores.IdleCores`): fast whatever the load, but its weights depend on that load.
+mini-batch is then a view), and runs on a fixed number of threads (one by default),
+recorded in the model: the layers and Adam cut each batch's work into one part per
+thread (:mod:`ocr_cli.net.workers`, BLAS on one thread inside each part), and how
+they cut it decides the order in which some sums add up, so the same command and seed
+give the same weights on the same threads, whatever the machine's load, and one
+thread gives the weights it gave before there were parts. The workers wait
+on locks where OpenBLAS's own threads spun: beside another busy process those made
+training 20 to 30 times slower (measured: 6,400 rows of the conv model in 7.7 s with
+one BLAS thread, 166 s with two, beside a second training on 2 cores); BLAS now
+always runs on one thread. ``threads`` 0 asks for the cores other processes left
+idle, measured every epoch (:class:`ocr_cli.cores.IdleCores`): fast whatever the
+load, but its weights depend on that load.
 """
 
 import math
@@ -59,7 +62,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     patience: int = 0  # stop after this many epochs without a better valid accuracy, keep the best (0: never)
     init: str = ""  # a model file whose network (layers and weights) training starts from
-    threads: int = 1  # BLAS threads, fixed: the weights depend on them; 0: the idle cores, every epoch (not reproducible)
+    threads: int = 1  # threads, fixed: the weights depend on them; 0: the idle cores, every epoch (not reproducible)
     average_shifts: int = 0  # the saved model averages over copies moved this many px (0: off)
     contrast: bool = False  # the network stretches each image's contrast first (layers.Contrast)
     batch_norm: bool = False  # batch normalisation after every hidden layer (layers.BatchNorm)
@@ -157,8 +160,9 @@ class Loop:
     strokes, :mod:`ocr_cli.net.pens`), ``vary(inputs, targets, rng) -> inputs``
     (augmentation), ``correct(outputs, targets) -> int`` (train accuracy), ``validate() -> dict`` (figures recorded
     after each epoch) and, with ``patience``, early stopping on ``validate()[monitor]``
-    (higher is better), keeping the best epoch's weights. ``threads``: BLAS threads
-    (0: as many as :class:`ocr_cli.cores.IdleCores` finds, every epoch, whose weights then depend on
+    (higher is better), keeping the best epoch's weights. ``threads``: the threads
+    the work is shared out to (:mod:`ocr_cli.net.workers`; 0: as many as
+    :class:`ocr_cli.cores.IdleCores` finds, every epoch, whose weights then depend on
     the machine's load). ``guess_loss``: the loss per
     row of guessing (uniform class probabilities: log of the class count); a batch
     :data:`BLOWUP` times worse means training diverged, and so does an epoch worse than
@@ -231,6 +235,7 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None, progress=No
     from threadpoolctl import threadpool_limits
 
     from ocr_cli.cores import IdleCores
+    from ocr_cli.net.workers import working
 
     progress = progress if progress is not None else Progress()
     # Rows contiguous (a .mat file holds its arrays column-major: gathering rows from
@@ -248,7 +253,7 @@ def run_epochs(net, optimizer, X, T, loss, loop, rng, on_epoch=None, progress=No
         if loop.draw:
             loop.draw(inputs, order, epoch)
         total, correct, first_loss = 0.0, 0, progress.first_loss
-        with threadpool_limits(limits=threads, user_api="blas"):
+        with threadpool_limits(limits=1, user_api="blas"), working(threads):
             for i in range(0, len(order), loop.batch_size):
                 batch, batch_targets = inputs[i:i + loop.batch_size], targets[i:i + loop.batch_size]
                 if loop.vary:
