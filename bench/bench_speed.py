@@ -11,7 +11,8 @@ A B ...), --runs pairs, medians (a busy machine slows both alike); the 12 MP pho
 --photo resized (bench_scale.py's `resized`). Batch: --batch photos (the sample pages,
 repeated as copies under other names) read by one `ocr read`, against the sum of one
 Tesseract process per photo, once each. Training: bench_train.py's course network and
-default CNN epoch (its `measure`, --runs runs each), against the PyTorch references of
+default CNN epoch (its `measure`, --runs runs each; ocr on 2 threads, as the references),
+against the PyTorch references of
 ../shared/reference/ when --torch-python names an interpreter with torch. A reference
 that is not installed is left out.
 """
@@ -71,7 +72,7 @@ def batch(count, folder):
 def training(args):
     import bench_train
 
-    options = argparse.Namespace(data=args.data, runs=args.runs, threads=0, torch_python=args.torch_python)
+    options = argparse.Namespace(data=args.data, runs=args.runs, threads=2, torch_python=args.torch_python)
     medians = bench_train.measure(["course", "cnn"], options)
     for kind in ("course", "cnn"):
         line(f"one training run: {kind}", medians[kind], medians.get(f"{kind} torch"), "PyTorch")
