@@ -486,7 +486,7 @@ def find_letters_command(
     paths = expand_inputs(images)
     figures = figures_for(paths, [(plot, "boxes"), (crops, "crops")], [*paths, model], force)
     # The characters as reading finds them: the network decides which pieces are one.
-    reader = PageReader(model, keep_crops=crops is not None)
+    reader = PageReader(model, keep_crops=crops is not None, clutter=True)  # every line found is shown
     reader.load()  # a bad model fails here, once, before any photo
     form = LETTER_FORMATS["json" if as_json else "text"]
     read_all(paths, reader, Stream(form, Run(__version__), len(paths) > 1, shown=shown), quiet, figures=figures)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from ocr_cli.cli import app
 from ocr_cli.pipeline.lattice import size_runs, word_breaks
-from ocr_cli.pipeline.reader import LEGIBLE, legibility
+from ocr_cli.pipeline.reader import LEGIBLE, LINE_DOUBT, doubtful_lines, legibility
 from ocr_cli.pipeline.records import Characters
 
 MARKS = set(".,:-'/")
@@ -90,6 +90,64 @@ def test_legibility_is_the_median_confidence_of_the_network_characters():
     assert legibility(read_characters([low, low, low, 1.0, 1.0, 1.0], punctuation=3)) is not None
     # two characters say too little
     assert legibility(read_characters([low, low])) is None
+
+
+def test_lines_read_with_little_confidence_are_doubtful_as_wholes():
+    low, high = LINE_DOUBT - 0.1, LINE_DOUBT + 0.1
+    characters = read_characters([high, high, low, low, low, 1.0], punctuation=1)
+    characters = characters.replace(line=np.array([0, 0, 1, 1, 1, 1]))
+    # the second line's punctuation, read with certainty by its shape, goes with it
+    assert doubtful_lines(characters).tolist() == [False, False, True, True, True, True]
+    # a line's median decides: one sure character among doubtful ones does not keep it
+    mixed = read_characters([low, 0.99, low]).replace(line=np.array([0, 0, 0]))
+    assert doubtful_lines(mixed).all()
+    assert not doubtful_lines(read_characters([high, low, high]).replace(line=np.array([0, 0, 0]))).any()
+
+
+def test_clutter_read_as_lines_of_its_own_is_left_out_and_nothing_else(nist_bank, monkeypatch):
+    """Cluttered stress pages (a face, a lamp, a door knob beside a sheet) read by the
+    shipped model: exactly the lines whose characters read with a median confidence
+    under LINE_DOUBT are left out, and on these pages there are such lines."""
+    import ocr_cli.pipeline.reader as reader
+    from ocr_cli.net.model import load_model
+    from ocr_cli.pipeline.lattice import PUNCTUATION
+    from ocr_cli.pipeline.lexicon import english
+    from ocr_synth.stress import stress_photo, stress_text
+
+    model, rng, dropped = load_model(), np.random.default_rng(0), 0
+    lexicon = english(model.classes)
+
+    def lines(page):
+        return [(" ".join(w.text() for w in line.words),
+                 np.median([c.confidence for w in line.words for c in w.characters if c.text not in PUNCTUATION]
+                           or [1.0])) for line in page.lines]
+
+    for _ in range(3):
+        photo = stress_photo("cluttered", stress_text("cluttered", rng), nist_bank, rng)
+        kept = lines(reader.read_image(photo.rgb, model, lexicon))
+        monkeypatch.setattr(reader, "LINE_DOUBT", 0.0)
+        every = lines(reader.read_image(photo.rgb, model, lexicon))
+        monkeypatch.undo()
+        # (or none, where fewer than LEAST_READ characters would be left)
+        assert kept in ([(text, median) for text, median in every if median >= LINE_DOUBT], every)
+        dropped += len(every) - len(kept)
+    assert dropped
+
+
+def test_a_page_that_is_all_doubt_keeps_its_lines():
+    from ocr_cli.pipeline.reader import without_clutter
+
+    low, high = LINE_DOUBT - 0.1, LEGIBLE + 0.1
+    page = read_characters([high] * 4 + [low] * 2).replace(line=np.array([0, 0, 0, 0, 1, 1]))
+    assert without_clutter(page).confidence.tolist() == [high] * 4
+    doubt = read_characters([low] * 5).replace(line=np.array([0, 0, 0, 1, 1]))
+    assert len(without_clutter(doubt)) == 5
+    # beside too few characters read with confidence, nothing is left out either
+    few = read_characters([high, high, low]).replace(line=np.array([0, 0, 1]))
+    assert len(without_clutter(few)) == 3
+    # a page that warns (its median under LEGIBLE) loses its clutter too
+    warned = read_characters([high] * 3 + [low] * 3).replace(line=np.array([0, 0, 0, 1, 1, 1]))
+    assert legibility(warned) is not None and len(without_clutter(warned)) == 3
 
 
 def test_a_wide_gap_breaks_a_line_whose_gaps_form_one_group():

@@ -8,7 +8,8 @@
                                 in one batch; the best path: characters, punctuation,
                                 what is not a character left out; words from the line's gaps
     5. words       (context)    each word read as a known word, letters, digits or mixed
-    6. print       (printed)    lines of print (a form's labels) told from handwriting
+    6. print       (printed)    lines of print (a form's labels) told from handwriting;
+                                lines read with little confidence (clutter) left out
     7. page        (records)    boxes in the photo's pixels: the Page every output renders
 """
 
@@ -79,15 +80,53 @@ def legibility(characters):
             " (not hand-printed capitals and digits, or too faint)")
 
 
-def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, chars=None, printed=True):
+# A line whose characters the network reads with a median confidence under this is no
+# writing (the sides of a form's empty boxes, a face, a door knob, the edge of a note):
+# on the development photos lines of hand-printed capitals read at 0.45 and up, such
+# marks at 0.05-0.25. Its characters are left out where others are left
+# (:func:`without_clutter`; the page's legibility is judged on everything read).
+LINE_DOUBT = 0.3
+
+
+def doubtful_lines(characters):
+    """Which characters stand on a line whose characters (punctuation, read by its
+    shape, aside) read with a median confidence under LINE_DOUBT."""
+    doubtful = np.zeros(len(characters), bool)
+    if characters.choice is None or not len(characters):
+        return doubtful
+    network = characters.choice < len(characters.classes) - len(PUNCTUATION)
+    for line in np.unique(characters.line):
+        on_line = characters.line == line
+        confidence = characters.confidence[on_line & network]
+        doubtful[on_line] = len(confidence) > 0 and np.median(confidence) < LINE_DOUBT
+    return doubtful
+
+
+def without_clutter(characters):
+    """``characters`` less those of :func:`doubtful_lines`, unless fewer than LEAST_READ
+    characters are left: a page that is all doubt keeps everything (and its warning,
+    :func:`legibility`, judged on everything read, says why)."""
+    doubtful = doubtful_lines(characters)
+    if not doubtful.any():
+        return characters
+    kept = characters.subset(~doubtful)
+    if (kept.choice < len(kept.classes) - len(PUNCTUATION)).sum() < LEAST_READ:
+        return characters
+    return kept
+
+
+def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, chars=None, printed=True,
+              clutter=False):
     """The :class:`~ocr_cli.pipeline.records.Page` of ``photo``
     (:class:`~ocr_cli.pipeline.images.Photo`), its words read with ``lexicon``
     (:class:`~ocr_cli.pipeline.lexicon.Lexicon`; None: none), with its punctuation
     unless ``punctuation`` is False, and a warning when it is not to be trusted
-    (:func:`legibility`). With ``model`` None the characters are found only, not read.
+    (:func:`legibility`); lines of clutter (:func:`doubtful_lines`) are left out. With
+    ``model`` None the characters are found only, not read.
     ``keep_crops``: the page keeps the network's inputs (for figures). ``chars``: the
     only characters that may be read (:mod:`ocr_cli.pipeline.charset`; None: all).
-    ``printed`` False: lines of print are left out (only handwriting is read)."""
+    ``printed`` False: lines of print are left out (only handwriting is read);
+    ``clutter`` True: lines of clutter are kept (what ``ocr find-letters`` shows)."""
     photo = photo.surveyed()
     photo = photo._replace(angle=orientation(photo, model))
     working, marks = segment(photo)
@@ -103,14 +142,17 @@ def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, ch
                                                (characters.probs[:, :len(characters.classes) - len(PUNCTUATION)].sum(1) > 0))
         characters = read_words(characters, lexicon, allowed)
         characters = characters.replace(printed=printed_lines(characters))
+        warning = legibility(characters)
+        if chars is None and not clutter:  # (letters read as digits, where only digits may be, are doubtful)
+            characters = without_clutter(characters)
         if not printed:
             characters = characters.subset(~characters.printed)
     else:
-        characters = as_found(working, marks)
+        characters, warning = as_found(working, marks), None
         if keep_crops:
             characters = crop(working, characters)
     return page_of(characters, working.photo_boxes(characters.boxes), photo.size,
-                   working.height / working.photo_scale, keep_crops, legibility(characters))
+                   working.height / working.photo_scale, keep_crops, warning)
 
 
 def as_photo(image):
@@ -184,12 +226,12 @@ class PageReader:
     inputs; ``punctuation`` False reads no punctuation marks; ``chars``: only these
     characters are read (a string such as ``"0123456789"`` or ``"A-Z"``, checked
     against the model's classes when it is loaded); ``printed`` False leaves lines of
-    print out."""
+    print out; ``clutter`` True keeps lines of clutter (:func:`without_clutter`)."""
 
     def __init__(self, model=None, lexicon=ENGLISH, read=True, keep_crops=False, punctuation=True, chars=None,
-                 printed=True):
+                 printed=True, clutter=False):
         self.model, self.lexicon, self.read, self.keep_crops = model, lexicon, read, keep_crops
-        self.punctuation, self.chars, self.printed = punctuation, chars, printed
+        self.punctuation, self.chars, self.printed, self.clutter = punctuation, chars, printed, clutter
         self.loaded = None
 
     def __getstate__(self):
@@ -242,7 +284,8 @@ class PageReader:
     def page_of(self, photo):
         """The :class:`~ocr_cli.pipeline.records.Page` of one decoded ``photo``."""
         model, lexicon = self.load()
-        return read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars, self.printed)
+        return read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars, self.printed,
+                         self.clutter)
 
     def __call__(self, path):
         """The :class:`~ocr_cli.pipeline.records.Page` of each page of the file at
@@ -255,7 +298,7 @@ class PageReader:
         for number, photo in enumerate(photos(path), 1):
             try:
                 pages.append(read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars,
-                                       self.printed))
+                                       self.printed, self.clutter))
             except InputError as error:  # what is wrong with the page is wrong with this file
                 raise InputError(path, (f"page {number}: " if number > 1 else "") + error.problem) from None
             del photo
