@@ -181,3 +181,24 @@ def test_a_speck_beside_a_word_starts_no_diagonal_through_its_letters():
     # a lone mark with no level neighbour may still begin a diagonal (a slanted number)
     steps = [[100 - 25 * k, 40 * k, 100 - 25 * k + h, 40 * k + 30] for k in range(4)]
     assert len(set(follow_lines(np.array(steps), h))) == 1
+
+
+def test_a_diagonal_number_past_the_end_of_a_level_line_takes_back_its_first_digits():
+    from ocr_cli.pipeline.lines import TAIL_GAP, follow_lines, reclaimed
+
+    h = 40
+    level = [[100, 45 * k, 100 + h, 45 * k + 30] for k in range(6)]           # a level word
+    start = level[-1][3] + int(1.5 * TAIL_GAP * h)                                # then a gap
+    rise = np.tan(np.deg2rad(25))
+    # a number written up a 25 degree diagonal; its first two digits stand level with the
+    # word's end (within ON_LINE), so following the lines gives them to the word
+    steps = [[round(100 - rise * 42 * k), start + 42 * k, round(100 - rise * 42 * k) + h, start + 42 * k + 30]
+             for k in range(6)]
+    boxes = np.array(level + steps)
+    line = follow_lines(boxes, h)
+    assert line[6] == line[0]  # (what this is for: the following takes the first digit)
+    fixed = reclaimed(boxes, line)
+    assert len(set(fixed[:6])) == 1 and len(set(fixed[6:])) == 1 and fixed[0] != fixed[6]
+    # a level line's own last word after a gap is no diagonal's
+    words = np.array(level + [[100, start + 42 * k, 100 + h, start + 42 * k + 30] for k in range(4)])
+    assert (reclaimed(words, follow_lines(words, h)) == follow_lines(words, h)).all()

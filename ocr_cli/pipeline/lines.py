@@ -1,8 +1,9 @@
 """Lines, each with its own direction, and blocks of lines, in reading order.
 
     marks (boxes) -> lines followed mark by mark from left to right, each line predicting
-    where its next mark sits from its own direction -> each line's direction and height
-    fitted -> blocks: lines close above one another -> reading order: blocks top to
+    where its next mark sits from its own direction -> a tilted line takes back the
+    marks it set off from, left at a level line's end -> each line's direction and
+    height fitted -> blocks: lines close above one another -> reading order: blocks top to
     bottom (those beside each other left to right), lines top to bottom in a block, marks
     along their line
 
@@ -101,6 +102,43 @@ def follow_lines(boxes, height, apart=None):
         tall[best] += heights[i]
         last[best] = i
     return line
+
+
+# A line that sets off on a diagonal past the end of a level one may have left its
+# first marks to the level line (they stand level with its end): marks at the end of a
+# line after a gap of more than TAIL_GAP heights, on the extension of a line at least
+# TILTED degrees off level that begins right after them, are that line's.
+TAIL_GAP, TILTED = 1.2, 10.0
+
+
+def reclaimed(boxes, line, apart=None):
+    """``line`` (an index per box) with the tails of lines given to the tilted lines they
+    lead into (:data:`TAIL_GAP`), unless ``apart(i, j)`` says the two may not share a line."""
+    line = line.copy()
+    cx, cy = centres(boxes)
+    numbers, counts = np.unique(line, return_counts=True)
+    for d in numbers[counts >= 3]:
+        members = np.flatnonzero(line == d)
+        slope, intercept, h = fit_line(boxes[members])
+        if abs(slope) < np.tan(np.deg2rad(TILTED)):
+            continue
+        first = members[np.argmin(boxes[members, 1])]
+        for k in np.unique(line):
+            if k == d:
+                continue
+            own = np.flatnonzero(line == k)
+            own = own[np.argsort(boxes[own, 1], kind="stable")]
+            gaps = (boxes[own[1:], 1] - boxes[own[:-1], 3]) / h
+            wide = np.flatnonzero(gaps > TAIL_GAP)
+            if len(own) < 3 or not len(wide):
+                continue
+            tail = own[wide[-1] + 1:]
+            off = np.abs(cy[tail] - (intercept + slope * cx[tail])) / h
+            lead = (boxes[first, 1] - boxes[tail, 3].max()) / h
+            if (len(tail) < len(own) - 1 and (off < ON_LINE).all() and -ON_LINE < lead < LONGEST_GAP
+                    and (apart is None or not any(apart(i, first) for i in tail))):
+                line[tail] = d
+    return np.unique(line, return_inverse=True)[1].reshape(-1)
 
 
 def level_neighbours(boxes, height):

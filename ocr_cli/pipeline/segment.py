@@ -257,7 +257,7 @@ def arrange(marks, height, barrier=None, surfaces=None):
     surfaces (``surfaces``: region labels of a smaller copy,
     :func:`~ocr_cli.pipeline.regions.regions`) stay apart. Words are left to the
     lattice (:mod:`ocr_cli.pipeline.lattice`)."""
-    from ocr_cli.pipeline.lines import barrier_between, follow_lines, group_blocks, reading_order
+    from ocr_cli.pipeline.lines import barrier_between, follow_lines, group_blocks, reading_order, reclaimed
 
     small = is_small(marks.boxes, height)
     big = marks.subset(~small)
@@ -272,7 +272,9 @@ def arrange(marks, height, barrier=None, surfaces=None):
         return lambda i, j: ((region is not None and region[i] != region[j])
                              or (lines and barrier_between(barrier, boxes[i], boxes[j], least)))
 
-    line = follow_lines(big.boxes, height, apart_in(big.boxes))
+    apart = apart_in(big.boxes)
+    # (a diagonal line takes back the first marks it left to a level one: reclaimed)
+    line = reclaimed(big.boxes, follow_lines(big.boxes, height, apart), apart)
     # A line of one short mark hanging at another line's foot is that line's comma.
     alone = np.bincount(line, minlength=int(line.max()) + 1 if len(line) else 0)[line] == 1
     hanging = alone & (big.boxes[:, 2] - big.boxes[:, 0] < HANGING * height)
