@@ -202,3 +202,21 @@ def test_a_diagonal_number_past_the_end_of_a_level_line_takes_back_its_first_dig
     # a level line's own last word after a gap is no diagonal's
     words = np.array(level + [[100, start + 42 * k, 100 + h, start + 42 * k + 30] for k in range(4)])
     assert (reclaimed(words, follow_lines(words, h)) == follow_lines(words, h)).all()
+
+
+def test_a_comma_between_two_words_leaves_them_one_line():
+    import ocr_cli.pipeline.lines as lines
+
+    h = 50
+    word = [[100, 45 * k, 100 + h, 45 * k + 35] for k in range(3)]
+    comma = [[138, 128, 168, 136]]  # from near the foot down: a tail 0.6 of a height
+    after = [[100, 180 + 45 * k, 100 + h, 180 + 45 * k + 35] for k in range(5)]
+    boxes = np.array(word + comma + after)
+    assert len(set(lines.follow_lines(boxes, h))) == 1
+    # (what this is for: with the comma in the line's fit, the next word starts a line)
+    saved = lines.FIT_SHARE
+    try:
+        lines.FIT_SHARE = 0.0
+        assert len(set(lines.follow_lines(boxes, h))) == 2
+    finally:
+        lines.FIT_SHARE = saved

@@ -23,6 +23,11 @@ ON_LINE = 0.6
 # wider than a word gap written with wide letter spacing (about 2.6 heights), narrower
 # than the space between two notes or columns.
 LONGEST_GAP = 3.0
+# A mark shorter than this share of its line's height (a comma's tail hanging below
+# the line, a piece of a broken letter) joins the line without moving its direction or
+# height: a comma after a word tilted the line down, and the next word began a line of
+# its own.
+FIT_SHARE = 0.7
 # A line of one mark may set off in any direction up to this steep (degrees): a number
 # written along a diagonal; the next line of a page lies steeper than this from any of
 # its marks (a line pitch of 1.6 heights against letters 1.2 heights apart) ...
@@ -94,13 +99,15 @@ def follow_lines(boxes, height, apart=None):
             tall.append(0.0)
             best = len(count) - 1
         line[i] = best
+        last[best] = i
+        if count[best] and heights[i] < FIT_SHARE * tall[best] / count[best]:
+            continue  # (a comma's tail or a broken stroke: the line's direction is its letters')
         sx[best] += cx[i]
         sy[best] += cy[i]
         sxx[best] += cx[i] ** 2
         sxy[best] += cx[i] * cy[i]
         count[best] += 1
         tall[best] += heights[i]
-        last[best] = i
     return line
 
 
