@@ -67,13 +67,18 @@ LEGIBLE = 0.75
 LEAST_READ = 3
 
 
+def by_network(characters):
+    """Which of the read ``characters`` the network read (punctuation, read by its
+    shape, is not)."""
+    return characters.choice < len(characters.classes) - len(PUNCTUATION)
+
+
 def legibility(characters):
     """Why the characters read are not to be trusted (their median confidence is
     under LEGIBLE), or None. Punctuation, read by its shape, does not count."""
     if characters.choice is None:
         return None
-    network = characters.choice < len(characters.classes) - len(PUNCTUATION)
-    confidence = characters.confidence[network]
+    confidence = characters.confidence[by_network(characters)]
     if len(confidence) < LEAST_READ or np.median(confidence) >= LEGIBLE:
         return None
     return (f"cannot read this page: its characters read with a median confidence of {np.median(confidence):.2f}"
@@ -94,7 +99,7 @@ def doubtful_lines(characters):
     doubtful = np.zeros(len(characters), bool)
     if characters.choice is None or not len(characters):
         return doubtful
-    network = characters.choice < len(characters.classes) - len(PUNCTUATION)
+    network = by_network(characters)
     for line in np.unique(characters.line):
         on_line = characters.line == line
         confidence = characters.confidence[on_line & network]
@@ -110,7 +115,7 @@ def without_clutter(characters):
     if not doubtful.any():
         return characters
     kept = characters.subset(~doubtful)
-    if (kept.choice < len(kept.classes) - len(PUNCTUATION)).sum() < LEAST_READ:
+    if by_network(kept).sum() < LEAST_READ:
         return characters
     return kept
 
@@ -293,12 +298,11 @@ class PageReader:
         (:func:`~ocr_cli.pipeline.documents.photos`)."""
         from ocr_cli.pipeline.documents import photos
 
-        model, lexicon = self.load()
+        self.load()
         pages = []
         for number, photo in enumerate(photos(path), 1):
             try:
-                pages.append(read_page(photo, model, lexicon, self.keep_crops, self.punctuation, self.chars,
-                                       self.printed, self.clutter))
+                pages.append(self.page_of(photo))
             except InputError as error:  # what is wrong with the page is wrong with this file
                 raise InputError(path, (f"page {number}: " if number > 1 else "") + error.problem) from None
             del photo

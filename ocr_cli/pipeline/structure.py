@@ -76,8 +76,9 @@ def drawn_lines(own, share=0.5):
             ends = (columns[0], columns[-1] + 1)
         found = [np.unique(edge[edge > 0]) for edge in (near[max(ends[0] - zone, 0):ends[0] + zone],
                                                           near[max(ends[1] - zone, 0):ends[1] + zone])]
-        level = sides if axis == 0 else sum(len(f) > 0 for f in found)
-        sides += sum(len(f) > 0 for f in found)
+        found_here = sum(len(f) > 0 for f in found)
+        level = sides if axis == 0 else found_here
+        sides += found_here
         # Upright sides only between a top and a bottom side: a comb's line or an
         # underline with letters standing on it holds no box, and the upright strokes at
         # its ends are the letters' own.
@@ -166,7 +167,8 @@ def without_ticks(binary, lines, height, sides=None):
     if not len(boxes):
         return binary
     grow = np.ones((2 * TOUCH + 1, 2 * TOUCH + 1))
-    near, near_long = ndi.binary_dilation(drawn, grow), ndi.binary_dilation(lines, grow)
+    near_long = ndi.binary_dilation(lines, grow)
+    near = near_long if sides is None else ndi.binary_dilation(drawn, grow)
     h = boxes[:, 2] - boxes[:, 0]
     w = boxes[:, 3] - boxes[:, 1]
     thin = w <= 0.25 * np.maximum(h, 1)
@@ -188,10 +190,8 @@ def without_ticks(binary, lines, height, sides=None):
     ticks = cell_sides(binary, drawn, height) | np.isin(labels, walls[kept & ~pitched] + 1)
     # Printed ticks and cells' sides, straight: as thick as they are (a letter touching
     # them keeps its ink).
-    for k in np.union1d(standing[on_a_pitch(boxes[standing], rows_of, height, COMB)], walls[pitched]):
-        y1, x1, y2, x2 = boxes[k]
-        own = labels[y1:y2, x1:x2] == k + 1
-        ticks[y1:y2, x1:x2] |= own & on_the_side(own)
+    ticks |= sides_of(labels, boxes, np.union1d(standing[on_a_pitch(boxes[standing], rows_of, height, COMB)],
+                                                walls[pitched]))
     if not ticks.any():
         return binary
     crossing = run_lengths(binary, 1) >= run_lengths(ticks, 1) + max(2, int(round(CROSSING * height)))
@@ -216,25 +216,36 @@ def cell_sides(binary, lines, height):
         return spans
     labels, boxes, _ = components(spans)
     thin = np.flatnonzero((boxes[:, 3] - boxes[:, 1]) <= 0.25 * np.maximum(boxes[:, 2] - boxes[:, 0], 1))
-    sides = np.zeros(binary.shape, bool)
-    for k in thin[on_a_pitch(boxes[thin], boxes[thin, 0], height, least=3)]:
+    return sides_of(labels, boxes, thin[on_a_pitch(boxes[thin], boxes[thin, 0], height, least=3)])
+
+
+def sides_of(labels, boxes, chosen):
+    """The pixels of the marks ``chosen`` (indices into ``boxes``; label ``k + 1`` in
+    ``labels``) on the sides they mostly are (:func:`on_the_side`)."""
+    sides = np.zeros(labels.shape, bool)
+    for k in chosen:
         y1, x1, y2, x2 = boxes[k]
         own = labels[y1:y2, x1:x2] == k + 1
         sides[y1:y2, x1:x2] |= own & on_the_side(own)
     return sides
 
 
+def in_rows(rows, height):
+    """Index groups of marks standing in one row: sorted by ``rows`` (where each
+    stands), each within a tenth of a character height of the last one's (a rule may
+    lean)."""
+    order = np.argsort(rows, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(rows[order]) > 0.1 * height) + 1)
+
+
 def on_a_pitch(boxes, rows, height, least=2):
     """Which of the upright marks ``boxes`` stand at a common pitch in a row: grouped by
-    ``rows`` (where each stands, within a tenth of a character height of the last one's:
-    a rule may lean), each within :data:`PITCH` of the pitch from another, the pitch
+    ``rows`` (:func:`in_rows`), each within :data:`PITCH` of the pitch from another, the pitch
     being the distance to a nearest neighbour that most of the group keep so; at
     least ``least`` and :data:`MOST` of a group so, or none of it."""
     x = (boxes[:, 1] + boxes[:, 3]) / 2
     keep = np.zeros(len(boxes), bool)
-    order = np.argsort(rows, kind="stable")
-    breaks = np.flatnonzero(np.diff(rows[order]) > 0.1 * height) + 1
-    for group in np.split(order, breaks):
+    for group in in_rows(rows, height):
         if len(group) < least:
             continue
         apart = np.abs(x[group, None] - x[None, group])
@@ -253,9 +264,7 @@ def box_walls(boxes, height):
     tall as its cell stands between sides), else all; and which are at a pitch."""
     keep = np.ones(len(boxes), bool)
     pitch = on_a_pitch(boxes, boxes[:, 0], height, least=3)
-    order = np.argsort(boxes[:, 0], kind="stable")
-    breaks = np.flatnonzero(np.diff(boxes[order, 0]) > 0.1 * height) + 1
-    for group in np.split(order, breaks):
+    for group in in_rows(boxes[:, 0], height):
         if pitch[group].any():
             keep[group] = pitch[group]
     return keep, pitch
