@@ -46,3 +46,17 @@ def test_min_confidence_flags_words_and_with_flag_characters_characters():
     assert word.text(0.5) == "??" and word.text(0.3) == "AB"
     assert word.text(0.7, per_character=True) == "A?"
     assert Word(word.characters).confidence == 0.6  # without a word probability: the least sure character's
+
+
+def test_an_apostrophe_does_not_part_a_word_into_a_word_and_a_number():
+    classes = CLASSES + "'"
+    probs = np.hstack([word_probs({"M": 0.9}, {"A": 0.9}, {"X": 0.9}, {"A": 0.001}, {"5": 0.7, "S": 0.3}, rest=0.001),
+                       np.zeros((5, 1))])
+    probs[3] = 0.0
+    probs[3, -1] = 1.0  # the apostrophe
+    zeros = np.zeros(5, int)
+    choice, _ = readings(probs, classes, zeros, zeros)
+    assert "".join(classes[i] for i in choice) == "MAX'S"
+    # with the mark read as a hyphen instead, the number after it stands on its own
+    hyphen = CLASSES + "-"
+    assert "".join(hyphen[i] for i in readings(probs, hyphen, zeros, zeros)[0]) == "MAX-5"

@@ -89,3 +89,35 @@ def test_a_confident_mark_is_not_cut(pattern_bank, pattern_model):
     page = compose_page(["AB CD EF"], pattern_bank, np.random.default_rng(3), char_height=44)
     reading = read_image(page.image, load_model(pattern_model))
     assert reading.text() == "AB CD EF" and len(reading.characters) == 6
+
+
+def test_small_atoms_beside_a_run_that_change_nothing_of_its_reading_are_no_pieces_of_it():
+    # atoms: 0 a dot, 1 and 2 a digit's two strokes, 3 and 4 the two dots of a colon
+    big = np.array([False, True, True, False, False])
+    middles = np.array([5.0, 14.0, 22.0, 31.0, 31.0])
+    runs = {(1, 3): 0, (0, 3): 1, (1, 4): 2, (1, 5): 3, (0, 2): 4}
+    boxes = np.array([[0, 10, 40, 26], [0, 3, 40, 26], [0, 10, 40, 33], [0, 10, 40, 33], [0, 3, 26, 16]])
+    nine = np.eye(3)[[0, 0, 0, 0, 2]]  # every candidate reads class 0 but the dot and a stroke
+    padded = lambda i, j, k, pooled=nine, marks={0}: lattice.padded(i, j, k, runs, big, middles, boxes, pooled, marks)
+    assert padded(0, 3, 1)  # a decimal point before the digit
+    assert padded(1, 4, 2) and padded(1, 5, 3)  # one dot of a colon after it, and both
+    assert not padded(0, 2, 4)  # no shorter run of the same reading beside it
+    changed = nine.copy()
+    changed[1] = np.eye(3)[1]  # the dot before the digit changes what the run reads (a piece of it)
+    assert not padded(0, 3, 1, changed)
+    inside = middles.copy()
+    inside[0] = 12.0  # a small atom within the run's columns is one of its strokes
+    assert not lattice.padded(0, 3, 1, runs, big, inside, boxes, nine, {0})
+    assert not padded(0, 3, 1, marks=set())  # before a character, only a mark (the foot of a tick may be its stroke)
+
+
+def test_a_decimal_point_close_to_the_next_digit_and_a_comma_as_wide_as_tall_are_read_by_their_place():
+    height, top, foot = 46, 10, 56
+    # a dot at the foot, 0.065 of a height (3 px) before the next digit: a decimal point
+    assert lattice.punctuation([47, 100, 56, 109], top, foot, height, 6, 3) == (".", 0.7)
+    # ink closer than AFTER_STOP heights: a piece of a letter, not a mark
+    assert lattice.punctuation([47, 100, 56, 109], top, foot, height, 6, 1)[0] is None
+    # hanging below the line, as tall as wide and taller than a dot: a comma
+    assert lattice.punctuation([47, 100, 62, 114], top, foot, height, 9, 40)[0] == ","
+    # a round dot a little below the line's foot is a full stop, not a comma
+    assert lattice.punctuation([53, 100, 62, 109], top, foot, height, 9, None)[0] == "."

@@ -76,7 +76,7 @@ def readings(probs, classes, line, word, lexicon=None, allowed=None):
     read (a boolean mask; None: all).
 
     Also the probability of each character's word as finally read ``(K,)``: per part
-    of the word between punctuation, the posterior of the reading chosen under the same
+    of the word between punctuation (an apostrophe does not part a word), the posterior of the reading chosen under the same
     model that chose it (each kind's prior times the product of the probabilities it
     gives the characters, summed over the kinds that allow the reading, over the same
     sum for every reading of every kind), times the confidence of each punctuation mark."""
@@ -88,7 +88,10 @@ def readings(probs, classes, line, word, lexicon=None, allowed=None):
     contribution = probs[np.arange(len(probs)), choice] if len(probs) else np.zeros(0)
     look_alike = np.isin(np.array(list(classes)), list("".join(LOOK_ALIKES)))
     alnum = word_kinds(classes)["mixed"]
-    part = np.cumsum(~alnum[choice]) if len(probs) else np.zeros(0, int)
+    # A word's parts lie between its punctuation marks, but for an apostrophe: the letters
+    # on both sides of it make one word (MAX'S, DON'T), read as one kind.
+    apostrophe = np.array([c == "'" for c in classes])
+    part = np.cumsum(~alnum[choice] & ~apostrophe[choice]) if len(probs) else np.zeros(0, int)
     keys = np.stack([line, word, part], 1) if len(probs) else np.zeros((0, 3), int)
     for key in np.unique(keys, axis=0):
         members = np.nonzero((keys == key).all(1))[0]

@@ -178,8 +178,8 @@ def spans(boxes, cut_from, heights):
 
 # A period or a comma ends a word or a number's part: the ink after it begins at least
 # this many heights away (a speck or a broken stroke inside a letter sits closer; a
-# decimal point sits a stroke or two from the next digit).
-AFTER_STOP = 0.1
+# decimal point sits a stroke or two from the next digit, 0.05 of a height and more).
+AFTER_STOP = 0.03
 # A dot (of a period, a colon) is at most this share of the line's height either way:
 # a pen's dot is a stroke or two wide.
 DOT = 0.25
@@ -202,7 +202,8 @@ def punctuation(box, line_top, line_foot, height, before, after):
         return None, 0.0
     if place >= 0.7 and (after is None or after >= AFTER_STOP * height):
         below = y2 > line_foot + 0.1 * height
-        if below and h > 1.2 * w:
+        # (a comma's tail makes it taller than wide, or taller than a dot)
+        if below and (h > 1.2 * w or (h >= w and h > DOT * height)):
             return ",", 0.7
         if h <= DOT * height and w <= DOT * height:
             return ".", 0.7
@@ -524,6 +525,30 @@ def too_wide(boxes, classes, widest):
     return WIDE_COST * np.clip(ratio[:, None] - most[None], 0, None)
 
 
+def padded(i, j, k, runs, big, middles, boxes, pooled, marks):
+    """Whether candidate ``k`` of atoms ``i`` to ``j`` is a shorter run of them with small
+    atoms beside it that change nothing of what the run reads (``pooled``): atoms not
+    ``big`` whose ``middles`` lie past the run's end (a period, a colon, a speck after
+    it) or before its start and read as punctuation (in ``marks``: a decimal point; a
+    speck before it, the foot of a comb's tick, may be its stroke's). ``boxes``: of the
+    candidates in ``runs``. Such atoms are no pieces of that character (a piece within
+    the run's columns is one of its strokes)."""
+    for m in range(j - 1, i, -1):  # the run i..m, small atoms m..j-1 after it
+        if big[m]:
+            break
+        run = runs.get((i, m))
+        if run is not None and (middles[m:j] > boxes[run][3]).all() and pooled[k].argmax() == pooled[run].argmax():
+            return True
+    for m in range(i + 1, j):  # small atoms i..m-1 before the run m..j
+        if big[m - 1]:
+            break
+        run = runs.get((m, j))
+        if run is not None and (middles[i:m] < boxes[run][1]).all() and marks.issuperset(range(i, m)) and \
+                pooled[k].argmax() == pooled[run].argmax():
+            return True
+    return False
+
+
 def read_lines(working, marks, model, marks_read=True):
     """The characters of a page read through the lattice: ``marks``
     (:class:`~ocr_cli.pipeline.records.Characters` as segmentation found them, in
@@ -565,15 +590,17 @@ def read_lines(working, marks, model, marks_read=True):
         options = [[] for _ in range(n)]
         single = {}
         runs = {(i, j): k for i, j, k in by_line.get(number, [])}
+        middles = (boxes[:, 1] + boxes[:, 3]) / 2
+        # Each small atom's punctuation by its size, shape and place, with the ink before
+        # and after it (None at the line's ends).
+        marked = {i: punctuation(boxes[i], top(middles[i]), foot(middles[i]), heights[i],
+                                 boxes[i, 1] - boxes[i - 1, 3] if i > 0 else None,
+                                 boxes[i + 1, 1] - boxes[i, 3] if i + 1 < n else None)
+                  for i in np.flatnonzero(~big)}
         for i, j, k in by_line.get(number, []):
             if j == i + 1:
                 single[i] = k
-            # A small atom beside a run (its middle past the run's end) that changes
-            # nothing of what the run reads is no piece of that character: a period
-            # after it, a speck. (A piece within the run's columns is one of its strokes.)
-            if j - i >= 2 and not big[j - 1] and (i, j - 1) in runs and \
-                    sum(atoms[order[j - 1]][0][1::2]) / 2 > found.boxes[runs[i, j - 1]][3] and \
-                    pooled[k].argmax() == pooled[runs[i, j - 1]].argmax():
+            if padded(i, j, k, runs, big, middles, found.boxes, pooled, {a for a, (m, _) in marked.items() if m}):
                 continue
             # A character that begins inside a mark (its atom cut from the one before's)
             # splits that mark; one much shorter than the line is a fragment.
@@ -591,9 +618,7 @@ def read_lines(working, marks, model, marks_read=True):
             if junk >= 0:
                 options[i].append((np.log(max(probs[single[i], junk], 1e-12)) - JUNK_COST, i + 1, ("skip", None)))
             if small:
-                before = box[1] - boxes[i - 1, 3] if i > 0 else None
-                after = boxes[i + 1, 1] - box[3] if i + 1 < n else None
-                mark, likelihood = punctuation(box, top(cx), foot(cx), height, before, after)
+                mark, likelihood = marked[i]
                 if mark:
                     options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, as_mark((mark, likelihood, i, i + 1))))
                 if i + 1 < n and i > 0 and is_colon(*sorted([box, atoms[order[i + 1]][0]]), top(cx), foot(cx), height):
