@@ -121,3 +121,14 @@ def test_a_decimal_point_close_to_the_next_digit_and_a_comma_as_wide_as_tall_are
     assert lattice.punctuation([47, 100, 62, 114], top, foot, height, 9, 40)[0] == ","
     # a round dot a little below the line's foot is a full stop, not a comma
     assert lattice.punctuation([53, 100, 62, 109], top, foot, height, 9, None)[0] == "."
+
+
+def test_a_comma_with_a_long_tail_hanging_below_the_line_is_a_comma_not_a_letter():
+    height, top, foot = 45, 177, 222
+    comma = [216, 278, 239, 296]  # half a line tall: begins at the foot, hangs a third of a height below it
+    assert lattice.hanging(comma, foot, height)
+    assert lattice.punctuation(comma, top, foot, height, 3, 60)[0] == ","
+    # as tall, standing on the line: a letter's piece, no mark
+    standing = [199, 278, 222, 296]
+    assert not lattice.hanging(standing, foot, height)
+    assert lattice.punctuation(standing, top, foot, height, 3, 60)[0] is None

@@ -71,6 +71,10 @@ SPLIT_COST = 0.5
 # joins the run only if it touches the next atom within SPECK_TOUCH heights (a broken
 # stroke's piece does; a period after a digit sits further).
 SMALL, SPECK_TOUCH = 0.45, 0.1
+# A mark beginning in the lowest HANGS of the line and reaching over BELOW of its height
+# under its foot hangs below it (a comma), whatever its length: no character standing on
+# the line.
+HANGS, BELOW = 0.25, 0.1
 # Leaving out an atom the network calls "not a character" costs this (nats) beyond that
 # call's log-probability: a real letter dropped is worse than a piece of clutter read
 # (a model fine-tuned with that output read the sample pages 95.93% at no cost, 97.52%
@@ -198,10 +202,10 @@ def punctuation(box, line_top, line_foot, height, before, after):
         return None, 0.0
     if w >= 0.25 * height and h <= 0.2 * height and 0.3 <= place <= 0.75 and w <= 0.9 * height:
         return "-", 0.8
-    if h > SMALL * height or w > SMALL * height:
+    if (h > SMALL * height and not hanging(box, line_foot, height)) or w > SMALL * height:  # (a comma's tail may be long)
         return None, 0.0
     if place >= 0.7 and (after is None or after >= AFTER_STOP * height):
-        below = y2 > line_foot + 0.1 * height
+        below = y2 > line_foot + BELOW * height
         # (a comma's tail makes it taller than wide, or taller than a dot)
         if below and (h > 1.2 * w or (h >= w and h > DOT * height)):
             return ",", 0.7
@@ -210,6 +214,13 @@ def punctuation(box, line_top, line_foot, height, before, after):
     if place <= 0.35 and h >= w:
         return "'", 0.6
     return None, 0.0
+
+
+def hanging(box, line_foot, height):
+    """Whether a mark's ``box`` begins in the lowest HANGS of a line ``height`` tall
+    whose capitals stand on ``line_foot`` and reaches below it: a comma, however long
+    its tail."""
+    return box[0] >= line_foot - HANGS * height and box[2] > line_foot + BELOW * height
 
 
 def is_colon(upper, lower, line_top, line_foot, height):
@@ -586,6 +597,8 @@ def read_lines(working, marks, model, marks_read=True):
             heights = np.minimum(heights, working.height)
         big = (boxes[:, 2] - boxes[:, 0]) >= SMALL * heights
         top, foot, _ = line_frame(boxes[big] if big.any() else boxes)
+        hangs = np.array([hanging(box, foot((box[1] + box[3]) / 2), h) for box, h in zip(boxes, heights)])
+        big &= ~hangs
         cut_from = [atoms[a][4] for a in order]
         options = [[] for _ in range(n)]
         single = {}
