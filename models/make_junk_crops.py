@@ -1,6 +1,7 @@
 """Training crops for the "not a character" output, cut by the reading pipeline itself.
 
     python models/make_junk_crops.py OUT.mat [--data ../shared/nist36] [--pages 1500] [--seed 0]
+                                     [--scenes 0.5]
 
 Composes pages from nist36_train and nist36_extra glyphs (never valid or test), writes
 them with random pens, and draws on them what a photo holds besides characters: a box
@@ -12,7 +13,10 @@ keeps that character's class; a crop that barely touches any character (under a 
 of its area: a box line, an underline, a scribble, a speck, an edge, a shadow) is "not
 a character"; the rest (a fragment of a character, two letters together) is left out,
 since a fragment can look just like an I or a 1, and telling those apart is the work
-of the recognition-driven segmentation, not of this class. Writes ``junk_data`` (N, 1024) and ``junk_labels``
+of the recognition-driven segmentation, not of this class. With ``--scenes``, that share
+of the pages are the stress scenes of ``ocr_synth/stress.py`` (clutter, shadows, a
+diagram's boxes and arrows, a form's combs, notes, erased writing, scenes with no text)
+written with the same glyphs, labelled the same way. Writes ``junk_data`` (N, 1024) and ``junk_labels``
 (N, 37) in the nist36 layout (the 37th column: not a character), and prints the counts.
 """
 
@@ -144,18 +148,58 @@ def page_crops(bank, rng):
     return crops[kept], labels[kept]
 
 
+# Scenes of ``ocr_synth/stress.py`` whose clutter, shadows, drawn structure and erased
+# writing are junk to learn (pages of lower-case or cursive writing are left out: their
+# letters are characters of another alphabet, not junk).
+SCENES = ("cluttered", "shadow", "deep_shadow", "dark_surround", "whiteboard", "erased_bridges", "diagram",
+          "form", "notes", "thin_faint", "faint_gradient", "no_text")
+
+
+def scene_crops(bank, rng):
+    """Crops and class indices, as :func:`page_crops`, of one stress scene of a random
+    kind of :data:`SCENES` written with ``bank``'s glyphs: crops on a character keep
+    its class, those barely touching any character or mark (printed labels included)
+    are not characters, and the rest (fragments, merges, marks) are left out."""
+    from ocr_synth.stress import stress_photo, stress_text
+
+    kind = SCENES[rng.integers(len(SCENES))]
+    photo = stress_photo(kind, stress_text(kind, rng), bank, rng)
+    boxes, crops = cut(to_gray(photo.rgb))
+    chars = "".join(photo.text.split())
+    truth = np.asarray(photo.boxes, float).reshape(-1, 4)
+    assert len(chars) == len(truth), (kind, len(chars), len(truth))
+    printed = np.asarray(photo.printed_boxes if photo.printed_boxes is not None else np.zeros((0, 4)),
+                         float).reshape(-1, 4)
+    if not len(boxes):
+        return np.zeros((0, 1024), np.float32), np.zeros(0, int)
+    labels = np.full(len(boxes), len(CLASSES))
+    matched = np.zeros(len(boxes), bool)
+    if len(truth):
+        iou, _ = overlaps(boxes, truth)
+        best = iou.argmax(1)
+        matched = iou.max(1) >= MATCH
+        labels = np.where(matched, [CLASSES.find(chars[b]) for b in best], len(CLASSES))
+    everything = np.concatenate([truth, printed])
+    covered = overlaps(boxes, everything)[1].max(1) if len(everything) else np.zeros(len(boxes))
+    kept = (matched & (labels >= 0)) | (~matched & (covered < APART))
+    return crops[kept], labels[kept]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("OCR_DATA", "../shared/nist36")))
     parser.add_argument("--pages", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenes", type=float, default=0.0,
+                        help="share of the pages that are stress scenes (ocr_synth/stress.py) instead of marked pages")
     args = parser.parse_args()
     if args.out.exists():
         raise SystemExit(f"{args.out}: already exists")
     data = concatenate([load_dataset(args.data / f"nist36_{split}.mat") for split in ("train", "extra")])
     bank, rng = GlyphBank(data.X, data.Y), np.random.default_rng(args.seed)
-    crops, labels = zip(*(page_crops(bank, rng) for _ in range(args.pages)))
+    crops, labels = zip(*((scene_crops if rng.random() < args.scenes else page_crops)(bank, rng)
+                          for _ in range(args.pages)))
     X, y = np.concatenate(crops), np.concatenate(labels)
     savemat(args.out, {"junk_data": X, "junk_labels": np.eye(len(CLASSES) + 1, dtype=np.uint8)[y]},
             do_compression=True)

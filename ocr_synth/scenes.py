@@ -390,6 +390,12 @@ def frame_cut(extent, side, rng, char_height, shape):
         else:
             frame.append(edge - inward * rng.uniform(*FRAME_MARGIN) * char_height)
     top, left, bottom, right = (int(round(v)) for v in frame)
+    # (one row or column of notes cut from both sides may be cut away: the frame then
+    # leaves wall on those sides)
+    if bottom <= top:
+        top, bottom = (int(round(extent[k] - inward * FRAME_MARGIN[1] * char_height)) for k, inward in ((0, 1), (2, -1)))
+    if right <= left:
+        left, right = (int(round(extent[k] - inward * FRAME_MARGIN[1] * char_height)) for k, inward in ((1, 1), (3, -1)))
     return max(0, top), max(0, left), min(shape[0], bottom), min(shape[1], right)
 
 

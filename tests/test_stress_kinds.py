@@ -429,3 +429,20 @@ def test_stress_text_fits_each_kind():
         assert lines and all(isinstance(line, str) for line in lines)
         if kind in ("diagram", "notes", "form"):
             assert len(split_blocks(lines)) >= 2
+
+
+def test_a_frame_cutting_one_note_from_both_sides_still_shows_it():
+    from ocr_synth.scenes import CUT_DEPTH, frame_cut
+
+    class Cutting:  # every side cuts, as deep as it may
+        def random(self):
+            return 0.0
+
+        def uniform(self, low, high):
+            return high
+
+    side, height, shape = 200, 20, (1000, 1000)
+    extent = (300, 300, 300 + side, 300 + side)  # one note: 0.6 of it cut from each side would cross
+    assert 2 * CUT_DEPTH[1] > 1
+    top, left, bottom, right = frame_cut(extent, side, Cutting(), height, shape)
+    assert top < extent[0] < extent[2] < bottom and left < extent[1] < extent[3] < right  # wall left around it
