@@ -132,3 +132,9 @@ def test_a_comma_with_a_long_tail_hanging_below_the_line_is_a_comma_not_a_letter
     standing = [199, 278, 222, 296]
     assert not lattice.hanging(standing, foot, height)
     assert lattice.punctuation(standing, top, foot, height, 3, 60)[0] is None
+
+
+def test_a_sloping_hyphen_is_a_hyphen_and_a_mark_as_tall_as_half_its_length_is_not():
+    height, top, foot = 46.5, 358, 404
+    assert lattice.punctuation([381, 490, 392, 524], top, foot, height, 7, 9)[0] == "-"  # 11 px tall, 34 long
+    assert lattice.punctuation([374, 490, 392, 524], top, foot, height, 7, 9)[0] is None  # 18 px tall: a piece

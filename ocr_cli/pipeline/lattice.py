@@ -184,6 +184,9 @@ def spans(boxes, cut_from, heights):
 # this many heights away (a speck or a broken stroke inside a letter sits closer; a
 # decimal point sits a stroke or two from the next digit, 0.05 of a height and more).
 AFTER_STOP = 0.03
+# A hyphen is at most this share of its length tall (a marker's stroke a third of a
+# short hyphen's length, its slope a tenth).
+HYPHEN_FLAT = 0.4
 # A dot (of a period, a colon) is at most this share of the line's height either way:
 # a pen's dot is a stroke or two wide.
 DOT = 0.25
@@ -200,7 +203,8 @@ def punctuation(box, line_top, line_foot, height, before, after):
     place = ((y1 + y2) / 2 - line_top) / max(line_foot - line_top, 1)  # 0 top .. 1 foot
     if before is None:
         return None, 0.0
-    if w >= 0.25 * height and h <= 0.2 * height and 0.3 <= place <= 0.75 and w <= 0.9 * height:
+    # (a hyphen's bar, a stroke thick, may slope: flat for its length rather than thin)
+    if w >= 0.25 * height and h <= HYPHEN_FLAT * w and 0.3 <= place <= 0.75 and w <= 0.9 * height:
         return "-", 0.8
     if (h > SMALL * height and not hanging(box, line_foot, height)) or w > SMALL * height:  # (a comma's tail may be long)
         return None, 0.0
