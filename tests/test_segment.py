@@ -457,3 +457,27 @@ def test_sides_at_one_pitch_are_told_from_strokes_between_them():
     rows = np.array([[10 + 100 * (k % 2), c - 1, 60 + 100 * (k % 2), c + 1] for k, c in enumerate(range(0, 400, 40))])
     assert on_a_pitch(rows, rows[:, 0], height=40).all()
     assert not on_a_pitch(boxes[:2], boxes[:2, 0], height=40, least=3).any()
+
+
+def test_arrows_joining_drawn_boxes_go_and_letters_in_a_box_or_on_a_line_stay():
+    from ocr_cli.pipeline.structure import without_connectors
+
+    height = 40
+    binary, removed = np.zeros((300, 500), bool), np.zeros((300, 500), bool)
+    for x1, x2 in ((20, 160), (260, 400)):  # two boxes' sides, taken out
+        removed[50:56, x1:x2] = removed[144:150, x1:x2] = removed[50:150, x1:x1 + 6] = removed[50:150, x2 - 6:x2] = True
+    binary[80:120, 60:66] = True  # a letter's stroke in the first box
+    binary[80:120, 148:154] = binary[80:86, 130:154] = True  # a letter touching its box's side from inside
+    binary[98:102, 162:258] = True  # an arrow from the first box's side to the second's, a pixel off each
+    binary[90:110, 248:258] = True  # its head
+    binary[82:118, 434:440] = True  # an E touching the second box from outside with its arms
+    binary[82:86, 404:440] = binary[98:102, 404:440] = binary[114:118, 404:440] = True
+    binary[200:240, 60:66] = binary[200:240, 90:96] = True  # two letters standing on an underline
+    removed[240:244, 40:140] = True
+    out = without_connectors(binary, removed, height)
+    assert not out[90:110, 162:258].any()  # the arrow and its head are gone
+    arrow = np.zeros(binary.shape, bool)
+    arrow[90:110, 162:258] = True
+    assert (out == binary)[~arrow].all()  # nothing else changed
+    # with nothing enclosed (no box), nothing goes
+    assert (without_connectors(binary, removed & (np.arange(300) >= 200)[:, None], height) == binary).all()

@@ -27,7 +27,7 @@ from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_
 from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
 from ocr_cli.pipeline.regions import region_boxes, region_of, regions
-from ocr_cli.pipeline.structure import without_drawn_boxes, without_lines, without_ticks
+from ocr_cli.pipeline.structure import without_connectors, without_drawn_boxes, without_lines, without_ticks
 
 # Characters are segmented and cropped WORKING_HEIGHT px tall (ocr_cli.pipeline.ink),
 # on an image of at most this many pixels: segmentation holds about 40 bytes per
@@ -218,13 +218,15 @@ def segment(photo):
     # 3. Threshold, blurred by 1/32 of a character (smooths paper grain and JPEG blocks,
     # keeps strokes), and drawn structure taken out: the sides of boxes drawn around
     # words, long lines (what they separate stays apart).
-    binary = threshold(ink, work_height / 32, work_height)
+    binary = found = threshold(ink, work_height / 32, work_height)
     unboxed = without_drawn_boxes(binary, work_height)
     box_sides = binary & ~unboxed
     binary, barrier = without_lines(unboxed, work_height)
     # A comb's ticks stand on its line, whichever step took the line out (a comb
     # written in is one mark with its letters: its line goes as a drawn box's side).
     binary = without_ticks(binary, barrier, work_height, sides=box_sides)
+    # (and what joins drawn boxes: a diagram's arrows and connectors)
+    binary = without_connectors(binary, found & ~binary, work_height)
     # 4. Marks: the components (which pieces make one character, the lattice decides).
     labels, merged, areas = components(binary)
     groups = [np.array([k + 1]) for k in range(len(merged))]

@@ -12,6 +12,8 @@ line belong to different lines and blocks.
     3. what stands on those lines: a comb's ticks and a row of cells' sides, upright
        strokes at one pitch (:func:`without_ticks`), as thick as they are (a letter
        touching them keeps its ink); the sides of a box drawn between two long lines
+    4. what joins the boxes: marks touching a box's outline from outside, their ink
+       outside every box (a diagram's arrows and connectors, :func:`without_connectors`)
 """
 
 import numpy as np
@@ -342,3 +344,79 @@ def run_lengths(mask, axis):
     holds it (0 off the mask)."""
     start, end = run_bounds(mask, axis)
     return np.where(mask, end - start, 0)
+
+
+# A mark with under this share of its ink inside the boxes whose outline it touches lies
+# outside them: a connector or an arrow from one box to another (a letter touching its
+# box's side from inside has all its ink inside).
+INSIDE = 0.5
+# A box encloses at least a square this many character heights wide (a letter; a gap
+# between strokes crossed by a long line encloses less).
+BOX_HOLDS = 0.5
+# A mark this many character heights from a box's outline touches it (taking the side
+# out took the band of pixels along it, a stroke wide).
+TOUCHING = 0.1
+# A mark touching what was taken out at places this many character heights apart joins
+# them (a letter touching a box or a line from outside touches it at a stroke's end, or
+# along its foot or its side: under a height).
+JOIN_SPAN = 1.0
+
+
+def holes(mask, least=0):
+    """The pixels of ``~mask`` enclosed by ``mask`` (4-connected regions of it that do
+    not reach the image's edge), in holes of at least ``least`` pixels."""
+    labels, count = ndi.label(~mask)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    enclosed = np.bincount(labels.ravel(), minlength=count + 1) >= least
+    enclosed[edge] = False
+    enclosed[0] = False
+    return enclosed[labels]
+
+
+def without_connectors(binary, removed, height):
+    """``binary`` less the marks joining drawn boxes: marks that reach from the outline
+    of a box taken out (``removed``: the structure taken out of the ink, where it
+    encloses paper) to another piece of what was taken out (another box, a long line),
+    within TOUCHING character heights (``height``) of each, or to places of it JOIN_SPAN
+    heights apart, with under INSIDE of their ink inside the boxes: arrows and
+    connectors, which leave a box's side outwards for another. A letter in its box, touching the side or not, stays; so does one touching
+    a box or a line from outside (it touches one piece), or standing on an underline or
+    a comb (they enclose nothing)."""
+    if not removed.any():
+        return binary
+    reach = np.ones((2 * int(TOUCHING * height) + 1,) * 2, bool)
+    # (the gaps a letter's strokes crossing a side left in it closed: a stroke wide)
+    inside = holes(ndi.binary_dilation(removed, reach), (BOX_HOLDS * height) ** 2)
+    if not inside.any():
+        return binary
+    # The pieces of what was taken out; the outlines: those beside the paper they enclose.
+    pieces, count = ndi.label(removed, structure=np.ones((3, 3)))
+    around = np.unique(pieces[ndi.binary_dilation(inside, np.pad(reach, 1, constant_values=True)) & removed])
+    outlines = np.isin(pieces, around[around > 0])
+    labels, _, areas = components(binary)
+    touching = np.unique(labels[ndi.binary_dilation(outlines, reach) & binary])
+    touching = touching[touching > 0]
+    if not len(touching):
+        return binary
+    # The pieces within reach of each mark: the largest and the smallest piece number
+    # near any of its pixels differ where it reaches two (none near: count + 1).
+    largest = ndi.grey_dilation(pieces, size=reach.shape)
+    smallest = -ndi.grey_dilation(np.where(pieces > 0, -pieces, -(count + 1)), size=reach.shape)
+    ink = binary & (labels > 0)
+    top, low = np.zeros(len(areas) + 1, np.int64), np.full(len(areas) + 1, count + 1, np.int64)
+    np.maximum.at(top, labels[ink], largest[ink])
+    np.minimum.at(low, labels[ink], smallest[ink])
+    # ... or touch what was taken out at places far apart (two boxes of one piece).
+    contact = binary & ndi.binary_dilation(removed, reach) & (labels > 0)
+    ys, xs = np.nonzero(contact)
+    spans = np.zeros((4, len(areas) + 1))
+    spans[[0, 1]] = np.inf
+    np.minimum.at(spans[0], labels[ys, xs], ys)
+    np.minimum.at(spans[1], labels[ys, xs], xs)
+    np.maximum.at(spans[2], labels[ys, xs], ys)
+    np.maximum.at(spans[3], labels[ys, xs], xs)
+    apart = np.maximum(spans[2] - spans[0], spans[3] - spans[1])[touching] >= JOIN_SPAN * height
+    within = np.bincount(labels[inside], minlength=len(areas) + 1)[1:]
+    joins = (top[touching] > low[touching]) | apart
+    outside = touching[joins & (within[touching - 1] < INSIDE * areas[touching - 1])]
+    return binary & ~np.isin(labels, outside)
