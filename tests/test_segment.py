@@ -481,3 +481,14 @@ def test_arrows_joining_drawn_boxes_go_and_letters_in_a_box_or_on_a_line_stay():
     assert (out == binary)[~arrow].all()  # nothing else changed
     # with nothing enclosed (no box), nothing goes
     assert (without_connectors(binary, removed & (np.arange(300) >= 200)[:, None], height) == binary).all()
+
+
+def test_growing_a_mask_by_a_square_is_a_dilation_by_it():
+    from ocr_cli.pipeline import ndi
+    from ocr_cli.pipeline.structure import grown
+
+    rng = np.random.default_rng(0)
+    for size in (1, 3, 9, 21):
+        for _ in range(10):
+            mask = rng.random((int(rng.integers(1, 60)), int(rng.integers(1, 60)))) < 0.03
+            assert (grown(mask, size) == ndi.binary_dilation(mask, np.ones((size, size), bool))).all()
