@@ -370,7 +370,8 @@ def grown(mask, size):
     for axis in (1, 0):
         padding = [(0, 0), (0, 0)]
         padding[axis] = (r + 1, r)
-        counts = np.cumsum(np.pad(mask, padding).astype(np.int32), axis=axis)
+        length = mask.shape[axis] + size
+        counts = np.cumsum(np.pad(mask, padding), axis=axis, dtype=np.uint16 if length < 2 ** 16 else np.int64)
         mask = (counts[(slice(None),) * axis + (slice(size, None),)]
                 - counts[(slice(None),) * axis + (slice(None, -size),)]) > 0
     return mask
