@@ -141,10 +141,23 @@ def page_crops(bank, rng):
     if not len(boxes):
         return np.zeros((0, 1024), np.float32), np.zeros(0, int)
     truth = np.array(page.boxes) + [offset[0], offset[1], offset[0], offset[1]]
-    iou, covered = overlaps(boxes, truth)
-    chars = np.array([CLASSES.index(c) for c in page.chars])
-    labels = np.where(iou.max(1) >= MATCH, chars[iou.argmax(1)], len(CLASSES))
-    kept = (iou.max(1) >= MATCH) | (covered.max(1) < APART)
+    return labelled(boxes, crops, truth, page.chars)
+
+
+def labelled(boxes, crops, truth, chars, others=np.zeros((0, 4))):
+    """The ``crops`` (cut at ``boxes``) that cover one true character (``truth`` boxes of
+    ``chars``: intersection over union >= MATCH), with its class index, and those that
+    barely touch any character or any of the ``others`` boxes (under APART of their
+    area), as not characters (36); the rest (fragments, merges, a character of none of
+    the classes, such as a punctuation mark) left out."""
+    covered = overlaps(boxes, np.concatenate([truth, others]))[1].max(1) if len(truth) + len(others) \
+        else np.zeros(len(boxes))
+    labels, matched = np.full(len(boxes), len(CLASSES)), np.zeros(len(boxes), bool)
+    if len(truth):
+        iou = overlaps(boxes, truth)[0]
+        matched = iou.max(1) >= MATCH
+        labels = np.where(matched, [CLASSES.find(chars[b]) for b in iou.argmax(1)], len(CLASSES))
+    kept = (matched & (labels >= 0)) | (~matched & (covered < APART))
     return crops[kept], labels[kept]
 
 
@@ -172,17 +185,7 @@ def scene_crops(bank, rng):
                          float).reshape(-1, 4)
     if not len(boxes):
         return np.zeros((0, 1024), np.float32), np.zeros(0, int)
-    labels = np.full(len(boxes), len(CLASSES))
-    matched = np.zeros(len(boxes), bool)
-    if len(truth):
-        iou, _ = overlaps(boxes, truth)
-        best = iou.argmax(1)
-        matched = iou.max(1) >= MATCH
-        labels = np.where(matched, [CLASSES.find(chars[b]) for b in best], len(CLASSES))
-    everything = np.concatenate([truth, printed])
-    covered = overlaps(boxes, everything)[1].max(1) if len(everything) else np.zeros(len(boxes))
-    kept = (matched & (labels >= 0)) | (~matched & (covered < APART))
-    return crops[kept], labels[kept]
+    return labelled(boxes, crops, truth, chars, printed)
 
 
 def main():
