@@ -120,7 +120,7 @@ def not_sheet(gray, block):
     medians = ndi.median_filter(block_statistic(gray, block, 50), 3, mode="nearest")
     paper = np.percentile(medians, 90)
     labels, _ = ndi.label(medians < 0.5 * paper)
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = on_the_frame(labels)
     # Each pixel's block.
     rows = np.minimum(np.arange(gray.shape[0]) // block, labels.shape[0] - 1)
     cols = np.minimum(np.arange(gray.shape[1]) // block, labels.shape[1] - 1)
@@ -273,6 +273,11 @@ def otsu(values):
     mean2 = (np.cumsum((counts * centres)[::-1]) / weight2[::-1])[::-1]
     variance12 = weight1[:-1] * weight2[1:] * (mean1[:-1] - mean2[1:]) ** 2
     return centres[np.argmax(variance12)]
+
+
+def on_the_frame(labels):
+    """The labels of ``labels: (H, W)`` found on the image's frame (0 too where the background reaches it)."""
+    return np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
 
 
 def components(binary):

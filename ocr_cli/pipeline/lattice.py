@@ -601,23 +601,23 @@ def read_lines(working, marks, model, marks_read=True):
             heights = np.minimum(heights, working.height)
         big = (boxes[:, 2] - boxes[:, 0]) >= SMALL * heights
         top, foot, _ = line_frame(boxes[big] if big.any() else boxes)
-        hangs = np.array([hanging(box, foot((box[1] + box[3]) / 2), h) for box, h in zip(boxes, heights)])
-        big &= ~hangs
+        middles = (boxes[:, 1] + boxes[:, 3]) / 2
+        big &= ~np.array([hanging(boxes[i], foot(middles[i]), heights[i]) for i in range(n)], bool)
         cut_from = [atoms[a][4] for a in order]
         options = [[] for _ in range(n)]
         single = {}
         runs = {(i, j): k for i, j, k in by_line.get(number, [])}
-        middles = (boxes[:, 1] + boxes[:, 3]) / 2
         # Each small atom's punctuation by its size, shape and place, with the ink before
         # and after it (None at the line's ends).
         marked = {i: punctuation(boxes[i], top(middles[i]), foot(middles[i]), heights[i],
                                  boxes[i, 1] - boxes[i - 1, 3] if i > 0 else None,
                                  boxes[i + 1, 1] - boxes[i, 3] if i + 1 < n else None)
                   for i in np.flatnonzero(~big)}
+        read_as_marks = {i for i, (mark, _) in marked.items() if mark}
         for i, j, k in by_line.get(number, []):
             if j == i + 1:
                 single[i] = k
-            if padded(i, j, k, runs, big, middles, found.boxes, pooled, {a for a, (m, _) in marked.items() if m}):
+            if padded(i, j, k, runs, big, middles, found.boxes, pooled, read_as_marks):
                 continue
             # A character that begins inside a mark (its atom cut from the one before's)
             # splits that mark; one much shorter than the line is a fragment.
@@ -630,7 +630,6 @@ def read_lines(working, marks, model, marks_read=True):
             options[i].append((best_real[k] - cost, j, ("character", k)))
         for i, a in enumerate(order):
             box, height = atoms[a][0], heights[i]
-            cx = (box[1] + box[3]) / 2
             small = not big[i]
             if junk >= 0:
                 options[i].append((np.log(max(probs[single[i], junk], 1e-12)) - JUNK_COST, i + 1, ("skip", None)))
@@ -638,7 +637,8 @@ def read_lines(working, marks, model, marks_read=True):
                 mark, likelihood = marked[i]
                 if mark:
                     options[i].append((np.log(likelihood) - CHARACTER_COST, i + 1, as_mark((mark, likelihood, i, i + 1))))
-                if i + 1 < n and i > 0 and is_colon(*sorted([box, atoms[order[i + 1]][0]]), top(cx), foot(cx), height):
+                if 0 < i < n - 1 and is_colon(*sorted([box, atoms[order[i + 1]][0]]), top(middles[i]),
+                                              foot(middles[i]), height):
                     options[i].append((np.log(0.9) - CHARACTER_COST, i + 2, as_mark((":", 0.9, i, i + 2))))
             else:
                 likelihood = slash(working, box, atoms[a][1], height)

@@ -20,7 +20,7 @@ import numpy as np
 from . import ndi
 
 from ocr_cli.pipeline.geometry import encloses, overlapping_pairs
-from ocr_cli.pipeline.ink import components
+from ocr_cli.pipeline.ink import components, on_the_frame
 
 # A straight run longer than this many character heights is a drawn line (no letter or
 # word of letters holds a straight stroke half as long; a box around a word of three
@@ -36,19 +36,26 @@ CROSSING = 0.2
 # are looked for in the mask thickened across by as much.
 WANDER = 0.04
 
+def window_counts(mask, before, after, axis):
+    """How many pixels of ``mask`` lie from ``before`` pixels before each pixel to
+    ``after`` pixels after it along ``axis`` (1: rows, 0: columns), by running sums:
+    the same cost for any window."""
+    size = before + after + 1
+    padding = [(0, 0)] * mask.ndim
+    padding[axis] = (before + 1, after)
+    length = mask.shape[axis] + size
+    sums = np.cumsum(np.pad(mask, padding), axis=axis, dtype=np.uint16 if length < 2 ** 16 else np.int64)
+    ahead, behind = [slice(None)] * mask.ndim, [slice(None)] * mask.ndim
+    ahead[axis], behind[axis] = slice(size, None), slice(None, -size)
+    return sums[tuple(ahead)] - sums[tuple(behind)]
+
+
 def runs_at_least(mask, length, axis):
     """Pixels of ``mask`` on a straight run of at least ``length`` pixels along ``axis``
     (1: rows, 0: columns): a morphological opening with a line, by running sums, so
     that it costs the same for any length."""
-    m = np.moveaxis(mask, axis, -1).astype(np.int32)
-    sums = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(m, -1)], -1)
-    starts = (sums[..., length:] - sums[..., :-length]) == length  # a full run starts here
-    covered = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(starts, -1, dtype=np.int32)], -1)
-    n = m.shape[-1]
-    first = np.clip(np.arange(n) - length + 1, 0, None)  # run starts that cover pixel x: x-length+1 .. x
-    last = np.minimum(np.arange(n), starts.shape[-1] - 1)
-    hit = (covered[..., last + 1] - covered[..., first]) > 0 if starts.shape[-1] else np.zeros_like(m, bool)
-    return np.moveaxis(hit & (m > 0), -1, axis)
+    starts = window_counts(mask, 0, length - 1, axis) == length  # a full run starts here
+    return (window_counts(starts, length - 1, 0, axis) > 0) & mask
 
 
 def drawn_lines(own, share=0.5):
@@ -364,16 +371,11 @@ JOIN_SPAN = 1.0
 
 def grown(mask, size):
     """``mask`` dilated by a ``size`` x ``size`` square (``size`` odd): a pixel is set
-    where a running count of the mask's pixels over ``size`` columns, then rows, is not
-    zero (the same pixels as a morphological dilation, in time independent of ``size``)."""
-    r = size // 2
+    where the mask has pixels within ``size // 2`` of it along its row, then its column
+    (:func:`window_counts`: the same pixels as a morphological dilation, in time
+    independent of ``size``)."""
     for axis in (1, 0):
-        padding = [(0, 0), (0, 0)]
-        padding[axis] = (r + 1, r)
-        length = mask.shape[axis] + size
-        counts = np.cumsum(np.pad(mask, padding), axis=axis, dtype=np.uint16 if length < 2 ** 16 else np.int64)
-        mask = (counts[(slice(None),) * axis + (slice(size, None),)]
-                - counts[(slice(None),) * axis + (slice(None, -size),)]) > 0
+        mask = window_counts(mask, size // 2, size // 2, axis) > 0
     return mask
 
 
@@ -381,7 +383,7 @@ def holes(mask, least=0):
     """The pixels of ``~mask`` enclosed by ``mask`` (4-connected regions of it that do
     not reach the image's edge), in holes of at least ``least`` pixels."""
     labels, count = ndi.label(~mask)
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = on_the_frame(labels)
     enclosed = np.bincount(labels.ravel(), minlength=count + 1) >= least
     enclosed[edge] = False
     enclosed[0] = False
