@@ -331,15 +331,17 @@ class Survey(NamedTuple):
     """A first look at a page: its typical character ``height``, the ``boxes`` ``(n,
     4)`` of its marks that may be single characters (:data:`CHARACTER_SIZE`) and their
     ``weights`` ``(n,)`` (the square root of their ink), in the pixels of the image looked
-    at."""
+    at; and the marks' typical ``width``, measured as the height is (the characters'
+    height on a page turned by a right angle)."""
 
     height: float
     boxes: np.ndarray
     weights: np.ndarray
+    width: float = 0.0
 
     def scaled(self, factor):
         """The same in pixels ``factor`` times larger."""
-        return Survey(self.height * factor, self.boxes * factor, self.weights)
+        return Survey(self.height * factor, self.boxes * factor, self.weights, self.width * factor)
 
 
 def survey(gray):
@@ -350,15 +352,22 @@ def survey(gray):
     scale = min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
     small = resize(gray, scale)
     boxes, areas = marks(small)
+
+    def across(boxes):  # the marks turned a quarter: their widths measured as heights
+        return boxes[:, [1, 0, 3, 2]]
+
     height = typical_height(boxes, areas, small.shape) / scale
+    width = typical_height(across(boxes), areas, small.shape[::-1]) / scale
     if scale < 1 and height * scale < SURVEY_SMALLEST:
         side = int(np.sqrt(SURVEY_PIXELS))
         top, left = max(0, (gray.shape[0] - side) // 2), max(0, (gray.shape[1] - side) // 2)
         window = gray[top:top + side, left:left + side]
-        height = typical_height(*marks(window), window.shape) or height
+        near, near_areas = marks(window)
+        height = typical_height(near, near_areas, window.shape) or height
+        width = typical_height(across(near), near_areas, window.shape[::-1]) or width
     size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) / scale
     keep = (size >= CHARACTER_SIZE[0] * height) & (size <= CHARACTER_SIZE[1] * height) if height else size < 0
-    return Survey(height, boxes[keep] / scale, np.sqrt(areas[keep]))
+    return Survey(height, boxes[keep] / scale, np.sqrt(areas[keep]), width)
 
 
 def marks(small):

@@ -26,24 +26,31 @@ PROFILE_BIN = 1 / 3
 # letter by letter through such a tilt and the network reads characters leaning more
 # (it is trained on turns of up to 12 degrees); turning the image for less only blurs it.
 LEVEL = 2.5
-# ... and so is one whose rows are not clearly sharper than level's (the sum of squares
-# of the profile at least this many times level's): a few marks of a short note line up
-# by chance in some direction (measured: 1.0-1.2 on level photos of a few words,
-# 1.3 and up on tilted ones).
+# ... and so is one whose rows are not clearly sharper than those of level or of upright
+# columns, whichever is sharper (the sum of squares of the profile at least this many
+# times theirs): a few marks of a short note line up by chance in some direction
+# (measured: 1.0-1.2 on level photos of a few words, 1.3 and up on tilted ones). A page
+# turned by a right angle lines up along its columns and is then turned by the quarters.
 SHARPER = 1.25
 # Lines of text gather their marks into rows this many times sharper (profile sum of
 # squares) than the columns across them: then the page is upright or upside down, and
 # the network only tells which (a page of digits that touch reads as confidently turned
 # by a right angle as upright: wide marks read badly either way).
 ROWS_OVER_COLUMNS = 1.5
-# Marks sampled for the orientation test.
-SAMPLES = 16
+# Marks sampled for the orientation test (at most).
+SAMPLES = 32
 # A turn other than upright must read this much more confidently (mean log-probability
 # of the best class, per character) to be chosen: upright pages read at -0.1 to -0.3,
 # the same pages turned at -0.5 to -1.1 (measured on sample_images and the development
 # photos); characters such as O, S, X, 8 read alike either way and narrow the gap, and a
-# photo of a few faint words may read upright at -0.8 and turned at -0.7.
+# photo of a few faint words may read upright at -0.8 and turned at -0.7 ...
 TURN_MARGIN = 0.2
+# ... and by this many standard errors of that mean gain: a few marks read badly either
+# way gain much by chance (eight marks of digits that touch, 0, 8 and 1 among them, gain
+# 0.28 by a half turn at 1.9 errors; the marks of the development photos 0.9 at most),
+# the 32 marks sampled of a sample page turned upside down gain 0.24 to 0.48 at 3.2 to
+# 5.1 errors.
+TURN_ERRORS = 2.5
 
 
 @dataclass(frozen=True)
@@ -152,10 +159,19 @@ def sample_crops(inks, angle):
 
 
 def confidence(model, crops):
-    """Mean log-probability of the best class the network reads ``crops`` as (one look,
-    without the model's test-time shifts)."""
+    """Log-probability of the best class the network reads each of ``crops`` as (one
+    look, without the model's test-time shifts)."""
     probs = model.net.predict_proba(crops)
-    return float(np.mean(np.log(np.maximum(probs.max(1), 1e-12))))
+    return np.log(np.maximum(probs.max(1), 1e-12))
+
+
+def clearly_better(turned, upright):
+    """Whether marks read ``turned`` (log-probabilities, one per mark) read clearly
+    better than ``upright`` (the same marks): by :data:`TURN_MARGIN` per mark and by
+    :data:`TURN_ERRORS` standard errors of the mean gain."""
+    gain = turned - upright
+    error = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
+    return gain.mean() > max(TURN_MARGIN, TURN_ERRORS * error)
 
 
 def orientation(photo, model=None):
@@ -169,9 +185,11 @@ def orientation(photo, model=None):
         return 0.0
     cx, cy = (boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2
     direction = skew(cx, cy, weights, height)
-    sharpness = profile_sharpness(cx, cy, weights, [direction, 0.0], height * PROFILE_BIN)
-    level = (abs(direction) < LEVEL or sharpness[0] < SHARPER * sharpness[1]) and abs(direction) < 45
-    angle = 0.0 if level else -direction  # lines rising by a degrees are levelled by a turn of -a
+    sharpness = profile_sharpness(cx, cy, weights, [direction, 0.0, -90.0], height * PROFILE_BIN)
+    axis = 0.0 if sharpness[1] >= sharpness[2] else -90.0  # level rows, or a page turned a quarter
+    if abs((direction - axis + 90) % 180 - 90) < LEVEL or sharpness[0] < SHARPER * sharpness[1:].max():
+        direction = axis
+    angle = 0.0 - direction  # lines rising by a degrees are levelled by a turn of -a (0.0: not -0.0)
     if model is None:
         return angle
     picks = boxes[np.linspace(0, len(boxes) - 1, min(SAMPLES, len(boxes))).astype(int)]
@@ -182,7 +200,9 @@ def orientation(photo, model=None):
         (90, 270) if columns >= ROWS_OVER_COLUMNS * rows else (0, 90, 180, 270)
     inks = sample_inks(photo.gray, picks)  # (the page's paper measured once, not per turn)
     scores = {quarter: confidence(model, sample_crops(inks, angle + quarter)) for quarter in quarters}
-    best = max(scores, key=scores.get)
-    if 0 in scores and best != 0 and scores[best] < scores[0] + TURN_MARGIN:
-        best = 0
+    best = max(scores, key=lambda quarter: scores[quarter].mean())
+    # The page as photographed, within its skew of upright, unless a turn clearly reads better.
+    home = [quarter for quarter in scores if abs((angle + quarter + 180) % 360 - 180) < 45]
+    if home and best != home[0] and not clearly_better(scores[best], scores[home[0]]):
+        best = home[0]
     return (angle + best + 180) % 360 - 180

@@ -200,7 +200,11 @@ def segment(photo):
     in reading order, with their lines and words."""
     gray, factor = photo.gray, photo.factor
     # 1. Working scale: characters WORKING_HEIGHT px tall, on at most MOST_WORKING_PIXELS.
-    height = photo.surveyed().survey.height / factor
+    looked = photo.surveyed().survey
+    # (a page turned by about a right angle shows its characters lying: their height is
+    # the marks' width)
+    lying = abs(np.sin(np.deg2rad(photo.angle))) > np.sin(np.deg2rad(45))
+    height = (looked.width if lying and looked.width else looked.height) / factor
     scale = min(1.0, WORKING_HEIGHT / height) if height > 0 else min(1.0, np.sqrt(SURVEY_PIXELS / gray.size))
     scale = min(scale, np.sqrt(MOST_WORKING_PIXELS / gray.size))  # a page dense with small characters
     small = resize(gray, scale)
