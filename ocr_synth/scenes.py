@@ -86,7 +86,7 @@ NOTE_COLOURS = ((0.98, 0.93, 0.40), (0.98, 0.60, 0.75), (1.0, 0.60, 0.25), (0.70
 NOTE_SHADE = (0.75, 1.0)  # share of its colour's light a note reflects (orange, green, blue ones are darker than a white wall)
 NOTE_PAD = (0.5, 1.0)  # note edge to its text, at the least
 NOTE_TILT = (-5.0, 5.0)  # degrees: stuck on by hand
-NOTE_GAP = (0.4, 2.0)  # between neighbouring notes
+NOTE_GAP = (-0.4, 1.6)  # between neighbouring notes (under 0: stuck edge to edge, each over the next a little)
 NOTE_COLUMNS = (2, 4)  # notes in a row of the wall
 NOTE_JITTER = 0.3  # a note sits up to this far off its place in the grid
 WALL_GREY = (0.45, 0.95)  # share of the light the door, wall or board behind reflects
@@ -469,11 +469,19 @@ def notes_photo(lines, bank, rng, char_height):
     rgb = wall(shape, rng, char_height)
     seam = rgb.mean(2) < np.median(rgb.mean(2)) - 0.01
     offset = np.round(rng.uniform(*NOTE_SHADOW_OFFSET, size=2) * char_height).astype(int)
-    shadow = ndimage.gaussian_filter(np.roll(covered, tuple(offset), (0, 1)),
-                                     rng.uniform(*NOTE_SHADOW_SOFTNESS) * char_height)
-    rgb *= 1 - rng.uniform(*NOTE_SHADOW_DARKNESS) * shadow[..., None]
+    softness = rng.uniform(*NOTE_SHADOW_SOFTNESS) * char_height
+    darkness = rng.uniform(*NOTE_SHADOW_DARKNESS)
     marker = np.array(MARKER_COLOURS[rng.integers(len(MARKER_COLOURS))])
+    reach = int(np.ceil(4 * softness)) + int(np.abs(offset).max()) + 1
     for (note, cover), (top, left) in zip(notes, places):
+        # Each note shades what lies under it (the wall, a note stuck before it: a thin
+        # dark line along its edge where it lies over another), then is painted.
+        y0, x0 = max(0, top - reach), max(0, left - reach)
+        y1, x1 = min(shape[0], top + cover.shape[0] + reach), min(shape[1], left + cover.shape[1] + reach)
+        own = np.zeros((y1 - y0, x1 - x0))
+        own[top - y0:top - y0 + cover.shape[0], left - x0:left - x0 + cover.shape[1]] = cover
+        shadow = ndimage.gaussian_filter(np.roll(own, tuple(offset), (0, 1)), softness)
+        rgb[y0:y1, x0:x1] *= 1 - darkness * shadow[..., None]
         colour = np.array(NOTE_COLOURS[rng.integers(len(NOTE_COLOURS))]) * rng.uniform(*NOTE_SHADE)
         window = rgb[top:top + cover.shape[0], left:left + cover.shape[1]]
         window[:] = mix(mix(window, colour, cover), marker, (1.0 - note.image) * cover)

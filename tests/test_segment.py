@@ -492,3 +492,82 @@ def test_growing_a_mask_by_a_square_is_a_dilation_by_it():
         for _ in range(10):
             mask = rng.random((int(rng.integers(1, 60)), int(rng.integers(1, 60)))) < 0.03
             assert (grown(mask, size) == ndi.binary_dilation(mask, np.ones((size, size), bool))).all()
+
+
+def notes_side_by_side(bank, edge):
+    """Two notes of one colour stuck edge to edge: ``AB CD`` over ``EFGH`` on the left,
+    ``XY`` on the right, level with ``AB CD`` and a letter gap past it; with ``edge``,
+    the faint line of the right note's edge between them (a grey 15% under the
+    paper's, two pixels wide). Returns the image and the x where the right note begins."""
+    rng = np.random.default_rng(8)
+    left = compose_page(["AB CD", "EFGH"], bank, rng, char_height=HEIGHT)
+    right = compose_page(["XY"], bank, rng, char_height=HEIGHT)
+
+    def ink(page):  # the page cut to its ink
+        boxes = np.array(page.boxes)
+        y1, x1 = boxes[:, :2].min(0)
+        return page.image[y1:boxes[:, 2].max(), x1:boxes[:, 3].max()]
+
+    a, b = ink(left), ink(right)
+    gap = int(0.9 * HEIGHT)
+    image = np.ones((a.shape[0] + 4 * HEIGHT, a.shape[1] + gap + b.shape[1] + 4 * HEIGHT), np.float32)
+    top, x = 2 * HEIGHT, 2 * HEIGHT
+    image[top:top + a.shape[0], x:x + a.shape[1]] = a
+    split = x + a.shape[1] + gap // 2
+    image[top:top + b.shape[0], x + a.shape[1] + gap:x + a.shape[1] + gap + b.shape[1]] = b
+    if edge:
+        image[HEIGHT // 2:-HEIGHT // 2, split:split + 2] = 0.85
+    return photograph(image, np.random.default_rng(9)), split
+
+
+def test_the_faint_edge_of_a_note_stuck_beside_another_parts_their_words(pattern_bank):
+    """A note's edge over its neighbour is a thin line too faint to be ink: what lies either
+    side of it is on different lines and blocks, read note by note (without the edge,
+    ``XY`` would continue the line of ``AB CD``)."""
+    for edge in (True, False):
+        photo, split = notes_side_by_side(pattern_bank, edge)
+        _, marks = segment(Photo.of(photo))
+        right = (marks.boxes[:, 1] + marks.boxes[:, 3]) / 2 > split
+        assert len(marks) == 10 and right.sum() == 2
+        if edge:  # the left note's eight letters first, both its lines; then the right's
+            assert right.tolist() == [False] * 8 + [True] * 2
+            assert len(set(marks.block[right]) & set(marks.block[~right])) == 0
+            assert len(set(marks.line[right]) & set(marks.line[~right])) == 0
+        else:
+            assert len(set(marks.line[right]) & set(marks.line[~right])) == 1
+
+
+def test_faint_lines_are_thin_long_and_alone_not_ink_nor_a_dark_area_s_grain():
+    from ocr_cli.pipeline.structure import faint_lines
+
+    rng = np.random.default_rng(10)
+    ink = np.clip(rng.normal(0.01, 0.01, (300, 400)), 0, 1).astype(np.float32)
+    ink[20:280, 100:102] += 0.12  # a faint upright edge, 6.5 heights long
+    ink[150:160, 150:350] += 0.15  # a faint band ten pixels tall: a shadow's border, not thin
+    ink[20:280, 300:302] = 0.9  # a drawn line: ink
+    grain = ink[30:130, 180:280]
+    grain += np.clip(rng.normal(0.3, 0.15, grain.shape), 0, 1)  # a dark area's grain
+    found = ink > 0.5
+    lines = faint_lines(ink, found, 40.0)
+    assert lines[25:275, 100:102].mean() > 0.9
+    lines[:, 99:103] = False
+    assert not lines.any()
+
+
+def test_blocks_on_a_note_are_read_in_rows_left_to_right_and_notes_in_rows():
+    """Blocks on one surface (two notes of one colour stuck side by side, seen as one) are
+    read in rows, left to right, not by their tops alone; the surfaces in rows too."""
+    from ocr_cli.pipeline.lines import reading_order
+
+    blocks = {  # block: (its characters' boxes, the surface they lie on)
+        0: ([[150, 20, 190, 50], [150, 60, 190, 90]], [100, 0, 400, 350]),  # left on a note
+        1: ([[140, 200, 180, 230], [140, 240, 180, 270]], [100, 0, 400, 350]),  # right on it, a bit higher
+        2: ([[130, 420, 170, 450]], [90, 380, 390, 600]),  # on the next note, higher still
+        3: ([[900, 900, 940, 930]], [0, 0, 1000, 1000]),  # on the wall, below
+    }
+    boxes = np.array([box for b in blocks for box in blocks[b][0]])
+    block = np.array([b for b in blocks for _ in blocks[b][0]])
+    surface = np.array([blocks[b][1] for b in blocks for _ in blocks[b][0]])
+    order, _, read = reading_order(boxes, block.copy(), block, surface)
+    assert block[order].tolist() == [0, 0, 1, 1, 2, 3]
+    assert read.tolist() == [0, 0, 1, 1, 2, 3]

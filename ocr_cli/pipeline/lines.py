@@ -224,6 +224,22 @@ def group_blocks(boxes, line, apart=None):
     return np.unique(roots, return_inverse=True)[1].reshape(-1)
 
 
+def in_rows(top, tall, left):
+    """The rank in reading of each of several things by their ``top``, ``tall`` (how far
+    below its top another may begin and share its row) and ``left``: rows top to bottom,
+    a thing starting a new row unless its top lies within the tall of the row's first,
+    each row left to right. Things alike in all three share a rank."""
+    _, first, keys = np.unique(np.column_stack([top, tall, left]), axis=0, return_index=True, return_inverse=True)
+    t, h, x = top[first], tall[first], left[first]
+    row = np.zeros(len(first), np.int64)
+    rows, row_top, row_height = 0, None, None
+    for k in np.argsort(t, kind="stable"):
+        if row_top is None or t[k] > row_top + row_height:
+            rows, row_top, row_height = rows + 1, t[k], h[k]
+        row[k] = rows - 1
+    return np.argsort(np.lexsort((x, row)))[keys.reshape(-1)]
+
+
 def reading_order(boxes, line, block, surface=None):
     """The order of the boxes in reading: blocks top to bottom (a block whose top lies
     within the first line of another's beside it: left to right), lines top to bottom
@@ -243,7 +259,10 @@ def reading_order(boxes, line, block, surface=None):
     top = np.array([line_top[block_of_line == b].min() for b in range(n_blocks)])
     left = np.array([line_left[block_of_line == b].min() for b in range(n_blocks)])
     tall = np.array([line_height[block_of_line == b].max() for b in range(n_blocks)])
-    if surface is not None:  # blocks in rows by the surfaces they lie on
+    # Each block is read in its place: on a note (a surface of its own), the note's place
+    # on the wall first, then the block's place on the note.
+    unit_top, unit_left, unit_tall = top, left, tall
+    if surface is not None:
         first = [np.flatnonzero(block == b)[0] for b in range(n_blocks)]
         own = surface[first]
         # A surface that spreads over most of the page (a wall, a board, the page
@@ -251,19 +270,15 @@ def reading_order(boxes, line, block, surface=None):
         area = (own[:, 2] - own[:, 0]) * (own[:, 3] - own[:, 1])
         page = (boxes[:, 2].max() - boxes[:, 0].min()) * (boxes[:, 3].max() - boxes[:, 1].min())
         note = area < SURFACE_SHARE * max(page, 1)
-        inside_top = top.copy()
-        top = np.where(note, own[:, 0], top)
-        tall = np.where(note, 0.5 * (own[:, 2] - own[:, 0]), tall)
-        left = np.where(note, own[:, 1], left) + 1e-6 * inside_top  # (blocks of one surface: top to bottom)
-    # Blocks in rows: a block starts a new row unless its top lies within the first
-    # line of the row's first block.
-    by_top = np.argsort(top, kind="stable")
-    row, rows, row_top, row_height = np.zeros(n_blocks, np.int64), 0, None, None
-    for b in by_top:
-        if row_top is None or top[b] > row_top + row_height:
-            rows, row_top, row_height = rows + 1, top[b], tall[b]
-        row[b] = rows - 1
-    block_rank = np.argsort(np.lexsort((left, row)))
+        unit_top = np.where(note, own[:, 0], top)
+        unit_left = np.where(note, own[:, 1], left)
+        unit_tall = np.where(note, 0.5 * (own[:, 2] - own[:, 0]), tall)
+    unit = in_rows(unit_top, unit_tall, unit_left)
+    within = np.zeros(n_blocks, np.int64)
+    for u in np.unique(unit):
+        on = unit == u
+        within[on] = in_rows(top[on], tall[on], left[on])
+    block_rank = np.argsort(np.lexsort((within, unit)))
     line_rank = np.argsort(np.lexsort((line_top, block_rank[block_of_line])))
     order = np.lexsort((cx, line_rank[line]))
     return order, line_rank[line][order], block_rank[block][order]

@@ -27,7 +27,8 @@ from ocr_cli.pipeline.ink import SURVEY_PIXELS, WORKING_HEIGHT, components, ink_
 from ocr_cli.pipeline.orient import Turn
 from ocr_cli.pipeline.records import Characters
 from ocr_cli.pipeline.regions import region_boxes, region_of, regions
-from ocr_cli.pipeline.structure import without_connectors, without_drawn_boxes, without_lines, without_ticks
+from ocr_cli.pipeline.structure import (faint_lines, without_connectors, without_drawn_boxes, without_lines,
+                                         without_ticks)
 
 # Characters are segmented and cropped WORKING_HEIGHT px tall (ocr_cli.pipeline.ink),
 # on an image of at most this many pixels: segmentation holds about 40 bytes per
@@ -248,6 +249,8 @@ def segment(photo):
     # 6. Regions (surfaces of their own colour), lines (each its own direction), the small
     # marks on them, blocks, reading order.
     surfaces = regions(colour, work_height * colour.shape[0] / ink.shape[0]) if colour is not None else None
+    # (the edges of notes and sheets over one another part what lies either side as lines do)
+    barrier = barrier | faint_lines(ink, found, work_height)
     return working, arrange(Characters.found(merged, groups), work_height, barrier, surfaces)
 
 

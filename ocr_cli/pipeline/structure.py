@@ -14,6 +14,9 @@ line belong to different lines and blocks.
        touching them keeps its ink); the sides of a box drawn between two long lines
     4. what joins the boxes: marks touching a box's outline from outside, their ink
        outside every box (a diagram's arrows and connectors, :func:`without_connectors`)
+    5. edges too faint to be ink: a note's or a sheet's edge over another, a thin line a
+       little darker than the paper, long and straight (:func:`faint_lines`): no ink to
+       take out, but a barrier as drawn lines are
 """
 
 import numpy as np
@@ -332,6 +335,50 @@ def without_lines(binary, height):
     crossing_level = run_lengths(binary, 1) >= run_lengths(upright, 1) + beyond
     lines = (level & ~crossing_up) | (upright & ~crossing_level) | (level & upright)
     return binary & ~lines, lines
+
+
+# The edge of a note or a sheet lying over another shows as a thin line a little darker
+# than the paper: at least FAINT_EDGE ink darkness above the paper THIN_EDGE character
+# heights to either side of it (strokes are 0.5 to 1; a note's edge over a door 0.05
+# to 0.3 along its length; a shadow's soft border and a shaded area are as dark there,
+# a step as dark on one side) ...
+FAINT_EDGE, THIN_EDGE = 0.05, 0.125
+# ... alone across (at most ALONE of the pixels twice that to either side such: not the
+# grain of a dark area, whose contrast the ink map stretches), as long as a drawn line
+# (LONG_LINE) and darker than that over EDGE_SHARE of its length (a faint line comes
+# and goes).
+ALONE, EDGE_SHARE = 0.25, 0.8
+
+
+def faint_lines(ink, found, height):
+    """The long straight thin lines of ``ink`` (darkness 0..1) too faint to be ink
+    (not in ``found``, the ink mask, nor beside it): the edges of notes and sheets over
+    one another (see :data:`FAINT_EDGE`), a barrier between what lies either side.
+    Looked for at half the scale (the darkest of each 2 x 2 pixels: a thin line
+    stays): a line is a character height and more long, a fifth of the work."""
+    h, w = (ink.shape[0] // 2) * 2, (ink.shape[1] // 2) * 2
+
+    def pooled(image, join):  # of each 2 x 2 pixels
+        return join(join(image[0:h:2, 0:w:2], image[1:h:2, 0:w:2]), join(image[0:h:2, 1:w:2], image[1:h:2, 1:w:2]))
+
+    half = pooled(ink, np.maximum)
+    near_ink = grown(pooled(found, np.logical_or), 3)
+    aside = max(2, int(round(THIN_EDGE * height / 2)))
+    long = max(3, int(round(LONG_LINE * height / 2)))
+    lines = np.zeros(half.shape, bool)
+    for axis in (0, 1):  # upright lines, then level ones
+        across = 1 - axis
+        sides = np.maximum(np.roll(half, aside, across), np.roll(half, -aside, across))
+        thin = (half - sides >= FAINT_EDGE) & ~near_ink
+        # (a line stands alone across: not in a field of such pixels, a shadow's grain)
+        thin &= window_counts(thin, 2 * aside, 2 * aside, across) <= ALONE * (4 * aside + 1)
+        # (an edge is straight, not drawn by hand: a pixel either way for a turn of a degree)
+        thick = window_counts(thin, 1, 1, across) > 0
+        starts = window_counts(thick, 0, long - 1, axis) >= EDGE_SHARE * long  # a mostly full run starts here
+        lines |= (window_counts(starts, long - 1, 0, axis) > 0) & thin
+    out = np.zeros(ink.shape, bool)
+    out[:h, :w] = lines.repeat(2, 0).repeat(2, 1)
+    return out
 
 
 def run_bounds(mask, axis):
