@@ -20,6 +20,7 @@ class here and an entry in :data:`LAYERS`.
 """
 
 import math
+from functools import partial
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -110,10 +111,22 @@ def product_spans(workers, span, size):
     return [span] if workers.threads == 1 else chunks(span, size, PRODUCT_PART)
 
 
-def reused(owner, name, shape, dtype):
+def product_parts(workers, n, size):
+    """The runs of a batch of ``n`` images (``size`` numbers each) whose products a
+    layer makes one by one, in order: :func:`product_spans` of each thread's span
+    (:meth:`~ocr_cli.net.workers.Workers.spans`). The threads take them as they come
+    free, so that a thread slowed by another process takes fewer."""
+    return [part for span in workers.spans(n, size) for part in product_spans(workers, span, size)]
+
+
+def reused(owner, name, shape, dtype, keep=True):
     """``owner``'s array ``name`` if it has ``shape`` and ``dtype`` (its values are
     whatever it held), else a new one kept there: scratch that each batch of a
-    training run, all of one size, overwrites rather than allocates."""
+    training run, all of one size, overwrites rather than allocates (a fresh array of
+    a few MB costs its pages' faults, every batch). ``keep`` False: a new array, not
+    kept (a forward pass outside training, whose output its caller may hold)."""
+    if not keep:
+        return np.empty(shape, dtype)
     array = getattr(owner, name, None)
     if array is None or array.shape != shape or array.dtype != dtype:
         array = np.empty(shape, dtype)
@@ -319,60 +332,71 @@ class Conv2D(Weighted):
         patches = sliding_window_view(X, (k, k), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)  # (N, H', W', k, k, C) view
         kernel = self.kernel_rows().reshape(len(self.W), -1)
         self.cols = reused(self, "cols", (n * pixels, len(self.W)), X.dtype)  # (N H' W', k k C)
-        Z = np.empty((n * pixels, filters), np.result_type(X, kernel))
+        Z = reused(self, "Z", (n * pixels, filters), np.result_type(X, kernel), keep=training)
         workers = current()
 
-        def images(span):
+        def images(part):
             # im2col and the product of a few images at a time, then their bias and
             # relu while in cache (one thread: one product, as before threads)
-            for a, b in product_spans(workers, span, pixels * len(self.W)):
-                rows = slice(a * pixels, b * pixels)
-                np.copyto(self.cols[rows].reshape(b - a, h, w, k, k, c), patches[a:b])
-                np.matmul(self.cols[rows], kernel, out=Z[rows])
-                for ca, cb in chunks((a, b), pixels * filters):
-                    part = Z[ca * pixels:cb * pixels]
-                    part += self.b
-                    if self.activation == "relu":
-                        np.maximum(part, 0, out=part)
+            a, b = part
+            rows = slice(a * pixels, b * pixels)
+            np.copyto(self.cols[rows].reshape(b - a, h, w, k, k, c), patches[a:b])
+            np.matmul(self.cols[rows], kernel, out=Z[rows])
+            for ca, cb in chunks(part, pixels * filters):
+                block = Z[ca * pixels:cb * pixels]
+                block += self.b
+                if self.activation == "relu":
+                    np.maximum(block, 0, out=block)
 
-        workers.map(images, workers.spans(n, pixels * len(self.W)))
+        workers.map(images, product_parts(workers, n, pixels * len(self.W)))
         Z = Z.reshape(n, h, w, -1)
         self.A = Z if self.activation in ("relu", "linear") else self.f(Z)
         return self.A
 
     def backward(self, dA, input_grad=True):
-        """By parts of the batch's images: their ``dZ``, their share of ``dW`` (the
-        parts' shares then summed in order; one part with one thread: the whole
-        product, as before threads) and their ``dX`` (the gradients of their patches,
-        then col2im, every kernel offset adding back one shifted image)."""
+        """``dZ`` by parts of the batch's images, then at once: each thread's span's
+        share of ``dW`` (the shares then summed in order; one thread: the whole
+        product, as before threads) and ``dX`` by parts (the gradients of their
+        patches, then col2im, every kernel offset adding back one shifted image)."""
         k, c = self.size, self.channels
         n, height, width, _ = self.in_shape
         h, w = height - k + 1, width - k + 1
         pixels, filters = h * w, self.W.shape[1]
         workers = current()
         dA, A = dA.reshape(-1, filters), self.A.reshape(-1, filters)
-        dZ = dA if self.activation == "linear" else np.empty(dA.shape, np.result_type(dA, self.f_deriv(A[:0])))
+        linear = self.activation == "linear"
+        dZ = dA if linear else reused(self, "dZ", dA.shape, np.result_type(dA, self.f_deriv(A[:0])))
+        spans, parts = workers.spans(n, pixels * len(self.W)), product_parts(workers, n, pixels * len(self.W))
+        shares = reused(self, "shares", (len(spans), len(self.W), filters), np.result_type(self.cols, dZ))
         if input_grad:
             # one (N H' W', C) block per kernel offset, each contiguous: (k k, N H' W', C)
             back = self.kernel_rows().reshape(k * k, c, -1).transpose(0, 2, 1)
-            dX = np.empty(self.in_shape, np.result_type(dZ, back))
+            dcols = np.empty((k * k, n * pixels, c), np.result_type(dZ, back))
+            dX = reused(self, "dX", self.in_shape, dcols.dtype)
 
-        def images(span):
-            rows = slice(span[0] * pixels, span[1] * pixels)
-            if dZ is not dA:
+        def preactivation(part):
+            for a, b in chunks(part, pixels * filters):
+                rows = slice(a * pixels, b * pixels)
                 np.multiply(dA[rows], self.f_deriv(A[rows]), out=dZ[rows])
-            share = self.cols[rows].T @ dZ[rows]
-            for a, b in product_spans(workers, span, pixels * len(self.W)) if input_grad else ():
-                dcols = np.matmul(dZ[a * pixels:b * pixels], back)
-                for ca, cb in chunks((a, b), height * width * c):  # col2im, a few images at a time
-                    part_dX = dX[ca:cb]
-                    part_dX[...] = 0
-                    for offset, block in enumerate(dcols[:, (ca - a) * pixels:(cb - a) * pixels]):
-                        dy, dx = divmod(offset, k)
-                        part_dX[:, dy:dy + h, dx:dx + w, :] += block.reshape(cb - ca, h, w, c)
-            return share
 
-        shares = workers.map(images, workers.spans(n, pixels * len(self.W)))
+        def share(i):  # the products of one thread's span, as before parts were taken as they come
+            rows = slice(spans[i][0] * pixels, spans[i][1] * pixels)
+            np.matmul(self.cols[rows].T, dZ[rows], out=shares[i])
+
+        def gradient(part):
+            a, b = part
+            np.matmul(dZ[a * pixels:b * pixels], back, out=dcols[:, a * pixels:b * pixels])
+            for ca, cb in chunks(part, height * width * c):  # col2im, a few images at a time
+                part_dX = dX[ca:cb]
+                part_dX[...] = 0
+                for offset, block in enumerate(dcols[:, ca * pixels:cb * pixels]):
+                    dy, dx = divmod(offset, k)
+                    part_dX[:, dy:dy + h, dx:dx + w, :] += block.reshape(cb - ca, h, w, c)
+
+        if not linear:
+            workers.map(preactivation, parts)
+        jobs = [partial(share, i) for i in range(len(spans))] + [partial(gradient, part) for part in parts if input_grad]
+        workers.map(lambda job: job(), jobs)  # the shares first: the longest jobs
         for share in shares[1:]:
             shares[0] += share
         self.dW = shares[0].reshape(k, k, c, -1).transpose(2, 0, 1, 3).reshape(self.W.shape)
@@ -403,14 +427,15 @@ class MaxPool(Layer):
         h, w = height // 2, width // 2
         self.in_shape = X.shape
         self.windows = X[:, :2 * h, :2 * w].reshape(n, h, 2, w, 2, c)  # splitting axes: a view into X
-        self.A = np.empty((n, h, w, c), X.dtype)
+        self.A = reused(self, "A", (n, h, w, c), X.dtype, keep=training)
+        pairs = reused(self, "pairs", (n, h, w, 2, c), X.dtype, keep=training)
 
         def images(span):
             # The maximum of the two rows, then of the two columns: three times faster
             # than a reduction over both (strided) axes.
-            windows = self.windows[span[0]:span[1]]
-            rows = np.maximum(windows[:, :, 0], windows[:, :, 1])
-            np.maximum(rows[:, :, :, 0], rows[:, :, :, 1], out=self.A[span[0]:span[1]])
+            a, b = span
+            np.maximum(self.windows[a:b, :, 0], self.windows[a:b, :, 1], out=pairs[a:b])
+            np.maximum(pairs[a:b, :, :, 0], pairs[a:b, :, :, 1], out=self.A[a:b])
 
         workers = current()
         workers.map(images, workers.spans(n, height * width * c))
@@ -418,16 +443,17 @@ class MaxPool(Layer):
 
     def backward(self, dA, input_grad=True):
         n, h, _, w, _, c = self.windows.shape
-        dX = np.empty(self.in_shape, dtype=dA.dtype)
+        dX = reused(self, "dX", self.in_shape, dA.dtype)
+        is_max = reused(self, "is_max", self.windows.shape, bool)
         edges = self.in_shape[1] > 2 * h or self.in_shape[2] > 2 * w  # an odd last row or column: no gradient
 
         def images(span):
             a, b = span
-            is_max = self.windows[a:b] == self.A[a:b, :, None, :, None]
+            np.equal(self.windows[a:b], self.A[a:b, :, None, :, None], out=is_max[a:b])
             if edges:
                 dX[a:b] = 0
             windows = dX[a:b, :2 * h, :2 * w].reshape(b - a, h, 2, w, 2, c)  # splitting axes: a view into dX
-            np.multiply(is_max, dA[a:b, :, None, :, None], out=windows)
+            np.multiply(is_max[a:b], dA[a:b, :, None, :, None], out=windows)
 
         workers = current()
         workers.map(images, workers.spans(n, math.prod(self.in_shape[1:])))
