@@ -355,7 +355,7 @@ def faint_lines(ink, found, height):
     (not in ``found``, the ink mask, nor beside it): the edges of notes and sheets over
     one another (see :data:`FAINT_EDGE`), a barrier between what lies either side.
     Looked for at half the scale (the darkest of each 2 x 2 pixels: a thin line
-    stays): a line is a character height and more long, a fifth of the work."""
+    stays): a quarter of the pixels, for lines several character heights long."""
     h, w = (ink.shape[0] // 2) * 2, (ink.shape[1] // 2) * 2
 
     def pooled(image, join):  # of each 2 x 2 pixels
