@@ -53,11 +53,12 @@ def window_counts(mask, before, after, axis):
     return sums[tuple(ahead)] - sums[tuple(behind)]
 
 
-def runs_at_least(mask, length, axis):
+def runs_at_least(mask, length, axis, share=1.0):
     """Pixels of ``mask`` on a straight run of at least ``length`` pixels along ``axis``
     (1: rows, 0: columns): a morphological opening with a line, by running sums, so
-    that it costs the same for any length."""
-    starts = window_counts(mask, 0, length - 1, axis) == length  # a full run starts here
+    that it costs the same for any length. With ``share`` under 1, runs of ``length``
+    pixels that ``mask`` fills at least that share of."""
+    starts = window_counts(mask, 0, length - 1, axis) >= share * length  # a (mostly) full run starts here
     return (window_counts(starts, length - 1, 0, axis) > 0) & mask
 
 
@@ -374,8 +375,7 @@ def faint_lines(ink, found, height):
         thin &= window_counts(thin, 2 * aside, 2 * aside, across) <= ALONE * (4 * aside + 1)
         # (an edge is straight, not drawn by hand: a pixel either way for a turn of a degree)
         thick = window_counts(thin, 1, 1, across) > 0
-        starts = window_counts(thick, 0, long - 1, axis) >= EDGE_SHARE * long  # a mostly full run starts here
-        lines |= (window_counts(starts, long - 1, 0, axis) > 0) & thin
+        lines |= runs_at_least(thick, long, axis, EDGE_SHARE) & thin
     out = np.zeros(ink.shape, bool)
     out[:h, :w] = lines.repeat(2, 0).repeat(2, 1)
     return out
