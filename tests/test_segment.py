@@ -145,6 +145,23 @@ def test_an_h_whose_bar_is_faint_is_one_box(pattern_bank):
     assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 8)
 
 
+def test_a_pale_pen_s_thin_parts_keep_its_letters_whole(pattern_bank):
+    """A pale pen (its strokes darken the paper by a fifth) whose bars ran light: the
+    bars fade under the page's low threshold, the pale pen's lower one keeps each H
+    one mark (haze beside a marker's dark strokes stays out: the hazy whiteboard's test)."""
+    rng = np.random.default_rng(7)
+    page = compose_page(["HH HH"], pattern_bank, rng, char_height=HEIGHT)
+    ink = 1.0 - page.image
+    for y1, x1, y2, x2 in page.boxes:  # the middle bars, drawn lightly
+        bars = ink[y1 + (y2 - y1) // 4:y2 - (y2 - y1) // 4, x1 + (x2 - x1) // 6:x2 - (x2 - x1) // 6]
+        bars *= 0.3
+    noise = rng.normal(0, 0.004, ink.shape)
+    pale = np.clip(1.0 - 0.2 * ink + noise, 0, 1).astype(np.float32)
+    letters = find_letters(pale)
+    assert len(letters) == len(page.boxes)
+    assert_boxes_match(letters.boxes, np.array(page.boxes), HEIGHT / 8)
+
+
 def test_a_sheet_on_a_dark_desk_gives_its_text_and_nothing_from_the_desk(pattern_bank):
     rng = np.random.default_rng(4)
     page = compose_page(["AB CD", "EF"], pattern_bank, rng, char_height=HEIGHT)

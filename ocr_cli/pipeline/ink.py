@@ -184,6 +184,14 @@ def paper_noise(ink):
 # The hysteresis' low threshold lies this share of the way from the paper to the high
 # one: a faint or dry stroke grows from its firm part through pixels this dark.
 LOW_SHARE = 0.6
+# A pale pen's strokes (their cores darken the paper by at most the first of PEN_CORES)
+# fade into their thin parts where the pen ran dry or light: they grow through pixels
+# FAINT_SHARE of the way to the high threshold (a pen between the two: a share between),
+# where a mark grown so stays the size of a character (PEN_MARK heights at most either
+# way); a mark grown larger (through paper grain, a shadow's edge) keeps only what the
+# page's LOW_SHARE grows. Dark strokes keep LOW_SHARE: haze beside them (erased writing,
+# the blur between two letters that touch) stays out.
+PEN_CORES, FAINT_SHARE, PEN_MARK = (0.3, 0.45), 0.25, 1.5
 # Marks taller than the first or wider than the second of these (character heights) are
 # no characters (three letters that touch are 3.5 wide): their ink does not set the
 # strokes' cores.
@@ -202,7 +210,8 @@ def threshold(ink, blur, height=None):
     the paper; the low threshold is 60% of the way from the paper to the high one,
     above the paper's noise. A page whose darkest pixels do not stand out of the
     paper noise (6 sigma) and 10% above the paper is blank: an empty mask. Given the
-    characters' ``height``, the cores are measured without marks far larger."""
+    characters' ``height``, the cores are measured without marks far larger, and a
+    pale pen's thin parts grow in (:func:`pale_pen`)."""
     smooth = ndi.gaussian_filter(ink, blur)
     if smooth.max() - smooth.min() < 1e-4:  # far under one grey level of 8-bit: a flat page
         return np.zeros(ink.shape, bool)
@@ -222,13 +231,29 @@ def threshold(ink, blur, height=None):
     labels, boxes, _ = components(found)
     tall, wide = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     giants = np.flatnonzero((tall > GIANT[0] * height) | (wide > GIANT[1] * height)) + 1
-    if not len(giants):
+    if len(giants):
+        rest = smooth[~np.isin(labels, giants)]
+        marks_cores = float(np.percentile(rest, 99.5)) if rest.size else cores
+        if marks_cores < cores:
+            low, high = hysteresis_levels(rest, marks_cores, paper, noise)
+            found = grow(ink, smooth, low, high)
+    # (the pen is as pale as the page's darkest strokes: hair or a form's print beside
+    # it may be darker, then it is not taken for pale)
+    return pale_pen(found, ink, smooth, cores, paper, noise, low, high, height)
+
+
+def pale_pen(found, ink, smooth, cores, paper, noise, low, high, height):
+    """``found`` with the thin parts of a pale pen's strokes grown in (see
+    :data:`PEN_CORES`): the marks grown through the pale pen's lower threshold that stay
+    within PEN_MARK character heights either way, the rest as ``found``."""
+    share = float(np.interp(cores - paper, PEN_CORES, (FAINT_SHARE, LOW_SHARE)))
+    pale_low = max(paper + share * (high - paper), paper + 4 * noise)
+    if pale_low >= low:
         return found
-    rest = smooth[~np.isin(labels, giants)]
-    marks_cores = float(np.percentile(rest, 99.5)) if rest.size else cores
-    if marks_cores >= cores:
-        return found
-    return grow(ink, smooth, *hysteresis_levels(rest, marks_cores, paper, noise))
+    pale = grow(ink, smooth, pale_low, high)
+    labels, boxes, _ = components(pale)
+    sized = ((boxes[:, 2] - boxes[:, 0]) <= PEN_MARK * height) & ((boxes[:, 3] - boxes[:, 1]) <= PEN_MARK * height)
+    return found | np.concatenate([[False], sized])[labels]
 
 
 def hysteresis_levels(darkness, cores, paper, noise):
