@@ -64,7 +64,8 @@ WIDE_ONE, WIDE_COST = 1.8, 3.0
 FRAGMENT, FRAGMENT_COST = 0.65, 1.5
 # Log-probability charged for each extra character read out of one connected mark: most
 # marks are one character (letters touch on a few percent of marks in most hands), so
-# the halves of a W read as 6 and V must be much likelier together than the W.
+# the halves of a W read as 6 and V must be much likelier together than the W. So for
+# a character beginning before the ink before it ends (pieces overlapping in columns).
 SPLIT_COST = 0.5
 # A mark under SMALL of the line's height (and under a height across) is small: it
 # may be punctuation or a speck, not a character on its own; at the end of a run it
@@ -264,6 +265,14 @@ def slash(working, box, members, height):
         return 0.0
     lean = np.degrees(np.arctan(-slope))  # from upright
     return 0.9 * float(np.clip((lean - LEAN[0]) / (LEAN[1] - LEAN[0]), 0, 1))
+
+
+def splits_a_mark(boxes, cut_from, i):
+    """Whether a character beginning at atom ``i`` (of ``boxes (n, 4)`` along the line,
+    ``cut_from`` naming the mark of each) splits a mark: its atom is cut from the one
+    before's, or it begins before the ink before it ends (atoms whose columns overlap:
+    the pieces of a letter a pale pen broke, more often than two letters)."""
+    return i > 0 and (cut_from[i - 1] == cut_from[i] or boxes[i, 1] < boxes[:i, 3].max())
 
 
 def best_path(n, options):
@@ -619,9 +628,8 @@ def read_lines(working, marks, model, marks_read=True):
                 single[i] = k
             if padded(i, j, k, runs, big, middles, found.boxes, pooled, read_as_marks):
                 continue
-            # A character that begins inside a mark (its atom cut from the one before's)
-            # splits that mark; one much shorter than the line is a fragment.
-            splits = i > 0 and cut_from[i - 1] == cut_from[i]
+            # (one much shorter than the line is a fragment)
+            splits = splits_a_mark(boxes, cut_from, i)
             y1, x1, y2, x2 = found.boxes[k]
             height = heights[i:j].max()
             fragment = y2 - y1 <= FRAGMENT * height
