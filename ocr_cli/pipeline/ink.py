@@ -188,10 +188,13 @@ LOW_SHARE = 0.6
 # fade into their thin parts where the pen ran dry or light: they grow through pixels
 # FAINT_SHARE of the way to the high threshold (a pen between the two: a share between),
 # where a mark grown so stays the size of a character (PEN_MARK heights at most either
-# way); a mark grown larger (through paper grain, a shadow's edge) keeps only what the
-# page's LOW_SHARE grows. Dark strokes keep LOW_SHARE: haze beside them (erased writing,
-# the blur between two letters that touch) stays out.
+# way: two narrow letters may so grow into one mark, which the lattice cuts); a mark
+# grown larger (through paper grain, a shadow's edge) keeps only what the page's
+# LOW_SHARE grows. Dark strokes keep LOW_SHARE: haze beside them (erased writing, the
+# blur between two letters that touch) stays out.
 PEN_CORES, FAINT_SHARE, PEN_MARK = (0.3, 0.45), 0.25, 1.5
+# No threshold lies nearer the paper than this many standard deviations of its noise.
+NOISE_FLOOR = 4
 # Marks taller than the first or wider than the second of these (character heights) are
 # no characters (three letters that touch are 3.5 wide): their ink does not set the
 # strokes' cores.
@@ -246,8 +249,7 @@ def pale_pen(found, ink, smooth, cores, paper, noise, low, high, height):
     """``found`` with the thin parts of a pale pen's strokes grown in (see
     :data:`PEN_CORES`): the marks grown through the pale pen's lower threshold that stay
     within PEN_MARK character heights either way, the rest as ``found``."""
-    share = float(np.interp(cores - paper, PEN_CORES, (FAINT_SHARE, LOW_SHARE)))
-    pale_low = max(paper + share * (high - paper), paper + 4 * noise)
+    pale_low = low_level(float(np.interp(cores - paper, PEN_CORES, (FAINT_SHARE, LOW_SHARE))), high, paper, noise)
     if pale_low >= low:
         return found
     pale = grow(ink, smooth, pale_low, high)
@@ -265,7 +267,13 @@ def hysteresis_levels(darkness, cores, paper, noise):
     # (Darkness flat up to the cores, under half a percent of the page darker: no split.)
     split = otsu(capped) if cores - capped.min() >= 1e-4 else cores
     high = max(split, paper + 0.5 * (cores - paper))
-    return max(paper + LOW_SHARE * (high - paper), paper + 4 * noise), high
+    return low_level(LOW_SHARE, high, paper, noise), high
+
+
+def low_level(share, high, paper, noise):
+    """The hysteresis' low threshold ``share`` of the way from the ``paper`` to ``high``,
+    at least NOISE_FLOOR standard deviations of the paper's ``noise`` above it."""
+    return max(paper + share * (high - paper), paper + NOISE_FLOOR * noise)
 
 
 def grow(ink, smooth, low, high):

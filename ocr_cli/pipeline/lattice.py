@@ -628,10 +628,10 @@ def read_lines(working, marks, model, marks_read=True):
                 single[i] = k
             if padded(i, j, k, runs, big, middles, found.boxes, pooled, read_as_marks):
                 continue
-            # (one much shorter than the line is a fragment)
             splits = splits_a_mark(boxes, cut_from, i)
             y1, x1, y2, x2 = found.boxes[k]
             height = heights[i:j].max()
+            # A character much shorter than the line is a fragment.
             fragment = y2 - y1 <= FRAGMENT * height
             wide = max((x2 - x1) / height - WIDE_ONE, 0)
             cost = CHARACTER_COST + SPLIT_COST * splits + FRAGMENT_COST * fragment + WIDE_COST * wide
