@@ -187,12 +187,12 @@ LOW_SHARE = 0.6
 # A pale pen's strokes (their cores darken the paper by at most the first of PEN_CORES)
 # fade into their thin parts where the pen ran dry or light: they grow through pixels
 # FAINT_SHARE of the way to the high threshold (a pen between the two: a share between),
-# where a mark grown so stays the size of a character (PEN_MARK heights at most either
-# way: two narrow letters may so grow into one mark, which the lattice cuts); a mark
-# grown larger (through paper grain, a shadow's edge) keeps only what the page's
+# where a mark grown so stays the size of a character or two (PEN_MARK heights at most
+# tall and wide: letters that a pale pen's thin strokes join are cut by the lattice); a
+# mark grown larger (through paper grain, a shadow's edge) keeps only what the page's
 # LOW_SHARE grows. Dark strokes keep LOW_SHARE: haze beside them (erased writing, the
 # blur between two letters that touch) stays out.
-PEN_CORES, FAINT_SHARE, PEN_MARK = (0.3, 0.45), 0.25, 1.5
+PEN_CORES, FAINT_SHARE, PEN_MARK = (0.3, 0.45), 0.25, (1.5, 2.5)
 # No threshold lies nearer the paper than this many standard deviations of its noise.
 NOISE_FLOOR = 4
 # Marks taller than the first or wider than the second of these (character heights) are
@@ -248,13 +248,14 @@ def threshold(ink, blur, height=None):
 def pale_pen(found, ink, smooth, cores, paper, noise, low, high, height):
     """``found`` with the thin parts of a pale pen's strokes grown in (see
     :data:`PEN_CORES`): the marks grown through the pale pen's lower threshold that stay
-    within PEN_MARK character heights either way, the rest as ``found``."""
+    within PEN_MARK character heights tall and wide, the rest as ``found``."""
     pale_low = low_level(float(np.interp(cores - paper, PEN_CORES, (FAINT_SHARE, LOW_SHARE))), high, paper, noise)
     if pale_low >= low:
         return found
     pale = grow(ink, smooth, pale_low, high)
     labels, boxes, _ = components(pale)
-    sized = ((boxes[:, 2] - boxes[:, 0]) <= PEN_MARK * height) & ((boxes[:, 3] - boxes[:, 1]) <= PEN_MARK * height)
+    tall, wide = PEN_MARK
+    sized = ((boxes[:, 2] - boxes[:, 0]) <= tall * height) & ((boxes[:, 3] - boxes[:, 1]) <= wide * height)
     return found | np.concatenate([[False], sized])[labels]
 
 
