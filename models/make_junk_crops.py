@@ -22,12 +22,14 @@ written with the same glyphs, labelled the same way. Writes ``junk_data`` (N, 10
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 from scipy.io import savemat
 
+from ocr_cli.errors import InputError
 from ocr_cli.layout import CLASSES
 from ocr_cli.net.data import concatenate, load_dataset
 from ocr_cli.pipeline.images import to_gray
@@ -177,7 +179,10 @@ def scene_crops(bank, rng):
 
     kind = SCENES[rng.integers(len(SCENES))]
     photo = stress_photo(kind, stress_text(kind, rng), bank, rng)
-    boxes, crops = cut(to_gray(photo.rgb))
+    try:
+        boxes, crops = cut(to_gray(photo.rgb))
+    except InputError:  # a scene the reader refuses whole (not a page of text): nothing is cut
+        return np.zeros((0, 1024), np.float32), np.zeros(0, int)
     chars = "".join(photo.text.split())
     truth = np.asarray(photo.boxes, float).reshape(-1, 4)
     assert len(chars) == len(truth), (kind, len(chars), len(truth))
@@ -201,8 +206,13 @@ def main():
         raise SystemExit(f"{args.out}: already exists")
     data = concatenate([load_dataset(args.data / f"nist36_{split}.mat") for split in ("train", "extra")])
     bank, rng = GlyphBank(data.X, data.Y), np.random.default_rng(args.seed)
-    crops, labels = zip(*((scene_crops if rng.random() < args.scenes else page_crops)(bank, rng)
-                          for _ in range(args.pages)))
+    crops, labels = [], []
+    for page in range(args.pages):
+        made = (scene_crops if rng.random() < args.scenes else page_crops)(bank, rng)
+        crops.append(made[0])
+        labels.append(made[1])
+        if (page + 1) % 50 == 0:
+            print(f"{page + 1} pages: {sum(map(len, labels))} crops", file=sys.stderr, flush=True)
     X, y = np.concatenate(crops), np.concatenate(labels)
     savemat(args.out, {"junk_data": X, "junk_labels": np.eye(len(CLASSES) + 1, dtype=np.uint8)[y]},
             do_compression=True)

@@ -70,6 +70,25 @@ def test_a_level_page_is_not_turned(nist_page):
     assert orientation(Photo.of(nist_page.image), load_model()) == 0.0
 
 
+@pytest.mark.parametrize("angle", [90, 180])
+def test_a_not_a_character_output_does_not_decide_the_turn(nist_page, angle):
+    """A model with the "not a character" output: a mark turned the wrong way is no
+    character, so that output's probability is no evidence for a turn (here it takes
+    99.99% of every mark, leaving the characters their ratios)."""
+    from ocr_cli.layout import NOT_A_CHARACTER
+    from ocr_cli.net.model import load_model
+    from ocr_cli.pipeline.images import Photo
+    from ocr_cli.pipeline.orient import orientation
+
+    model = load_model()
+    last = model.net.layers[-1]
+    last.W = np.concatenate([last.W, np.zeros((last.W.shape[0], 1), last.W.dtype)], 1)
+    last.b = np.append(last.b, last.b.dtype.type(30.0))
+    model.metadata = dict(model.metadata, classes=model.classes + NOT_A_CHARACTER)
+    turned = Turn.of(angle, nist_page.image.shape[::-1]).apply(nist_page.image.astype(np.float32), 1.0)
+    assert orientation(Photo.of(turned), model) % 360 == (-angle) % 360
+
+
 @pytest.mark.parametrize("seed", [1, 2, 16, 25])
 def test_rows_of_digits_that_touch_stay_upright(nist_bank, seed):
     """Wide marks of touching digits read badly in every turn; the marks gathering into

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr_cli.layout import PAPER, place, rows, tight
+from ocr_cli.layout import NOT_A_CHARACTER, PAPER, place, rows, tight
 
 # Skew: every direction in this step (degrees), then the best one refined in FINE_STEP.
 COARSE_STEP, FINE_STEP = 1.0, 0.1
@@ -159,10 +159,13 @@ def sample_crops(inks, angle):
 
 
 def confidence(model, crops):
-    """Log-probability of the best class the network reads each of ``crops`` as (one
-    look, without the model's test-time shifts)."""
+    """Log-probability of the best character the network reads each of ``crops`` as (one
+    look, without the model's test-time shifts; "not a character" is none: a mark
+    turned the wrong way looks like no character)."""
     probs = model.net.predict_proba(crops)
-    return np.log(np.maximum(probs.max(1), 1e-12))
+    junk = model.classes.find(NOT_A_CHARACTER)
+    real = np.delete(probs, junk, axis=1) if junk >= 0 else probs
+    return np.log(np.maximum(real.max(1), 1e-12))
 
 
 def clearly_better(turned, upright):
