@@ -19,17 +19,86 @@ def brute_force(n, options):
     return best(0)
 
 
+def random_options(rng, n):
+    """Ways through ``n`` atoms: each atom alone, and runs of two or three at random."""
+    return [[(rng.uniform(-3, 0), i + 1, (i, i + 1))] +
+            [(rng.uniform(-4, 0), j, (i, j)) for j in range(i + 2, min(n, i + 3) + 1) if rng.random() < 0.5]
+            for i in range(n)]
+
+
 def test_best_path_is_the_best_reading_and_covers_every_atom_once():
     rng = np.random.default_rng(0)
     for _ in range(300):
         n = int(rng.integers(1, 8))
-        options = [[(rng.uniform(-3, 0), i + 1, (i, i + 1))] +
-                   [(rng.uniform(-4, 0), j, (i, j)) for j in range(i + 2, min(n, i + 3) + 1) if rng.random() < 0.5]
-                   for i in range(n)]
+        options = random_options(rng, n)
         path = best_path(n, options)
         assert [a for i, j in path for a in range(i, j)] == list(range(n))  # each atom once, in order
         scores = {what: s for opts in options for s, _, what in opts}
         assert sum(scores[what] for what in path) == pytest.approx(brute_force(n, options))
+
+
+def all_paths(n, options):
+    """Every path from atom 0 to ``n``: ``(score, whats)``."""
+    if n == 0:
+        return [(0.0, [])]
+    out = []
+    for i in range(n):
+        for s, j, what in options[i]:
+            if j == n:
+                out += [(score + s, whats + [what]) for score, whats in all_paths(i, options)]
+    return out
+
+
+def test_best_paths_are_the_k_best_readings_best_first():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(1, 7))
+        options = random_options(rng, n)
+        every = sorted(score for score, _ in all_paths(n, options))[::-1]
+        found = lattice.best_paths(n, options, 4)
+        assert [score for score, _ in found] == pytest.approx(every[:4])
+        for score, steps in found:
+            assert [i for i, *_ in steps] == [0] + [j for _, j, *_ in steps[:-1]] and steps[-1][1] == n
+            assert sum(s for _, _, s, _ in steps) == pytest.approx(score)
+
+
+def spae(lexicon, lead="SP"):
+    """A line of atoms ``lead`` A C E, the A and C cut from one mark that reads A (wide),
+    through :func:`lattice.in_words` with ``lexicon``: the text read."""
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.pipeline.context import pool_look_alikes
+
+    n = len(lead) + 3
+    a = len(lead)  # the A's atom
+    boxes = np.array([[0, 13 * i, 20, 13 * i + 10] for i in range(n)] + [[0, 13 * a, 20, 13 * a + 23]])
+    reads = [(c, 0.9) for c in lead] + [("A", 0.6), ("C", 0.6), ("E", 0.9), ("A", 0.8)]
+    real = np.full((n + 1, 36), 0.001)
+    for k, (c, p) in enumerate(reads):
+        real[k, CLASSES.index(c)] = p
+    pooled = pool_look_alikes(real, CLASSES)
+    best = np.log(pooled.max(1))
+    cost = lattice.CHARACTER_COST
+    options = [[(best[k] - cost - lattice.SPLIT_COST * (k == a + 1), k + 1, ("character", k))] for k in range(n)]
+    options[a].append((best[n] - cost, a + 2, ("character", n)))
+    atoms = [(boxes[k].tolist(), [k + 1], 0, 0, k, 20.0) for k in range(n)]
+    steps = lattice.best_paths(n, options, 1)[0][1]
+    read = [(0, list(range(n)), np.full(n, 20.0), options, steps)]
+    if lexicon is not None:
+        read = lattice.in_words(read, atoms, boxes, pooled, real, CLASSES, lexicon)
+    return "".join(reads[what][0] for _, _, _, (kind, what) in read[0][4] if kind == "character")
+
+
+def test_letters_read_as_one_wide_letter_are_read_apart_where_that_makes_a_known_word():
+    from ocr_cli.layout import CLASSES
+    from ocr_cli.pipeline.lexicon import Lexicon
+
+    assert spae(None) == "SPAE"  # the segmentation alone reads the wide mark whole
+    assert spae(Lexicon(["SPACE", "SPADE"], CLASSES)) == "SPACE"
+    assert spae(Lexicon(["SPAE", "SPACE"], CLASSES)) == "SPAE"  # a known word stays as read
+    assert spae(Lexicon(["SPADE"], CLASSES)) == "SPAE"  # no way through its atoms is a word
+    # A short word proves little: the list holds most short strings.
+    assert spae(Lexicon(["PACE"], CLASSES), lead="P") == "PAE"
+    assert spae(Lexicon(["SPACE"], CLASSES), lead="SP") == "SPACE"
 
 
 def test_a_character_is_charged_for_each_own_height_it_is_wider_than_its_class_is_drawn():

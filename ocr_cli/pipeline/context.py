@@ -64,6 +64,32 @@ def logsumexp(values):
     return top + np.log(np.exp(values - top).sum()) if np.isfinite(top) else -np.inf
 
 
+# The prior of a known word: a word of letters, KNOWN_ODDS times likelier one of the list's.
+KNOWN_PRIOR = float(np.log(WORD_PRIORS["letters"] * KNOWN_ODDS))
+
+
+def kind_scores(probs, pooled, kinds, lexicon=None):
+    """How well one word's characters (``probs: (K, C)``, ``pooled`` the same with
+    look-alikes pooled, :func:`pool_look_alikes`) read as each kind of word (``kinds``:
+    the classes each allows, :func:`word_kinds`): ``scores[kind]``, the log of the
+    kind's prior times the product over the characters of the best probability it
+    allows them (within letters or digits, pooled); ``totals[kind]``, the same with the
+    sum of what it allows; ``evidence[kind]``, the probabilities it allows; and with a
+    ``lexicon``, the known words of the word's length and their log-probabilities
+    (``words``, ``word_scores``; the kind ``known`` if there are any)."""
+    scores, totals, evidence = {}, {}, {}
+    for kind, prior in WORD_PRIORS.items():
+        evidence[kind] = p = (probs if kind == "mixed" else pooled) * kinds[kind]
+        scores[kind] = np.log(prior) + np.log(np.maximum(p.max(1), 1e-12)).sum()
+        totals[kind] = np.log(prior) + np.log(np.maximum(p.sum(1), 1e-300)).sum()
+    log_pooled = np.log(np.maximum(pooled * kinds["letters"], 1e-12))
+    words, word_scores = lexicon.scores(log_pooled) if lexicon else (None, None)
+    if words is not None and len(words):
+        scores["known"] = KNOWN_PRIOR + word_scores.max()
+        totals["known"] = KNOWN_PRIOR + logsumexp(word_scores)
+    return scores, totals, evidence, words, word_scores
+
+
 def readings(probs, classes, line, word, lexicon=None, allowed=None):
     """Class index per character ``(K,)``, choosing for each word whether it is a known
     word of ``lexicon`` (:class:`ocr_cli.pipeline.lexicon.Lexicon`), other letters, digits or
@@ -101,28 +127,17 @@ def readings(probs, classes, line, word, lexicon=None, allowed=None):
         if look_alike[choice[members]].all():
             contribution[members] = probs[members, choice[members]]
             continue
-        scores, totals, evidence = {}, {}, {}
-        for kind, prior in WORD_PRIORS.items():
-            evidence[kind] = p = (probs[members] if kind == "mixed" else pooled[members]) * kinds[kind]
-            scores[kind] = np.log(prior) + np.log(np.maximum(p.max(1), 1e-12)).sum()
-            totals[kind] = np.log(prior) + np.log(np.maximum(p.sum(1), 1e-300)).sum()
-        log_pooled = np.log(np.maximum(pooled[members] * kinds["letters"], 1e-12))
-        known_prior = np.log(WORD_PRIORS["letters"] * KNOWN_ODDS)
-        words, word_scores = lexicon.scores(log_pooled) if lexicon else (None, None)
-        if words is not None and len(words):
-            best = int(word_scores.argmax())
-            scores["known"] = known_prior + word_scores[best]
-            totals["known"] = known_prior + logsumexp(word_scores)
+        scores, totals, evidence, words, word_scores = kind_scores(probs[members], pooled[members], kinds, lexicon)
         kind = max(scores, key=scores.get)
         if kind == "known":
-            choice[members] = words[best]
+            choice[members] = words[int(word_scores.argmax())]
         else:
             choice[members] = np.where(kinds[kind], evidence[kind], -1).argmax(1)
         read = choice[members]
         favour = [np.log(WORD_PRIORS[k]) + np.log(np.maximum(evidence[k][np.arange(len(read)), read], 1e-300)).sum()
                   for k in WORD_PRIORS if kinds[k][read].all()]
         if words is not None and len(words) and (words == read).all(1).any():
-            favour.append(known_prior + word_scores[(words == read).all(1)][0])
+            favour.append(KNOWN_PRIOR + word_scores[(words == read).all(1)][0])
         contribution[members] = 0.0
         contribution[members[0]] = min(1.0, float(np.exp(logsumexp(favour) - logsumexp(list(totals.values())))))
         contribution[members[1:]] = 1.0

@@ -16,14 +16,16 @@ and every way of reading the atoms is scored by the network:
        small mark may be punctuation (by size, shape and place on the line,
        :func:`punctuation`) or a speck
     5. words: the line's gaps between what was read, split where they are clearly
-       wider than its own letter gaps (:func:`word_breaks`)
+       wider than its own letter gaps (:func:`word_breaks`); with a word list, a word
+       read as letters that is no word is read again the best other way through its
+       atoms that makes one, if that scores better with the word (:func:`in_words`)
 """
 
 import numpy as np
 
 from ocr_cli.errors import OcrError
 from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS, stroke_width
-from ocr_cli.pipeline.context import pool_look_alikes
+from ocr_cli.pipeline.context import kind_scores, pool_look_alikes, word_kinds
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.records import Characters
 
@@ -32,6 +34,14 @@ from ocr_cli.pipeline.records import Characters
 # confident; two confident letters merged into one need the merged crop almost as
 # confident as both together).
 CHARACTER_COST = 0.2
+# With a word list, each word's atoms are read again: of their K_BEST best readings, the
+# one whose segmentation and word score best together (letters that touch, read as one
+# wide letter in a string that is no word, read apart where that makes a word).
+K_BEST = 8
+# ... where both readings have at least WORD_LETTERS characters: the word list holds 42% of
+# all two-letter strings and 6% of three-letter ones, but under 1% of four-letter ones,
+# so that only a longer string being a word says it was written.
+WORD_LETTERS = 4
 # Runs of at most this many atoms are tried as one character (a letter broken in three,
 # or cut into three pieces).
 MOST_ATOMS = 3
@@ -278,20 +288,28 @@ def splits_a_mark(boxes, cut_from, i):
 def best_path(n, options):
     """The best reading of ``n`` atoms: ``options[i]``, the ways to read from atom ``i``
     on, as ``(score, next atom, what)``; returns the ``what`` of the best path's steps."""
-    score = np.full(n + 1, -np.inf)
-    score[0] = 0.0
-    step = [None] * (n + 1)
+    return [what for _, _, _, what in best_paths(n, options, 1)[0][1]]
+
+
+def best_paths(n, options, k):
+    """The ``k`` best readings of ``n`` atoms (``options`` as :func:`best_path`'s), best
+    first: ``(score, steps)``, each step ``(i, j, score, what)`` reading atoms ``i`` to
+    ``j``. (Each atom keeps the ``k`` best ways to reach it.)"""
+    reach = [[] for _ in range(n + 1)]  # per atom: (score, (atom before, its way), step)
+    reach[0] = [(0.0, None, None)]
     for i in range(n):
-        if score[i] == -np.inf:
-            continue
+        reach[i] = sorted(reach[i], key=lambda way: -way[0])[:k]
         for s, j, what in options[i]:
-            if score[i] + s > score[j]:
-                score[j], step[j] = score[i] + s, (what, i)
-    path, j = [], n
-    while j > 0:
-        what, j = step[j]
-        path.append(what)
-    return path[::-1]
+            reach[j] += [(score + s, (i, w), (i, j, s, what)) for w, (score, _, _) in enumerate(reach[i])]
+    out = []
+    for score, back, step in sorted(reach[n], key=lambda way: -way[0])[:k]:
+        steps = []
+        while back is not None:
+            steps.append(step)
+            i, w = back
+            _, back, step = reach[i][w]
+        out.append((score, steps[::-1]))
+    return out
 
 
 def word_threshold(gaps):
@@ -573,7 +591,7 @@ def padded(i, j, k, runs, big, middles, boxes, pooled, marks):
     return False
 
 
-def read_lines(working, marks, model, marks_read=True):
+def read_lines(working, marks, model, marks_read=True, lexicon=None):
     """The characters of a page read through the lattice: ``marks``
     (:class:`~ocr_cli.pipeline.records.Characters` as segmentation found them, in
     reading order, with ``line`` and ``block``; small ones included) read with
@@ -596,7 +614,7 @@ def read_lines(working, marks, model, marks_read=True):
     by_line = {}
     for k, (number, i, j) in enumerate(candidates):
         by_line.setdefault(number, []).append((i, j, k))
-    chosen = []  # (kind, candidate index or (mark, likelihood, atoms), line, block, height)
+    read = []  # per line: (number, order, heights, options, best path's steps)
     # Punctuation is recognised whether or not it is read: a colon left out is not two
     # dots for a character to take in (it would read S).
     as_mark = (lambda what: ("mark", what)) if marks_read else (lambda what: ("skip", None))
@@ -656,16 +674,84 @@ def read_lines(working, marks, model, marks_read=True):
                 options[i].append((SPECK, i + 1, ("skip", None)))
             elif box[2] - box[0] > TALLER * height and box[3] - box[1] < THIN * (box[2] - box[0]):
                 options[i].append((LINE_PIECE, i + 1, ("skip", None)))
-        for kind, what in best_path(n, options):
+        read.append((number, order, heights, options, best_paths(n, options, 1)[0][1]))
+    if lexicon is not None:
+        read = in_words(read, atoms, found.boxes, pooled, real, real_classes, lexicon)
+    chosen = []  # (kind, candidate index or (mark, likelihood, atoms), line, block, height)
+    for number, order, heights, _, steps in read:
+        for i, j, _, (kind, what) in steps:
             if kind == "character":
-                k = what
-                i = next(i for i, j, kk in by_line[number] if kk == k)
-                chosen.append(("character", k, number, atoms[order[0]][3], heights[i]))
+                chosen.append(("character", what, number, atoms[order[0]][3], heights[i]))
             elif kind == "mark":
-                mark, likelihood, i, j = what
-                chosen.append(("mark", (mark, likelihood, [order[x] for x in range(i, j)]), number, atoms[order[0]][3],
-                               heights[i]))
+                mark, likelihood, first, last = what
+                chosen.append(("mark", (mark, likelihood, [order[x] for x in range(first, last)]), number,
+                               atoms[order[0]][3], heights[i]))
     return assemble(working, atoms, cropped, probs, chosen, model.classes, junk)
+
+
+def step_box(step, order, atoms, boxes):
+    """The box of a path's ``step`` ``(i, j, score, (kind, what))`` over a line's atoms
+    (``order``; ``boxes`` the candidates' boxes)."""
+    i, j, _, (kind, what) = step
+    return boxes[what] if kind == "character" else union([atoms[order[x]][0] for x in range(i, j)])
+
+
+def in_words(read, atoms, boxes, pooled, real, classes, lexicon):
+    """Each line's path (``read``: per line ``(number, order, heights, options, steps)``)
+    with its words read again where that makes them known words: a word of the best
+    path of :data:`WORD_LETTERS` characters or more that reads as letters but no word of
+    ``lexicon`` (not digits, not a code of both) is read the best of the
+    :data:`K_BEST` best other ways through its atoms that make a known word of
+    WORD_LETTERS or more (the same punctuation, its characters segmented otherwise), if
+    that one scores better by its segmentation's costs and its word together
+    (:func:`ocr_cli.pipeline.context.kind_scores` of the characters' probabilities
+    ``real``, ``pooled`` with look-alikes pooled, over ``classes``). Words are the
+    line's gaps' (:func:`words_of`) in the best path."""
+    kinds = word_kinds(classes)
+    best_real = np.log(np.maximum(pooled.max(1), 1e-12)) if len(pooled) else np.zeros(0)
+
+    def judged(steps):
+        """``(joint score, the kind of word it reads as best)`` of a way through a word."""
+        shown = [what for _, _, _, (kind, what) in steps if kind == "character"]
+        costs = sum(s - (best_real[what] if kind == "character" else 0.0) for _, _, s, (kind, what) in steps)
+        if not shown:
+            return costs, None
+        scores = kind_scores(real[shown], pooled[shown], kinds, lexicon)[0]
+        best = max(scores, key=scores.get)
+        return costs + scores[best], best
+
+    def others(steps):  # what a way reads besides characters: its punctuation and what it leaves out
+        return [(i, j, kind) for i, j, _, (kind, _) in steps if kind != "character"]
+
+    shown = [(number, step) for number, order, _, _, steps in read for step in steps if step[3][0] != "skip"]
+    if not shown:
+        return read
+    line_of = {number: (order, heights) for number, order, heights, _, _ in read}
+    word = words_of(np.array([step_box(step, line_of[number][0], atoms, boxes) for number, step in shown]).reshape(-1, 4),
+                    np.array([number for number, _ in shown]),
+                    np.array([line_of[number][1][step[0]] for number, step in shown], float))
+    out = []
+    for number, order, heights, options, steps in read:
+        spans = {}
+        for (line, step), w in zip(shown, word):
+            if line == number:
+                first, last = spans.get(w, (step[0], step[1]))
+                spans[w] = (min(first, step[0]), max(last, step[1]))
+        again = [step for step in steps if not any(a <= step[0] < b for a, b in spans.values())]
+        for a, b in spans.values():
+            best = [step for step in steps if a <= step[0] < b]
+            score, kind = judged(best)
+            if kind == "letters" and sum(step[3][0] == "character" for step in best) >= WORD_LETTERS:
+                within = [[(s, j - a, what) for s, j, what in options[i] if j <= b] for i in range(a, b)]
+                for _, way in best_paths(b - a, within, K_BEST)[1:]:
+                    way = [(i + a, j + a, s, what) for i, j, s, what in way]
+                    joint, kind = judged(way)
+                    if kind == "known" and joint > score and others(way) == others(best) \
+                            and sum(step[3][0] == "character" for step in way) >= WORD_LETTERS:
+                        best, score = way, joint
+            again += best
+        out.append((number, order, heights, options, sorted(again, key=lambda step: step[0])))
+    return out
 
 
 def assemble(working, atoms, cropped, probs, chosen, classes, junk):

@@ -138,7 +138,7 @@ def read_page(photo, model, lexicon=None, keep_crops=False, punctuation=True, ch
     if model is not None:
         reading = model if chars is None else restricted(model, chars)
         marks_read = punctuation and (chars is None or any(c in chars for c in PUNCTUATION))
-        characters = final_look(reading, read_lines(working, marks, reading, marks_read))
+        characters = final_look(reading, read_lines(working, marks, reading, marks_read, lexicon))
         allowed = None
         if chars is not None:
             allowed = allowed_mask(chars, characters.classes)
