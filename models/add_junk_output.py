@@ -23,7 +23,6 @@ their place. A tenth of the rows (every tenth) is held out and measured.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -31,9 +30,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import logsumexp
 
 from ocr_cli.layout import NOT_A_CHARACTER
-from ocr_cli.net.data import load_dataset
+from ocr_cli.net.data import load_dataset, sha256
 from ocr_cli.net.model import build_model, load_model, save_model
 
 STROKES = "1I"  # the classes a lone straight stroke is read as
@@ -52,11 +52,6 @@ def features(net, X):
     return np.concatenate(out) if out else np.zeros((0, net.layers[-1].W.shape[0]))
 
 
-def logsumexp(z):
-    top = z.max(1, keepdims=True)
-    return (top + np.log(np.exp(z - top).sum(1, keepdims=True)))[:, 0]
-
-
 def fit(H, offset, junk, weight, l2):
     """``(w, c)`` minimising the weighted logistic loss of ``H @ w + c - offset`` against
     ``junk`` (bool) plus ``l2 / 2 |w|^2``."""
@@ -72,10 +67,6 @@ def fit(H, offset, junk, weight, l2):
     result = minimize(loss, np.zeros(H.shape[1] + 1), jac=True, method="L-BFGS-B",
                       options={"maxiter": 2000, "gtol": 1e-8})
     return result.x[:-1], float(result.x[-1])
-
-
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def main():
@@ -103,7 +94,7 @@ def main():
 
     H = features(net, X)
     z = H.astype(net.dtype) @ last.W + last.b
-    offset = logsumexp(z.astype(np.float64))
+    offset = logsumexp(z.astype(np.float64), axis=1)
     # A straight stroke is a 1 or an I whatever it belongs to (a box's side, a table's
     # edge, a comb's tick): junk read as one of those is left out, or the output would
     # call every 1 junk (only its place tells them apart, which the lattice weighs).

@@ -46,6 +46,13 @@ def default_classes(columns):
     return (CLASSES + NOT_A_CHARACTER)[:columns]
 
 
+def characters_only(probs, classes):
+    """``probs (N, C)`` over ``classes`` less the "not a character" column, if they
+    have one."""
+    junk = classes.find(NOT_A_CHARACTER)
+    return np.delete(probs, junk, axis=1) if junk >= 0 else probs
+
+
 def upright(rows):
     """Rows ``(N, PIXELS)`` -> upright images ``(N, SIDE, SIDE)`` (views)."""
     return np.asarray(rows).reshape(-1, SIDE, SIDE).transpose(0, 2, 1)

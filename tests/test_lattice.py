@@ -84,7 +84,7 @@ def spae(lexicon, lead="SP"):
     steps = lattice.best_paths(n, options, 1)[0][1]
     read = [(0, list(range(n)), np.full(n, 20.0), options, steps)]
     if lexicon is not None:
-        read = lattice.in_words(read, atoms, boxes, pooled, real, CLASSES, lexicon)
+        read = lattice.in_words(read, atoms, boxes, real, pooled, best, CLASSES, lexicon)
     return "".join(reads[what][0] for _, _, _, (kind, what) in read[0][4] if kind == "character")
 
 

@@ -24,7 +24,7 @@ and every way of reading the atoms is scored by the network:
 import numpy as np
 
 from ocr_cli.errors import OcrError
-from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS, stroke_width
+from ocr_cli.layout import NOT_A_CHARACTER, PAPER, PIXELS, characters_only, stroke_width
 from ocr_cli.pipeline.context import kind_scores, pool_look_alikes, word_kinds
 from ocr_cli.pipeline.crop import crop
 from ocr_cli.pipeline.records import Characters
@@ -603,7 +603,7 @@ def read_lines(working, marks, model, marks_read=True, lexicon=None):
     candidates, cropped = candidates_of(working, atoms, plans)
     found = cropped
     probs = finite(model.net.predict_proba(cropped.crops) if len(found) else np.zeros((0, len(model.classes))))
-    real = np.delete(probs, junk, axis=1) if junk >= 0 else probs
+    real = characters_only(probs, model.classes)
     # What a crop is matters here, not which of two look-alikes (O or 0, I or 1): the
     # words decide that later.
     real_classes = model.classes.replace(NOT_A_CHARACTER, "")
@@ -676,7 +676,7 @@ def read_lines(working, marks, model, marks_read=True, lexicon=None):
                 options[i].append((LINE_PIECE, i + 1, ("skip", None)))
         read.append((number, order, heights, options, best_paths(n, options, 1)[0][1]))
     if lexicon is not None:
-        read = in_words(read, atoms, found.boxes, pooled, real, real_classes, lexicon)
+        read = in_words(read, atoms, found.boxes, real, pooled, best_real, real_classes, lexicon)
     chosen = []  # (kind, candidate index or (mark, likelihood, atoms), line, block, height)
     for number, order, heights, _, steps in read:
         for i, j, _, (kind, what) in steps:
@@ -696,7 +696,7 @@ def step_box(step, order, atoms, boxes):
     return boxes[what] if kind == "character" else union([atoms[order[x]][0] for x in range(i, j)])
 
 
-def in_words(read, atoms, boxes, pooled, real, classes, lexicon):
+def in_words(read, atoms, boxes, real, pooled, best_real, classes, lexicon):
     """Each line's path (``read``: per line ``(number, order, heights, options, steps)``)
     with its words read again where that makes them known words: a word of the best
     path of :data:`WORD_LETTERS` characters or more that reads as letters but no word of
@@ -704,21 +704,22 @@ def in_words(read, atoms, boxes, pooled, real, classes, lexicon):
     :data:`K_BEST` best other ways through its atoms that make a known word of
     WORD_LETTERS or more (the same punctuation, its characters segmented otherwise), if
     that one scores better by its segmentation's costs and its word together
-    (:func:`ocr_cli.pipeline.context.kind_scores` of the characters' probabilities
-    ``real``, ``pooled`` with look-alikes pooled, over ``classes``). Words are the
-    line's gaps' (:func:`words_of`) in the best path."""
+    (:func:`ocr_cli.pipeline.context.kind_scores` of the candidates' probabilities
+    ``real``, ``pooled`` with look-alikes pooled, over ``classes``; ``best_real`` the
+    log of each one's best, which the steps' scores hold). Words are the line's gaps'
+    (:func:`words_of`) in the best path."""
     kinds = word_kinds(classes)
-    best_real = np.log(np.maximum(pooled.max(1), 1e-12)) if len(pooled) else np.zeros(0)
 
     def judged(steps):
-        """``(joint score, the kind of word it reads as best)`` of a way through a word."""
+        """``(joint score, the kind of word it reads as best, its characters)`` of a way
+        through a word."""
         shown = [what for _, _, _, (kind, what) in steps if kind == "character"]
         costs = sum(s - (best_real[what] if kind == "character" else 0.0) for _, _, s, (kind, what) in steps)
         if not shown:
-            return costs, None
+            return costs, None, 0
         scores = kind_scores(real[shown], pooled[shown], kinds, lexicon)[0]
         best = max(scores, key=scores.get)
-        return costs + scores[best], best
+        return costs + scores[best], best, len(shown)
 
     def others(steps):  # what a way reads besides characters: its punctuation and what it leaves out
         return [(i, j, kind) for i, j, _, (kind, _) in steps if kind != "character"]
@@ -730,24 +731,23 @@ def in_words(read, atoms, boxes, pooled, real, classes, lexicon):
     word = words_of(np.array([step_box(step, line_of[number][0], atoms, boxes) for number, step in shown]).reshape(-1, 4),
                     np.array([number for number, _ in shown]),
                     np.array([line_of[number][1][step[0]] for number, step in shown], float))
+    spans = {}  # per line, per word: the atoms it spans
+    for (number, step), w in zip(shown, word):
+        first, last = spans.setdefault(number, {}).get(w, step[:2])
+        spans[number][w] = (min(first, step[0]), max(last, step[1]))
     out = []
     for number, order, heights, options, steps in read:
-        spans = {}
-        for (line, step), w in zip(shown, word):
-            if line == number:
-                first, last = spans.get(w, (step[0], step[1]))
-                spans[w] = (min(first, step[0]), max(last, step[1]))
-        again = [step for step in steps if not any(a <= step[0] < b for a, b in spans.values())]
-        for a, b in spans.values():
+        words = spans.get(number, {}).values()
+        again = [step for step in steps if not any(a <= step[0] < b for a, b in words)]
+        for a, b in words:
             best = [step for step in steps if a <= step[0] < b]
-            score, kind = judged(best)
-            if kind == "letters" and sum(step[3][0] == "character" for step in best) >= WORD_LETTERS:
+            score, kind, letters = judged(best)
+            if kind == "letters" and letters >= WORD_LETTERS:
                 within = [[(s, j - a, what) for s, j, what in options[i] if j <= b] for i in range(a, b)]
                 for _, way in best_paths(b - a, within, K_BEST)[1:]:
                     way = [(i + a, j + a, s, what) for i, j, s, what in way]
-                    joint, kind = judged(way)
-                    if kind == "known" and joint > score and others(way) == others(best) \
-                            and sum(step[3][0] == "character" for step in way) >= WORD_LETTERS:
+                    joint, kind, letters = judged(way)
+                    if kind == "known" and letters >= WORD_LETTERS and joint > score and others(way) == others(best):
                         best, score = way, joint
             again += best
         out.append((number, order, heights, options, sorted(again, key=lambda step: step[0])))

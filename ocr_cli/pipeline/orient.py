@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr_cli.layout import NOT_A_CHARACTER, PAPER, place, rows, tight
+from ocr_cli.layout import PAPER, characters_only, place, rows, tight
 
 # Skew: every direction in this step (degrees), then the best one refined in FINE_STEP.
 COARSE_STEP, FINE_STEP = 1.0, 0.1
@@ -162,9 +162,7 @@ def confidence(model, crops):
     """Log-probability of the best character the network reads each of ``crops`` as (one
     look, without the model's test-time shifts; "not a character" is none: a mark
     turned the wrong way looks like no character)."""
-    probs = model.net.predict_proba(crops)
-    junk = model.classes.find(NOT_A_CHARACTER)
-    real = np.delete(probs, junk, axis=1) if junk >= 0 else probs
+    real = characters_only(model.net.predict_proba(crops), model.classes)
     return np.log(np.maximum(real.max(1), 1e-12))
 
 

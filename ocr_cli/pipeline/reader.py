@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr_cli.errors import InputError
-from ocr_cli.layout import NOT_A_CHARACTER
+from ocr_cli.layout import NOT_A_CHARACTER, characters_only
 from ocr_cli.pipeline.charset import allowed_mask, restricted
 from ocr_cli.pipeline.context import read_words
 from ocr_cli.pipeline.crop import crop
@@ -37,9 +37,7 @@ def final_look(model, characters):
     network = np.flatnonzero(characters.probs[:, :len(model.classes)].sum(1) > 0) if len(characters) else []
     probs = characters.probs.copy()
     if len(network) and model.metadata.get("average_shifts"):
-        looked = model.predict_proba(characters.crops[network])
-        junk = model.classes.find(NOT_A_CHARACTER)
-        real = np.delete(looked, junk, axis=1) if junk >= 0 else looked
+        real = characters_only(model.predict_proba(characters.crops[network]), model.classes)
         probs[network, :real.shape[1]] = real / np.maximum(real.sum(1, keepdims=True), 1e-12)
     return characters.replace(probs=finite(probs))
 
