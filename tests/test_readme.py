@@ -5,8 +5,10 @@ Each ```python block of README.md followed by a ```text block runs, and prints t
 Each ```console block of README.md is a command (``$ ...``, ``\\`` continues it) and its
 output. The commands run with bash in a scratch folder that holds ``sample_images`` and
 ``models`` as the repository has them and ``../shared`` as CI has it, at 80 columns;
-a line of ``...`` cells in the README stands for any number of lines left out, and
-times (numbers with one decimal: seconds) may differ.
+a line of ``...`` cells in the README stands for any number of lines left out,
+times (numbers with one decimal: seconds) may differ, and numbers of five decimals
+and more (a confidence of the float32 network, 84.921149) agree to float32's precision
+(another numpy or BLAS build sums in another order).
 """
 
 import os
@@ -21,6 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ("ocr read", "ocr find-letters", "ocr evaluate", "ocr confusion", "ocr train", "ocr autoencode")
 SECONDS = re.compile(r"(?<![\d.])\d+\.\d(?![\d%])")  # 4.6, 30.1: a time; 0.5642, 72.94% are not
+FINE = re.compile(r"(?<![\d.])\d+\.\d{5,}(?![\d%])")  # 84.921149: float32 arithmetic's, to ~7 digits
+FLOAT32 = 1e-6  # relative: a few float32 roundings (its epsilon is 1.2e-7)
 
 
 def console_blocks(text):
@@ -44,14 +48,21 @@ def elided(line):
 def matches(expected, actual):
     """Whether ``actual`` lines are ``expected`` with each elided line standing for any
     number of lines (at least one)."""
+    fine = []  # the fine numbers of the expected lines, in order
+
+    def literal(text):  # text as written, each fine number captured to be compared by value
+        fine.extend(float(v) for v in FINE.findall(text))
+        return r"(\d+\.\d+)".join(re.escape(part) for part in FINE.split(text))
+
     def line_pattern(line):  # the line as written, any time (padded to any width) in place of its times
         parts = SECONDS.split(line)
         if len(parts) > 1:  # the spaces around a time pad its column: they vary with its width
             parts = [parts[0].rstrip(" ")] + [p.strip(" ") for p in parts[1:-1]] + [parts[-1].lstrip(" ")]
-        return r" *\d+\.\d *".join(re.escape(part) for part in parts) + r"\n"
+        return r" *\d+\.\d *".join(literal(part) for part in parts) + r"\n"
 
     pattern = "".join(r"(?:[^\n]*\n)+?" if elided(line) else line_pattern(line) for line in expected)
-    return re.fullmatch(pattern, "".join(line + "\n" for line in actual)) is not None
+    found = re.fullmatch(pattern, "".join(line + "\n" for line in actual))
+    return found is not None and all(abs(float(a) - e) <= FLOAT32 * abs(e) for a, e in zip(found.groups(), fine))
 
 
 def test_the_console_blocks_are_found():
