@@ -39,7 +39,7 @@ from ocr_cli.pipeline.reader import read_image
 from ocr_synth.pages import GlyphBank
 from ocr_synth.stress import STRESS_KINDS, UNREADABLE_KINDS, stress_photo, stress_text
 
-MARKS = ".,:-'/"  # the punctuation the photos draw
+MARKS = ".,:-'/?!"  # the punctuation the photos draw
 
 
 def outside(found, truth):

@@ -523,7 +523,7 @@ def read(
     lexicon_file: Annotated[Optional[Path], typer.Option("--lexicon", metavar="FILE", help="Word list (one word per line) that uncertain words are matched against; default: the shipped English list.", readable=False)] = None,
     no_lexicon: Annotated[bool, typer.Option("--no-lexicon", help="Use no word list: each word is read as letters, digits or mixed only.")] = False,
     chars: Annotated[Optional[str], typer.Option("--chars", metavar="SET", help="Read only these characters: e.g. 0123456789, A-Z, A-F0-9 (ranges X-Y); word context and the word list keep to them.")] = None,
-    no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' /): small marks are left out.")] = False,
+    no_punctuation: Annotated[bool, typer.Option("--no-punctuation", help="Read no punctuation marks (. , : - ' / ? !): they are left out.")] = False,
     handwriting_only: Annotated[bool, typer.Option("--handwriting-only", help="Leave out lines of print (a form's labels and title: capitals standing as evenly as type); read only what was written by hand.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Read this many files at once, in separate processes (at most one per core); default: one per core.")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Write one result file per input here (NAME.txt, .json, .tsv, .hocr, .xml, .pdf) instead of printing.")] = None,

@@ -57,7 +57,7 @@ SPACING_JITTER = (0.85, 1.15)  # each gap varies around the line's (so up to ~1 
 WIDE_WORD_GAP = (1.9, 2.6)  # word gaps as a multiple of the line's letter gap: still clearly wider
 SHORT_WORD = 5  # letters at most in a word of wide_spacing's text
 # Punctuation: drawn marks, sizes in character heights unless in stroke widths.
-MARKS = ".,:-'/"  # the marks drawn; others are not on the notes these photos stand for
+MARKS = ".,:-'/?!"  # the marks drawn; others are not on the notes these photos stand for
 MARK_STROKE = (0.8, 1.2)  # a mark's stroke, as a share of the glyphs' stroke width
 DOT_SIZE = (1.1, 1.7)  # a dot's diameter, in stroke widths: the pen pressed once
 DOT_LIFT = (0.0, 0.05)  # a full stop sits on the baseline or a little above
@@ -72,11 +72,14 @@ APOSTROPHE_TOP = (0.92, 1.05)  # ... hanging from about the letters' top
 SLASH_HEIGHT = (0.9, 1.15)  # a slash as tall as the letters or a little taller ...
 SLASH_WIDTH = (0.35, 0.6)  # ... this wide for its height ...
 SLASH_DROP = (0.0, 0.1)  # ... and starting up to this far below the baseline
+STOP_HEIGHT = (0.9, 1.05)  # a question or exclamation mark as tall as the letters ...
+HOOK_WIDTH = (0.4, 0.6)  # ... a question mark's hook this wide for its height ...
+STEM_END = (0.28, 0.4)  # ... the hook's stem or the exclamation's stroke ending this far above the dot
 MARK_GAP = (0.05, 0.2)  # ink gap between a word and its . , : and after a decimal point
 SUPERSAMPLE = 4  # marks are drawn this many times finer, then averaged: anti-aliased edges
 # Where marks go: each pattern's {w} is a word, {dN} N digits; a line holds one or two.
 PUNCTUATION_PATTERNS = ("{w} {d3}-{d4},", "{w}: {w}", "{d2}.{d2}", "{w}'S {d1}/{d1}", "{d1}:{d2} {w}",
-                        "{w}-{w}", "{d2}/{d2}/{d2}", "{w}, {w}.", "{d3}.{d2}", "{w}'{w}")
+                        "{w}-{w}", "{d2}/{d2}/{d2}", "{w}, {w}.", "{d3}.{d2}", "{w}'{w}", "{w} {w}!", "{w} {w}?")
 PUNCTUATION_LINE = 20  # characters at most in a line of punctuated text
 
 
@@ -316,6 +319,13 @@ def mark_shapes(char, rng, char_height):
     if char == "/":
         height, bottom = rng.uniform(*SLASH_HEIGHT) * h, -rng.uniform(*SLASH_DROP) * h
         return [[(0.0, bottom), (rng.uniform(*SLASH_WIDTH) * height, bottom + height)]], []
+    if char in "?!":
+        height, stem = rng.uniform(*STOP_HEIGHT) * h, rng.uniform(*STEM_END) * h
+        if char == "!":
+            return [[(rng.uniform(0.0, 0.1) * height, height), (0.0, stem)]], [(0.0, 0.0)]
+        w = rng.uniform(*HOOK_WIDTH) * height
+        hook = [(0.0, 0.78), (0.15, 0.95), (0.5, 1.0), (0.9, 0.9), (1.0, 0.72), (0.75, 0.55), (0.5, 0.45)]
+        return [[(x * w, y * height) for x, y in hook] + [(0.5 * w, stem)]], [(0.5 * w, 0.0)]
     raise ValueError(f"no drawn mark for {char!r}; marks: {MARKS}")
 
 

@@ -11,11 +11,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from ocr_cli.cli import app
-from ocr_cli.pipeline.lattice import size_runs, word_breaks
+from ocr_cli.pipeline.lattice import PUNCTUATION, size_runs, word_breaks
 from ocr_cli.pipeline.reader import LEGIBLE, LINE_DOUBT, doubtful_lines, legibility
 from ocr_cli.pipeline.records import Characters
 
-MARKS = set(".,:-'/")
+MARKS = set(PUNCTUATION)
 
 
 def run(*args):
@@ -50,7 +50,7 @@ def test_punctuation_is_read_by_default_and_left_out_on_request(punctuation_page
     declared = lambda *extra: json.loads(run("read", path, "-q", "-f", "json", *extra).stdout)[0]["characters"]
     assert MARKS <= set(declared()) and not MARKS & set(declared("--no-punctuation"))
     # leaving the marks out reads the same characters
-    strip = lambda text: re.sub(r"[.,:'/-]", "", text).split()
+    strip = lambda text: re.sub(f"[{re.escape(PUNCTUATION)}]", "", text).split()
     assert "".join(strip(bare.stdout)) == "".join(strip(plain.stdout))
 
 

@@ -231,8 +231,8 @@ def test_wide_spacing_letters_far_apart_words_farther():
 
 
 def test_punctuation_marks_are_drawn_where_they_belong():
-    photo = photo_of("punctuation", ["CALL 555-1234, NOW", "TO: ANN", "IT'S 3/4 19.99"], seed=6)
-    assert photo.unmarked_text == "CALL 5551234 NOW\nTO ANN\nITS 34 1999"
+    photo = photo_of("punctuation", ["CALL 555-1234, NOW!", "TO: ANN", "IT'S 3/4 19.99 OK?"], seed=6)
+    assert photo.unmarked_text == "CALL 5551234 NOW\nTO ANN\nITS 34 1999 OK"
     chars = photo.chars
     boxes = photo.boxes
     letters = np.array([c in CLASSES for c in chars])
@@ -256,8 +256,12 @@ def test_punctuation_marks_are_drawn_where_they_belong():
             assert h < 0.5 * HEIGHT and abs(boxes[k, 0] - top) < 0.15 * HEIGHT
         elif char == "/":
             assert h > 0.85 * HEIGHT and w > 0.25 * HEIGHT
+        elif char in "?!":  # as tall as the letters, standing on the line (on its dot)
+            assert h > 0.85 * HEIGHT and abs(boxes[k, 2] - base) < 0.15 * HEIGHT
+            assert (w < 0.35 * h) if char == "!" else (w > 0.35 * h)
+    assert set(chars) - set(CLASSES) == set(".,:-'/?!")
     with pytest.raises(ValueError, match="outside"):
-        photo_of("punctuation", ["WHAT?"])
+        photo_of("punctuation", ["WHAT;"])
 
 
 def test_punctuated_lines_use_every_mark():

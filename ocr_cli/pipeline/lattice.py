@@ -102,8 +102,9 @@ TALLER, THIN, LINE_PIECE = 1.4, 0.3, np.log(0.8)
 # The punctuation marks read, and the place on the line (0 the top of its capitals, 1
 # their foot) of each: a period and a comma at the foot, a hyphen in the middle, an
 # apostrophe at the top; a colon is two dots, one above the other; a slash a long
-# thin stroke leaning right.
-PUNCTUATION = ".,:-'/"
+# thin stroke leaning right; a question mark and an exclamation mark a hook or a
+# stroke from the top over a dot at the foot.
+PUNCTUATION = ".,:-'/?!"
 
 
 def cut_wide(working, box, members, height):
@@ -253,6 +254,39 @@ def is_colon(upper, lower, line_top, line_foot, height):
     span = line_foot - line_top
     return dot(upper) and dot(lower) and aligned and apart and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span \
         and line_top + 0.2 * span <= (upper[0] + upper[2]) / 2 <= line_top + 0.7 * span
+
+
+# The likelihood of a mark over a dot being ! or ?: above any character's (nothing else
+# stands over a dot of its own), so the pair is not read as a 1, an I, a 7 or a 2.
+STOP_MARK = 0.95
+# A mark over a dot is an exclamation mark when it is at most EXCLAMATION_WIDTH of its
+# own height wide (a stroke), a question mark when at most QUESTION_WIDTH (a hook, as
+# wide as it stands above the dot); a wider one is no such mark.
+EXCLAMATION_WIDTH, QUESTION_WIDTH = 0.35, 1.2
+# The dot under them may be larger than a period's (DOT): a pen pressed on the dot, a
+# stroke and a half across; the mark over it says what it is.
+STOP_DOT = 0.35
+
+
+def over_a_dot(upper, lower, line_top, line_foot, height):
+    """``"?"`` or ``"!"`` where mark ``upper`` stands over the dot ``lower`` as those
+    marks do, else None: the dot (at most STOP_DOT of the height either way, neither side
+    much longer) at the line's foot, under the upper mark's columns, with paper between
+    them; the upper mark from near the line's top down to above the dot, short of the
+    line's foot. No capital or digit has a dot of its own under it (a lower-case i or j
+    has one over it)."""
+    span = line_foot - line_top
+    uh, dh, dw = upper[2] - upper[0], lower[2] - lower[0], lower[3] - lower[1]
+    dot = dh <= STOP_DOT * height and dw <= STOP_DOT * height and max(dh, dw) <= 2 * max(min(dh, dw), 1)
+    under = upper[1] - dw <= (lower[1] + lower[3]) / 2 <= upper[3] + dw
+    apart = lower[0] > upper[2]
+    at_foot = line_top + 0.75 * span <= (lower[0] + lower[2]) / 2 <= line_foot + 0.25 * span
+    # (a letter standing on the line with a speck under it reaches the foot)
+    from_top = upper[0] <= line_top + 0.3 * span and uh >= 0.4 * span and upper[2] <= line_foot - 0.1 * span
+    uw = upper[3] - upper[1]
+    if not (dot and under and apart and at_foot and from_top) or uw > QUESTION_WIDTH * uh:
+        return None
+    return "!" if uw <= EXCLAMATION_WIDTH * uh else "?"
 
 
 # A slash leans this many degrees from upright and more; a hand-written 1 or I leans
@@ -659,6 +693,12 @@ def read_lines(working, marks, model, marks_read=True, lexicon=None):
             small = not big[i]
             if junk >= 0:
                 options[i].append((np.log(max(probs[single[i], junk], 1e-12)) - JUNK_COST, i + 1, ("skip", None)))
+            # a stroke or a hook over a dot, each a mark of its own (not a piece cut from one): ! or ?
+            whole = 0 < i < n - 1 and cut_from.count(cut_from[i]) == cut_from.count(cut_from[i + 1]) == 1
+            if whole and big[i] != big[i + 1]:
+                mark = over_a_dot(*sorted([box, atoms[order[i + 1]][0]]), top(middles[i]), foot(middles[i]), height)
+                if mark:
+                    options[i].append((np.log(STOP_MARK) - CHARACTER_COST, i + 2, as_mark((mark, STOP_MARK, i, i + 2))))
             if small:
                 mark, likelihood = marked[i]
                 if mark:
