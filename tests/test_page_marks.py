@@ -104,10 +104,27 @@ def test_lines_read_with_little_confidence_are_doubtful_as_wholes():
     assert not doubtful_lines(read_characters([high, low, high]).replace(line=np.array([0, 0, 0]))).any()
 
 
+def test_a_line_read_as_upright_strokes_is_a_row_of_stripes_not_writing():
+    lines = ["I1II1", "I1I1", "AI11II", "AAI1II", "I1,II1"]  # the comma: a mark, read by its shape
+    text = "".join(lines)
+    classes = "AI1" + "".join(sorted(MARKS))
+    choice = np.array([classes.index(c) for c in text])
+    probs = np.zeros((len(text), len(classes)))
+    probs[np.arange(len(text)), choice] = 0.9  # every one read with confidence
+    line = np.repeat(np.arange(len(lines)), [len(t) for t in lines])
+    characters = Characters(np.zeros((len(text), 4), np.int64), tuple([()] * len(text)), line, np.zeros_like(line),
+                            probs=probs, classes=classes, choice=choice)
+    doubtful = doubtful_lines(characters)
+    # five strokes and more, four in five of the line's characters at least: stripes
+    assert [bool(doubtful[line == k].all()) for k in range(len(lines))] == [True, False, True, False, True]
+    assert [bool(doubtful[line == k].any()) for k in range(len(lines))] == [True, False, True, False, True]
+
+
 def test_clutter_read_as_lines_of_its_own_is_left_out_and_nothing_else(nist_bank, monkeypatch):
     """Cluttered stress pages (a face, a lamp, a door knob beside a sheet) read by the
     shipped model: exactly the lines whose characters read with a median confidence
-    under LINE_DOUBT are left out, and on these pages there are such lines."""
+    under LINE_DOUBT, or as rows of upright strokes, are left out, and on these pages
+    there are such lines."""
     import ocr_cli.pipeline.reader as reader
     from ocr_cli.net.model import load_model
     from ocr_cli.pipeline.lattice import PUNCTUATION
@@ -126,10 +143,16 @@ def test_clutter_read_as_lines_of_its_own_is_left_out_and_nothing_else(nist_bank
         photo = stress_photo("cluttered", stress_text("cluttered", rng), nist_bank, rng)
         kept = lines(reader.read_image(photo.rgb, model, lexicon))
         monkeypatch.setattr(reader, "LINE_DOUBT", 0.0)
+        monkeypatch.setattr(reader, "STRIPES", 10 ** 6)
         every = lines(reader.read_image(photo.rgb, model, lexicon))
         monkeypatch.undo()
+
+        def striped(text):
+            strokes = [c for c in text if c.isalnum()]
+            return len(strokes) >= reader.STRIPES and np.mean([c in "I1" for c in strokes]) >= reader.STRIPED
+
         # (or none, where fewer than LEAST_READ characters would be left)
-        assert kept in ([(text, median) for text, median in every if median >= LINE_DOUBT], every)
+        assert kept in ([(text, median) for text, median in every if median >= LINE_DOUBT and not striped(text)], every)
         dropped += len(every) - len(kept)
     assert dropped
 

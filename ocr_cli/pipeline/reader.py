@@ -91,17 +91,26 @@ def legibility(characters):
 LINE_DOUBT = 0.3
 
 
+# A line of at least STRIPES characters, STRIPED of them read as a lone upright stroke
+# (I or 1), is a row of stripes (a curtain's folds, blinds, a fence, the edge of a
+# keyboard), not writing: words and numbers hold other letters and digits.
+STRIPES, STRIPED = 5, 0.8
+
+
 def doubtful_lines(characters):
     """Which characters stand on a line whose characters (punctuation, read by its
-    shape, aside) read with a median confidence under LINE_DOUBT."""
+    shape, aside) read with a median confidence under LINE_DOUBT, or as strokes (at
+    least STRIPES of them, STRIPED of them an I or a 1)."""
     doubtful = np.zeros(len(characters), bool)
     if characters.choice is None or not len(characters):
         return doubtful
     network = by_network(characters)
+    strokes = np.isin(np.array(list(characters.classes)), list("I1"))[characters.choice]
     for line in np.unique(characters.line):
         on_line = characters.line == line
         confidence = characters.confidence[on_line & network]
-        doubtful[on_line] = len(confidence) > 0 and np.median(confidence) < LINE_DOUBT
+        striped = (on_line & network).sum() >= STRIPES and strokes[on_line & network].mean() >= STRIPED
+        doubtful[on_line] = len(confidence) > 0 and (np.median(confidence) < LINE_DOUBT or striped)
     return doubtful
 
 
