@@ -227,6 +227,26 @@ def test_a_diagonal_number_past_the_end_of_a_level_line_takes_back_its_first_dig
     assert (reclaimed(words, follow_lines(words, h)) == follow_lines(words, h)).all()
 
 
+def test_a_steep_diagonal_number_takes_back_its_first_digit_left_on_a_line_of_its_own():
+    from ocr_cli.pipeline.lines import follow_lines, reclaimed
+
+    h = 40
+    rise = np.tan(np.deg2rad(50))  # steeper than a lone mark may reach (STEEPEST)
+    # digits 28 px apart across, each 33 px higher: neighbours overlap in x
+    steps = [[round(400 - rise * 28 * k), 100 + 28 * k, round(400 - rise * 28 * k) + h, 100 + 28 * k + 26]
+             for k in range(6)]
+    steps[0] = [steps[0][0] + 18, steps[0][1], steps[0][2] + 18, steps[0][3]]  # the first written a little low
+    line = follow_lines(np.array(steps), h)
+    assert line[0] != line[1] and len(set(line[1:])) == 1  # (what this is for: the first step is too steep)
+    fixed = reclaimed(np.array(steps), line)
+    assert len(set(fixed)) == 1
+    # a lone mark off the line's extension, or after its end, stays a line of its own
+    aside = steps[1:] + [[steps[0][0] - 2 * h, steps[0][1], steps[0][2] - 2 * h, steps[0][3]]]
+    assert len(set(reclaimed(np.array(aside), follow_lines(np.array(aside), h)))) == 2
+    after = steps[:-1] + [[steps[-1][0] - 4 * h, steps[-1][1] + 4 * h, steps[-1][2] - 4 * h, steps[-1][3] + 4 * h]]
+    assert len(set(reclaimed(np.array(after), follow_lines(np.array(after), h)))) == 2
+
+
 def test_a_comma_between_two_words_leaves_them_one_line():
     import ocr_cli.pipeline.lines as lines
 

@@ -112,9 +112,10 @@ def follow_lines(boxes, height, apart=None):
 
 
 # A line that sets off on a diagonal past the end of a level one may have left its
-# first marks to the level line (they stand level with its end): marks at the end of a
-# line after a gap of more than TAIL_GAP heights, on the extension of a line at least
-# TILTED degrees off level that begins right after them, are that line's.
+# first marks to the level line (they stand level with its end), or its first mark alone
+# (its first step steeper than a lone mark may reach): marks at the end of a line after
+# a gap of more than TAIL_GAP heights, and lines of a mark or two, on the extension of a
+# line at least TILTED degrees off level that begins right after them, are that line's.
 TAIL_GAP, TILTED = 1.2, 10.0
 
 
@@ -135,14 +136,21 @@ def reclaimed(boxes, line, apart=None):
                 continue
             own = np.flatnonzero(line == k)
             own = own[np.argsort(boxes[own, 1], kind="stable")]
-            gaps = (boxes[own[1:], 1] - boxes[own[:-1], 3]) / h
-            wide = np.flatnonzero(gaps > TAIL_GAP)
-            if len(own) < 3 or not len(wide):
-                continue
-            tail = own[wide[-1] + 1:]
+            if len(own) < 3:  # a line of a mark or two: the first step of a diagonal, too steep to take
+                tail = own
+            else:
+                gaps = (boxes[own[1:], 1] - boxes[own[:-1], 3]) / h
+                wide = np.flatnonzero(gaps > TAIL_GAP)
+                if not len(wide) or len(own) - wide[-1] - 1 >= len(own) - 1:
+                    continue
+                tail = own[wide[-1] + 1:]
             off = np.abs(cy[tail] - (intercept + slope * cx[tail])) / h
             lead = (boxes[first, 1] - boxes[tail, 3].max()) / h
-            if (len(tail) < len(own) - 1 and (off < ON_LINE).all() and -ON_LINE < lead < LONGEST_GAP
+            if len(own) < 3:  # before the line's first mark along its direction (a steep one's overlap in x)
+                along = (cx[members] + slope * cy[members]).min() - (cx[tail] + slope * cy[tail])
+                along /= np.hypot(1.0, slope) * h
+                lead = 0.0 if (along > 0).all() and along.max() < LONGEST_GAP else np.inf
+            if ((off < ON_LINE).all() and -ON_LINE < lead < LONGEST_GAP
                     and (apart is None or not any(apart(i, first) for i in tail))):
                 line[tail] = d
     return np.unique(line, return_inverse=True)[1].reshape(-1)
