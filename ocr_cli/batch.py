@@ -54,11 +54,17 @@ def worker_pool(work, jobs):
         yield pool
     except BaseException:
         workers = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             process.terminate()
         for process in workers:
             process.join(timeout=5)
+        # The pool's own thread closes its wake-up pipe when it sees the workers gone;
+        # Python's exit writes to that pipe: once it has closed it, not while it does
+        # (else "Exception ignored ... Bad file descriptor" ends an interrupted run).
+        if manager is not None:
+            manager.join(timeout=5)
         raise
     pool.shutdown()
 

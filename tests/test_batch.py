@@ -115,6 +115,26 @@ def test_worker_processes_set_up_once_each_and_return_in_input_order():
     assert isinstance(error, InputError) and (error.path, error.problem) == ("bad", "bad on purpose")
 
 
+def test_an_interrupted_pool_ends_its_own_thread_before_the_interruption_goes_on():
+    """Python's exit wakes a pool's own thread through a pipe that thread closes once it
+    sees its workers gone: the two at once ended an interrupted run with "Exception
+    ignored ... Bad file descriptor". The interrupted block now waits for that thread."""
+    from ocr_cli.batch import worker_pool
+
+    with pytest.raises(KeyboardInterrupt):
+        with worker_pool(CountingWork(), 2) as pool:
+            assert pool.submit(_attempt_in_worker, "a").result()[1] is None  # the workers are up
+            manager = pool._executor_manager_thread
+            raise KeyboardInterrupt
+    assert not manager.is_alive()
+
+
+def _attempt_in_worker(path):
+    from ocr_cli.batch import _attempt_installed
+
+    return _attempt_installed(path)
+
+
 @pytest.fixture(scope="module")
 def photo_files(pattern_bank, tmp_path_factory):
     """Three photographed pages of pattern glyphs and a file that is not an image."""
