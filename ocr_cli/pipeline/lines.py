@@ -138,20 +138,20 @@ def reclaimed(boxes, line, apart=None):
             own = own[np.argsort(boxes[own, 1], kind="stable")]
             if len(own) < 3:  # a line of a mark or two: the first step of a diagonal, too steep to take
                 tail = own
-            else:
-                gaps = (boxes[own[1:], 1] - boxes[own[:-1], 3]) / h
-                wide = np.flatnonzero(gaps > TAIL_GAP)
-                if not len(wide) or len(own) - wide[-1] - 1 >= len(own) - 1:
-                    continue
-                tail = own[wide[-1] + 1:]
-            off = np.abs(cy[tail] - (intercept + slope * cx[tail])) / h
-            lead = (boxes[first, 1] - boxes[tail, 3].max()) / h
-            if len(own) < 3:  # before the line's first mark along its direction (a steep one's overlap in x)
+                # before the line's first mark along its direction (a steep line's marks overlap in x)
                 along = (cx[members] + slope * cy[members]).min() - (cx[tail] + slope * cy[tail])
                 along /= np.hypot(1.0, slope) * h
-                lead = 0.0 if (along > 0).all() and along.max() < LONGEST_GAP else np.inf
-            if ((off < ON_LINE).all() and -ON_LINE < lead < LONGEST_GAP
-                    and (apart is None or not any(apart(i, first) for i in tail))):
+                before = (along > 0).all() and along.max() < LONGEST_GAP
+            else:  # the marks after the line's last wide gap, if they are not all but its first
+                gaps = (boxes[own[1:], 1] - boxes[own[:-1], 3]) / h
+                wide = np.flatnonzero(gaps > TAIL_GAP)
+                tail = own[wide[-1] + 1:] if len(wide) else own
+                if len(tail) >= len(own) - 1:
+                    continue
+                lead = (boxes[first, 1] - boxes[tail, 3].max()) / h
+                before = -ON_LINE < lead < LONGEST_GAP
+            off = np.abs(cy[tail] - (intercept + slope * cx[tail])) / h
+            if (off < ON_LINE).all() and before and (apart is None or not any(apart(i, first) for i in tail)):
                 line[tail] = d
     return np.unique(line, return_inverse=True)[1].reshape(-1)
 
