@@ -21,6 +21,8 @@ and every way of reading the atoms is scored by the network:
        atoms that makes one, if that scores better with the word (:func:`in_words`)
 """
 
+from collections import Counter
+
 import numpy as np
 
 from ocr_cli.errors import OcrError
@@ -239,20 +241,23 @@ def hanging(box, line_foot, height):
     return box[0] >= line_foot - HANGS * height and box[2] > line_foot + BELOW * height
 
 
-def is_colon(upper, lower, line_top, line_foot, height):
-    """Whether two small marks make a colon: dots of about a stroke (at most DOT of the
-    height either way, neither much longer than wide), one above the other (their
-    columns overlapping) with paper between them at least half as tall as a dot, the lower
-    at the foot of the line, the upper near its middle. (The two arcs of a broken O are
-    wider, and close together.)"""
-    def dot(b):
-        h, w = b[2] - b[0], b[3] - b[1]
-        return h <= DOT * height and w <= DOT * height and max(h, w) <= 2 * max(min(h, w), 1)
+def is_dot(box, height, most=DOT):
+    """Whether ``box`` is a dot on a line ``height`` tall: at most ``most`` of the height
+    either way, neither side more than twice the other."""
+    h, w = box[2] - box[0], box[3] - box[1]
+    return h <= most * height and w <= most * height and max(h, w) <= 2 * max(min(h, w), 1)
 
+
+def is_colon(upper, lower, line_top, line_foot, height):
+    """Whether two small marks make a colon: dots of about a stroke (:func:`is_dot`),
+    one above the other (their columns overlapping) with paper between them at least
+    half as tall as a dot, the lower at the foot of the line, the upper near its middle.
+    (The two arcs of a broken O are wider, and close together.)"""
     aligned = min(upper[3], lower[3]) - max(upper[1], lower[1]) > 0
     apart = lower[0] - upper[2] >= 0.5 * max(upper[2] - upper[0], lower[2] - lower[0])
     span = line_foot - line_top
-    return dot(upper) and dot(lower) and aligned and apart and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span \
+    return is_dot(upper, height) and is_dot(lower, height) and aligned and apart \
+        and (lower[0] + lower[2]) / 2 >= line_top + 0.6 * span \
         and line_top + 0.2 * span <= (upper[0] + upper[2]) / 2 <= line_top + 0.7 * span
 
 
@@ -270,14 +275,13 @@ STOP_DOT = 0.35
 
 def over_a_dot(upper, lower, line_top, line_foot, height):
     """``"?"`` or ``"!"`` where mark ``upper`` stands over the dot ``lower`` as those
-    marks do, else None: the dot (at most STOP_DOT of the height either way, neither side
-    much longer) at the line's foot, under the upper mark's columns, with paper between
-    them; the upper mark from near the line's top down to above the dot, short of the
-    line's foot. No capital or digit has a dot of its own under it (a lower-case i or j
-    has one over it)."""
+    marks do, else None: the dot (:func:`is_dot`, at most STOP_DOT of the height) at the
+    line's foot, under the upper mark's columns, with paper between them; the upper mark
+    from near the line's top down to above the dot, short of the line's foot. No capital
+    or digit has a dot of its own under it (a lower-case i or j has one over it)."""
     span = line_foot - line_top
-    uh, dh, dw = upper[2] - upper[0], lower[2] - lower[0], lower[3] - lower[1]
-    dot = dh <= STOP_DOT * height and dw <= STOP_DOT * height and max(dh, dw) <= 2 * max(min(dh, dw), 1)
+    uh, dw = upper[2] - upper[0], lower[3] - lower[1]
+    dot = is_dot(lower, height, STOP_DOT)
     under = upper[1] - dw <= (lower[1] + lower[3]) / 2 <= upper[3] + dw
     apart = lower[0] > upper[2]
     at_foot = line_top + 0.75 * span <= (lower[0] + lower[2]) / 2 <= line_foot + 0.25 * span
@@ -665,6 +669,7 @@ def read_lines(working, marks, model, marks_read=True, lexicon=None):
         middles = (boxes[:, 1] + boxes[:, 3]) / 2
         big &= ~np.array([hanging(boxes[i], foot(middles[i]), heights[i]) for i in range(n)], bool)
         cut_from = [atoms[a][4] for a in order]
+        pieces = Counter(cut_from)  # how many atoms each mark was cut into
         options = [[] for _ in range(n)]
         single = {}
         runs = {(i, j): k for i, j, k in by_line.get(number, [])}
@@ -694,7 +699,7 @@ def read_lines(working, marks, model, marks_read=True, lexicon=None):
             if junk >= 0:
                 options[i].append((np.log(max(probs[single[i], junk], 1e-12)) - JUNK_COST, i + 1, ("skip", None)))
             # a stroke or a hook over a dot, each a mark of its own (not a piece cut from one): ! or ?
-            whole = 0 < i < n - 1 and cut_from.count(cut_from[i]) == cut_from.count(cut_from[i + 1]) == 1
+            whole = 0 < i < n - 1 and pieces[cut_from[i]] == pieces[cut_from[i + 1]] == 1
             if whole and big[i] != big[i + 1]:
                 mark = over_a_dot(*sorted([box, atoms[order[i + 1]][0]]), top(middles[i]), foot(middles[i]), height)
                 if mark:

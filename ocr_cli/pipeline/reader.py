@@ -51,7 +51,7 @@ def drop_not_characters(characters):
     if junk < 0:
         return characters
     kept = characters.subset(characters.probs.argmax(1) != junk)
-    real = np.delete(kept.probs, junk, axis=1)
+    real = characters_only(kept.probs, characters.classes)
     real /= np.maximum(real.sum(1, keepdims=True), 1e-12)
     return kept.replace(probs=real, classes=characters.classes.replace(NOT_A_CHARACTER, ""))
 
@@ -108,9 +108,9 @@ def doubtful_lines(characters):
     strokes = np.isin(np.array(list(characters.classes)), list("I1"))[characters.choice]
     for line in np.unique(characters.line):
         on_line = characters.line == line
-        confidence = characters.confidence[on_line & network]
-        striped = (on_line & network).sum() >= STRIPES and strokes[on_line & network].mean() >= STRIPED
-        doubtful[on_line] = len(confidence) > 0 and (np.median(confidence) < LINE_DOUBT or striped)
+        read = on_line & network
+        striped = read.sum() >= STRIPES and strokes[read].mean() >= STRIPED
+        doubtful[on_line] = read.any() and (np.median(characters.confidence[read]) < LINE_DOUBT or striped)
     return doubtful
 
 
